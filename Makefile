@@ -1,0 +1,42 @@
+# Everything runs from the project's own virtualenv, created on first use.
+PYTHON_BIN ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+INVOICES ?= 2000
+
+.PHONY: help venv demo seed migrate test bench clean
+
+help:
+	@echo "make demo     seed the embedded demo data (if absent) and report what is in it"
+	@echo "make test     run the test suite (CI=true makes PostgreSQL/MariaDB tests mandatory)"
+	@echo "make seed     regenerate the demo databases under var/ (INVOICES=$(INVOICES))"
+	@echo "make migrate  upgrade the service's own tables (PROCESS_DB_URL) to the newest schema"
+	@echo "make bench    run the benchmarks and print their figures"
+
+$(VENV)/.installed: requirements.txt
+	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+demo: venv
+	$(PY) -m connectors.demo --if-absent --invoices $(INVOICES)
+	$(PY) -m connectors.store upgrade
+	$(PY) -m connectors.demo report
+
+seed: venv
+	$(PY) -m connectors.demo --invoices $(INVOICES)
+
+migrate: venv
+	$(PY) -m connectors.store upgrade
+
+test: venv
+	$(PY) -m pytest -n auto -q
+
+bench: venv
+	$(PY) -m benchmarks
+
+clean:
+	rm -rf var/ .pytest_cache .hypothesis

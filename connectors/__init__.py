@@ -1,0 +1,1 @@
+"""Every outside system: marketplace source, ERP gateway, the process store, demo data."""

@@ -1,0 +1,39 @@
+"""Engines for the three databases, and a statement counter for round-trip budgets."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+
+def create_engine_for(url: str, **kwargs: object) -> sa.Engine:
+    """An engine for `url`; a SQLite file's folder is created so a fresh clone needs no setup."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs.setdefault("pool_pre_ping", True)
+    return sa.create_engine(url, **kwargs)
+
+
+@dataclass
+class StatementCount:
+    statements: int = 0
+
+
+@contextmanager
+def count_statements(engine: sa.Engine) -> Iterator[StatementCount]:
+    """Count the SQL statements (round trips) `engine` sends while the block runs."""
+    count = StatementCount()
+
+    def _count(*_args: object) -> None:
+        count.statements += 1
+
+    sa.event.listen(engine, "before_cursor_execute", _count)
+    try:
+        yield count
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _count)

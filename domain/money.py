@@ -1,0 +1,44 @@
+"""Exact number types shared by every model: money and quantities are Decimal, never float."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BeforeValidator, Field, PlainSerializer
+
+
+def _reject_float(value: object) -> object:
+    # A float has already lost the cents (0.1 + 0.2 != 0.3); make the sender send a string.
+    if isinstance(value, float):
+        raise ValueError("must be an exact decimal (send it as a string such as \"12.50\"), not a binary float")
+    return value
+
+
+# Serialised as a JSON string so that no client parses it back into a float.
+_AS_STRING = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+
+Money = Annotated[
+    Decimal,
+    BeforeValidator(_reject_float),
+    Field(max_digits=19, decimal_places=4, allow_inf_nan=False),
+    _AS_STRING,
+]
+"""An amount in the document currency: up to 15 integer digits and 4 decimals, may be negative (credit notes)."""
+
+NonNegativeMoney = Annotated[Money, Field(ge=0)]
+
+Quantity = Annotated[
+    Decimal,
+    BeforeValidator(_reject_float),
+    Field(max_digits=19, decimal_places=4, allow_inf_nan=False),
+    _AS_STRING,
+]
+"""A quantity in the line's unit of measure: up to 4 decimals (kilograms, hours)."""
+
+NonNegativeQuantity = Annotated[Quantity, Field(ge=0)]
+
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_reject_float),
+    Field(ge=0, le=100, max_digits=9, decimal_places=4, allow_inf_nan=False),
+    _AS_STRING,
+]

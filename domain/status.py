@@ -1,0 +1,51 @@
+"""The life of a process_scheduler entry: statuses, which of them lock a PO, and the legal moves."""
+
+from enum import StrEnum
+
+
+class EntryStatus(StrEnum):
+    READY_TO_PROCESS = "ready_to_process"
+    DISPATCHED = "dispatched"
+    ENTERED = "entered"
+    RPA_FAILED = "rpa_failed"
+    MANUAL_REVIEW = "manual_review"
+    BAD_INVOICE = "bad_invoice"
+    REJECTED = "rejected"
+
+    @property
+    def locks_po(self) -> bool:
+        return self in PO_LOCKING_STATUSES
+
+    @property
+    def is_final(self) -> bool:
+        return not LEGAL_TRANSITIONS[self]
+
+
+PO_LOCKING_STATUSES = frozenset(
+    {EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED}
+)
+
+# Statuses a freshly judged invoice version may start in (the rule engine's outcomes).
+INITIAL_STATUSES = frozenset(
+    {EntryStatus.READY_TO_PROCESS, EntryStatus.MANUAL_REVIEW, EntryStatus.BAD_INVOICE}
+)
+
+LEGAL_TRANSITIONS: dict[EntryStatus, frozenset[EntryStatus]] = {
+    # claimed by (or mailed to) the bot; AP may still pull it back
+    EntryStatus.READY_TO_PROCESS: frozenset({EntryStatus.DISPATCHED, EntryStatus.REJECTED}),
+    # bot callbacks, or released back to the queue when the bot never called back
+    EntryStatus.DISPATCHED: frozenset(
+        {EntryStatus.ENTERED, EntryStatus.RPA_FAILED, EntryStatus.READY_TO_PROCESS}
+    ),
+    # AP requeues or rejects
+    EntryStatus.RPA_FAILED: frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED}),
+    # AP approves or rejects
+    EntryStatus.MANUAL_REVIEW: frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED}),
+    EntryStatus.ENTERED: frozenset(),
+    EntryStatus.BAD_INVOICE: frozenset(),
+    EntryStatus.REJECTED: frozenset(),
+}
+
+
+def is_legal_transition(from_status: EntryStatus, to_status: EntryStatus) -> bool:
+    return to_status in LEGAL_TRANSITIONS[from_status]

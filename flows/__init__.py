@@ -1,0 +1,1 @@
+"""Prefect flows and tasks wiring connectors and rules together."""

@@ -1,0 +1,1 @@
+"""Rule modules, the registry and the engine: pure validation, no I/O."""

@@ -1,0 +1,26 @@
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+
+from tests.databases import KINDS, scratch_database
+
+
+@pytest.fixture(params=KINDS)
+def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The URL of a fresh, empty database; the test runs once per kind (SQLite, PostgreSQL, MariaDB/pyodbc)."""
+    with scratch_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with scratch_database("postgresql", tmp_path_factory) as url:
+        yield url
+
+
+@pytest.fixture
+def db_engine(db_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(db_url)
+    yield engine
+    engine.dispose()
