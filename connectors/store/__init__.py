@@ -1,0 +1,28 @@
+"""The service's own tables (inbox, intake errors, pull cursors, process_scheduler, audit events,
+PO locks): SQLAlchemy models, Alembic migrations (`python -m connectors.store upgrade`) and
+`ProcessStore`, the one class that reads and writes them."""
+
+from connectors.store.engine import make_engine
+from connectors.store.errors import (
+    EntryExistsError,
+    EntryNotFoundError,
+    IllegalTransitionError,
+    POLockedError,
+    StoreError,
+)
+from connectors.store.read_models import Entry, EntryEvent, InboxItem, PullRecord
+from connectors.store.store import ProcessStore
+
+__all__ = [
+    "Entry",
+    "EntryEvent",
+    "EntryExistsError",
+    "EntryNotFoundError",
+    "IllegalTransitionError",
+    "InboxItem",
+    "POLockedError",
+    "ProcessStore",
+    "PullRecord",
+    "StoreError",
+    "make_engine",
+]

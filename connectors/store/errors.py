@@ -1,0 +1,52 @@
+"""What the process store refuses to do, in words a clerk or IT person understands."""
+
+from domain import LEGAL_TRANSITIONS, EntryStatus, InvoiceKey
+
+
+class StoreError(Exception):
+    """Base of every error the process store raises on purpose."""
+
+
+class EntryNotFoundError(StoreError):
+    def __init__(self, entry_id: int) -> None:
+        self.entry_id = entry_id
+        super().__init__(f"There is no process entry with id {entry_id}.")
+
+
+class EntryExistsError(StoreError):
+    """This invoice version was judged before; `entry_id` is the entry holding that verdict."""
+
+    def __init__(self, key: InvoiceKey, entry_id: int) -> None:
+        self.key = key
+        self.entry_id = entry_id
+        super().__init__(f"Invoice {key} has already been judged: see process entry {entry_id}.")
+
+
+class POLockedError(StoreError):
+    """Another entry for the same PO is waiting for (or with) the RPA bot."""
+
+    def __init__(self, po_number: str, holding_entry_id: int | None) -> None:
+        self.po_number = po_number
+        # None only when the holder let go between the refusal and the look-up.
+        self.holding_entry_id = holding_entry_id
+        holder = f"entry {holding_entry_id}" if holding_entry_id is not None else "another entry"
+        super().__init__(
+            f"PO {po_number} is locked by {holder}, which is queued for or being entered by the RPA bot; "
+            "this invoice waits until that entry is entered or rejected."
+        )
+
+
+class IllegalTransitionError(StoreError):
+    def __init__(self, entry_id: int, current_status: EntryStatus, requested_status: EntryStatus) -> None:
+        self.entry_id = entry_id
+        self.current_status = current_status
+        self.requested_status = requested_status
+        allowed = sorted(LEGAL_TRANSITIONS[current_status])
+        options = (
+            f"from there it can only move to {', '.join(allowed)}"
+            if allowed
+            else f"{current_status} is final"
+        )
+        super().__init__(
+            f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options})."
+        )

@@ -1,0 +1,37 @@
+"""Alembic environment for the process store: the ORM metadata, the URL from the caller or PROCESS_DB_URL."""
+
+from logging.config import fileConfig
+
+from alembic import context
+from sqlalchemy import NullPool
+from sqlalchemy.engine import make_url
+
+from connectors.settings import get_settings
+from connectors.store.engine import make_engine
+from connectors.store.tables import Base
+
+config = context.config
+if config.config_file_name is not None:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+url = config.attributes.get("url") or config.get_main_option("sqlalchemy.url") or get_settings().process_db_url
+options = {
+    "target_metadata": Base.metadata,
+    # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
+    "render_as_batch": make_url(url).get_backend_name() == "sqlite",
+    "compare_type": True,
+}
+
+if context.is_offline_mode():
+    context.configure(url=url, literal_binds=True, **options)
+    with context.begin_transaction():
+        context.run_migrations()
+else:
+    engine = make_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            context.configure(connection=connection, **options)
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()

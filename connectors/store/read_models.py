@@ -1,0 +1,70 @@
+"""What the process store returns: plain, frozen models detached from the database."""
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, ConfigDict
+
+from domain import EntryStatus, Finding, Invoice, InvoiceKey, RpaPayload
+from domain.money import Money
+
+
+class _ReadModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PullRecord(_ReadModel):
+    """What one `record_pull` did."""
+
+    new_invoices: int
+    already_known: int
+    errors_recorded: int
+
+
+class InboxItem(_ReadModel):
+    """A pulled invoice waiting to be judged."""
+
+    id: int
+    invoice: Invoice
+    pulled_at: datetime
+
+
+class Entry(_ReadModel):
+    """A process_scheduler row: one judged invoice version. Timestamps are timezone-aware UTC."""
+
+    id: int
+    source: str
+    source_invoice_id: str
+    version: int
+    vendor_id: str
+    vendor_name: str
+    invoice_number: str
+    normalised_invoice_number: str
+    invoice_date: date
+    po_number: str
+    currency: str
+    total: Money
+    status: EntryStatus
+    payload: RpaPayload | None
+    findings: tuple[Finding, ...]
+    rule_set_version: str
+    flow_run_id: str | None
+    erp_document_id: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def key(self) -> InvoiceKey:
+        return InvoiceKey(source=self.source, source_invoice_id=self.source_invoice_id, version=self.version)
+
+
+class EntryEvent(_ReadModel):
+    """One audited status change; `from_status` is None for the creation event."""
+
+    id: int
+    entry_id: int
+    from_status: EntryStatus | None
+    to_status: EntryStatus
+    actor: str
+    reason: str
+    flow_run_id: str | None
+    occurred_at: datetime

@@ -1,0 +1,421 @@
+"""`ProcessStore`: the only writer of the service's own tables.
+
+Every public method is one transaction; every status change writes exactly one audit event
+in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
+not this process, decide which of two concurrent writers gets a PO.
+"""
+
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Self
+
+from sqlalchemy import Engine, delete, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.store.bulk import insert_new_rows, upsert_rows
+from connectors.store.column_types import MONEY_QUANTUM
+from connectors.store.engine import make_engine
+from connectors.store.errors import (
+    EntryExistsError,
+    EntryNotFoundError,
+    IllegalTransitionError,
+    POLockedError,
+)
+from connectors.store.read_models import Entry, EntryEvent, InboxItem, PullRecord
+from connectors.store.tables import (
+    CODE,
+    INBOX_JUDGED,
+    INBOX_WAITING,
+    NAME,
+    EntryEventRow,
+    EntryRow,
+    InboxRow,
+    IntakeErrorRow,
+    POLockRow,
+    PullCursorRow,
+)
+from domain import (
+    EntryStatus,
+    IntakeError,
+    Invoice,
+    InvoiceKey,
+    RpaPayload,
+    Verdict,
+    is_legal_transition,
+)
+
+_INVOICE_KEY = ("source", "source_invoice_id", "version")
+_NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value)
+
+
+class ProcessStore:
+    """Inbox, intake errors, pull cursors, process entries, their audit trail and PO locks.
+
+    Build it with `from_url`, or from a sessionmaker over an engine from `make_engine`
+    (tests pass one bound to a connection with join_transaction_mode="create_savepoint").
+    """
+
+    def __init__(self, sessions: sessionmaker[Session]) -> None:
+        self._sessions = sessions
+        self._own_engine: Engine | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Self:
+        engine = make_engine(url)
+        store = cls(sessionmaker(bind=engine, expire_on_commit=False))
+        store._own_engine = engine
+        return store
+
+    def close(self) -> None:
+        """Close the connections of a store built by `from_url` (nothing to do otherwise)."""
+        if self._own_engine is not None:
+            self._own_engine.dispose()
+
+    # ------------------------------------------------------------------ intake
+
+    def record_pull(
+        self,
+        source: str,
+        invoices: Sequence[Invoice],
+        errors: Sequence[IntakeError],
+        cursor: str | None,
+    ) -> PullRecord:
+        """Queue the invoices not seen before, record the unreadable ones, move the cursor (None: keep it)."""
+        _require_source(source, [*invoices, *errors])
+        now = _utc_now()
+        # Keyed dicts drop repeats within the batch (PostgreSQL refuses to upsert one row twice in a statement).
+        inbox_rows = list({invoice.key: _inbox_row(invoice, now) for invoice in invoices}.values())
+        error_rows = list({error.key: _intake_error_row(error, now) for error in errors}.values())
+        with self._sessions.begin() as session:
+            new_invoices = insert_new_rows(session, InboxRow.__table__, inbox_rows, _INVOICE_KEY)
+            upsert_rows(
+                session,
+                IntakeErrorRow.__table__,
+                error_rows,
+                _INVOICE_KEY,
+                update=("po_number", "vendor_id", "errors", "last_seen_at"),
+            )
+            if cursor is not None:
+                cursor_row = {"source": source, "cursor": cursor, "updated_at": now}
+                upsert_rows(session, PullCursorRow.__table__, [cursor_row], ("source",), update=("cursor", "updated_at"))
+        return PullRecord(
+            new_invoices=new_invoices,
+            already_known=len(inbox_rows) - new_invoices,
+            errors_recorded=len(error_rows),
+        )
+
+    def load_cursor(self, source: str) -> str | None:
+        with self._sessions.begin() as session:
+            return session.scalar(select(PullCursorRow.cursor).where(PullCursorRow.source == source))
+
+    def waiting_invoices(self, limit: int, *, exclude_locked_pos: bool = False) -> list[InboxItem]:
+        """The oldest invoices still waiting to be judged.
+
+        With `exclude_locked_pos`, invoices whose PO is locked are passed over, so a run is not
+        filled with invoices it cannot judge yet while newer ones wait behind them.
+        """
+        query = (
+            select(InboxRow)
+            .where(InboxRow.state == INBOX_WAITING)
+            .order_by(InboxRow.pulled_at, InboxRow.id)
+            .limit(limit)
+        )
+        if exclude_locked_pos:
+            query = query.where(~select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists())
+        with self._sessions.begin() as session:
+            return [
+                InboxItem(id=row.id, invoice=row.invoice, pulled_at=row.pulled_at)
+                for row in session.scalars(query)
+            ]
+
+    def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
+        """Which of these POs are locked right now."""
+        query = select(POLockRow.po_number).where(POLockRow.po_number.in_(sorted(set(po_numbers))))
+        with self._sessions.begin() as session:
+            return set(session.scalars(query))
+
+    # ------------------------------------------------------------------ entries
+
+    def create_entry(
+        self,
+        invoice: Invoice,
+        verdict: Verdict,
+        payload: RpaPayload | None,
+        *,
+        actor: str,
+        flow_run_id: str | None = None,
+        reason: str | None = None,
+    ) -> Entry:
+        """Record a verdict: the entry, its creation event, the PO lock when it locks, the inbox row judged.
+
+        Raises EntryExistsError when this invoice version already has an entry, POLockedError
+        when the verdict locks a PO another entry holds; either way nothing is written.
+        """
+        if verdict.status is EntryStatus.READY_TO_PROCESS and payload is None:
+            raise ValueError(f"Invoice {invoice.key} is ready to process but has no RPA payload for the bot.")
+        now = _utc_now()
+        with self._sessions.begin() as session:
+            entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
+            if verdict.status.locks_po:
+                _acquire_po_lock(session, entry, now)
+            session.add(
+                _event_row(
+                    entry,
+                    None,
+                    verdict.status,
+                    actor=actor,
+                    reason=reason or f"judged by rule set {verdict.rule_set_version}",
+                    flow_run_id=flow_run_id,
+                    now=now,
+                )
+            )
+            session.execute(
+                update(InboxRow)
+                .where(*_matches_key(InboxRow, invoice.key))
+                .values(state=INBOX_JUDGED, judged_at=now, entry_id=entry.id)
+            )
+            return _entry_model(entry)
+
+    def transition(
+        self,
+        entry_id: int,
+        to_status: EntryStatus,
+        *,
+        actor: str,
+        reason: str,
+        erp_document_id: str | None = None,
+        flow_run_id: str | None = None,
+    ) -> Entry:
+        """Move an entry to `to_status`, taking or releasing its PO lock, and audit the change.
+
+        The entry row is locked first (SELECT ... FOR UPDATE), so of two concurrent moves of
+        one entry the second sees the first's result and is judged against it.
+        """
+        to_status = EntryStatus(to_status)
+        now = _utc_now()
+        with self._sessions.begin() as session:
+            entry = _lock_entry(session, entry_id)
+            from_status = EntryStatus(entry.status)
+            if not is_legal_transition(from_status, to_status):
+                raise IllegalTransitionError(entry_id, from_status, to_status)
+            if to_status.locks_po and not from_status.locks_po:
+                _acquire_po_lock(session, entry, now)
+            elif from_status.locks_po and not to_status.locks_po:
+                _release_po_lock(session, entry)
+            entry.status = to_status.value
+            entry.updated_at = now
+            if erp_document_id is not None:
+                entry.erp_document_id = erp_document_id
+            session.add(
+                _event_row(entry, from_status, to_status, actor=actor, reason=reason, flow_run_id=flow_run_id, now=now)
+            )
+            session.flush()
+            return _entry_model(entry)
+
+    def get_entry(self, entry_id: int) -> Entry:
+        with self._sessions.begin() as session:
+            entry = session.get(EntryRow, entry_id)
+            if entry is None:
+                raise EntryNotFoundError(entry_id)
+            return _entry_model(entry)
+
+    def entry_history(self, entry_id: int) -> list[EntryEvent]:
+        """The entry's status changes, oldest first (the first one is its creation)."""
+        query = select(EntryEventRow).where(EntryEventRow.entry_id == entry_id).order_by(EntryEventRow.id)
+        with self._sessions.begin() as session:
+            events = [_event_model(row) for row in session.scalars(query)]
+        # Every entry has its creation event, so no events means no entry.
+        if not events:
+            raise EntryNotFoundError(entry_id)
+        return events
+
+    def live_entries_for_vendors(self, vendor_ids: Iterable[str]) -> list[Entry]:
+        """Entries of these vendors that still count for duplicate checks (not rejected, not bad)."""
+        query = (
+            select(EntryRow)
+            .where(EntryRow.vendor_id.in_(sorted(set(vendor_ids))), EntryRow.status.not_in(_NOT_LIVE))
+            .order_by(EntryRow.id)
+        )
+        with self._sessions.begin() as session:
+            return [_entry_model(row) for row in session.scalars(query)]
+
+
+# ---------------------------------------------------------------------- writes
+
+
+def _insert_entry(
+    session: Session,
+    invoice: Invoice,
+    verdict: Verdict,
+    payload: RpaPayload | None,
+    flow_run_id: str | None,
+    now: datetime,
+) -> EntryRow:
+    entry = EntryRow(
+        source=invoice.source,
+        source_invoice_id=invoice.source_invoice_id,
+        version=invoice.version,
+        vendor_id=invoice.vendor_id,
+        vendor_name=invoice.vendor_name[:NAME],  # display only; the payload keeps the full name
+        invoice_number=invoice.invoice_number,
+        normalised_invoice_number=invoice.normalised_invoice_number,
+        invoice_date=invoice.invoice_date,
+        po_number=invoice.po_number,
+        currency=invoice.currency,
+        total=invoice.total,
+        status=verdict.status.value,
+        payload=None if payload is None else payload.model_dump(mode="json"),
+        findings=[finding.model_dump(mode="json") for finding in verdict.findings],
+        rule_set_version=verdict.rule_set_version,
+        flow_run_id=flow_run_id,
+        created_at=now,
+        updated_at=now,
+    )
+    # A savepoint, so that a refused insert leaves the transaction usable for the look-up below.
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:
+        existing_id = session.scalar(
+            select(EntryRow.id).where(*_matches_key(EntryRow, invoice.key)).with_for_update(read=True)
+        )
+        if existing_id is None:
+            raise
+        raise EntryExistsError(invoice.key, existing_id) from None
+    return entry
+
+
+def _acquire_po_lock(session: Session, entry: EntryRow, now: datetime) -> None:
+    """Insert the PO's lock row; a concurrent holder makes this wait for its commit, then fail."""
+    try:
+        with session.begin_nested():
+            session.add(POLockRow(po_number=entry.po_number, entry_id=entry.id, locked_at=now))
+    except IntegrityError:
+        # A locking read sees the holder's committed row even under MariaDB's REPEATABLE READ.
+        holder = session.scalar(
+            select(POLockRow.entry_id).where(POLockRow.po_number == entry.po_number).with_for_update(read=True)
+        )
+        raise POLockedError(entry.po_number, holder) from None
+
+
+def _release_po_lock(session: Session, entry: EntryRow) -> None:
+    session.execute(delete(POLockRow).where(POLockRow.entry_id == entry.id))
+
+
+def _lock_entry(session: Session, entry_id: int) -> EntryRow:
+    entry = session.scalars(select(EntryRow).where(EntryRow.id == entry_id).with_for_update()).one_or_none()
+    if entry is None:
+        raise EntryNotFoundError(entry_id)
+    return entry
+
+
+# ---------------------------------------------------------------------- rows and models
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _require_source(source: str, items: Sequence[Invoice | IntakeError]) -> None:
+    strangers = sorted({item.source for item in items} - {source})
+    if strangers:
+        raise ValueError(f"A pull of source {source!r} cannot record invoices of {', '.join(strangers)}.")
+
+
+def _matches_key(row_class: type[InboxRow] | type[EntryRow], key: InvoiceKey) -> list[Any]:
+    return [
+        row_class.source == key.source,
+        row_class.source_invoice_id == key.source_invoice_id,
+        row_class.version == key.version,
+    ]
+
+
+def _inbox_row(invoice: Invoice, now: datetime) -> dict[str, Any]:
+    return {
+        "source": invoice.source,
+        "source_invoice_id": invoice.source_invoice_id,
+        "version": invoice.version,
+        "po_number": invoice.po_number,
+        "vendor_id": invoice.vendor_id,
+        "invoice": invoice.model_dump(mode="json"),
+        "state": INBOX_WAITING,
+        "pulled_at": now,
+    }
+
+
+def _intake_error_row(error: IntakeError, now: datetime) -> dict[str, Any]:
+    return {
+        "source": error.source,
+        "source_invoice_id": error.source_invoice_id,
+        "version": error.version,
+        # Unreadable rows may carry garbage of any length; keep what fits rather than fail the pull.
+        "po_number": _clip(error.po_number),
+        "vendor_id": _clip(error.vendor_id),
+        "errors": [field_error.model_dump(mode="json") for field_error in error.errors],
+        "first_seen_at": now,
+        "last_seen_at": now,
+    }
+
+
+def _clip(value: str | None) -> str | None:
+    return None if value is None else value[:CODE]
+
+
+def _event_row(
+    entry: EntryRow,
+    from_status: EntryStatus | None,
+    to_status: EntryStatus,
+    *,
+    actor: str,
+    reason: str,
+    flow_run_id: str | None,
+    now: datetime,
+) -> EntryEventRow:
+    return EntryEventRow(
+        entry_id=entry.id,
+        from_status=None if from_status is None else from_status.value,
+        to_status=to_status.value,
+        actor=actor[:NAME],
+        reason=reason,
+        flow_run_id=flow_run_id,
+        occurred_at=now,
+    )
+
+
+def _entry_model(row: EntryRow) -> Entry:
+    return Entry(
+        id=row.id,
+        source=row.source,
+        source_invoice_id=row.source_invoice_id,
+        version=row.version,
+        vendor_id=row.vendor_id,
+        vendor_name=row.vendor_name,
+        invoice_number=row.invoice_number,
+        normalised_invoice_number=row.normalised_invoice_number,
+        invoice_date=row.invoice_date,
+        po_number=row.po_number,
+        currency=row.currency,
+        total=row.total.quantize(MONEY_QUANTUM),  # as the database returns it: 4 decimals
+        status=EntryStatus(row.status),
+        payload=None if row.payload is None else RpaPayload.model_validate(row.payload),
+        findings=row.findings,
+        rule_set_version=row.rule_set_version,
+        flow_run_id=row.flow_run_id,
+        erp_document_id=row.erp_document_id,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def _event_model(row: EntryEventRow) -> EntryEvent:
+    return EntryEvent(
+        id=row.id,
+        entry_id=row.entry_id,
+        from_status=None if row.from_status is None else EntryStatus(row.from_status),
+        to_status=EntryStatus(row.to_status),
+        actor=row.actor,
+        reason=row.reason,
+        flow_run_id=row.flow_run_id,
+        occurred_at=row.occurred_at,
+    )

@@ -1,0 +1,162 @@
+"""The service's own tables (ORM). Alembic migrations create them; `ProcessStore` is their only writer.
+
+Portable across SQLite, PostgreSQL and MariaDB: timestamps are stored as naive UTC and read
+as aware UTC (`UtcTimestamp`), money is exact (`MoneyType`), JSON columns hold pydantic
+`model_dump(mode="json")` output.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from connectors.store.column_types import MoneyType, UtcTimestamp
+from domain import EntryStatus
+
+# Named constraints let Alembic (and SQLite's batch mode) find them again.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+CODE = 64  # the domain's `Code` length: ids, numbers, sources
+NAME = 200
+
+INBOX_WAITING = "waiting"
+INBOX_JUDGED = "judged"
+
+
+def _one_of(column: str, values: list[str]) -> str:
+    quoted = ", ".join(f"'{value}'" for value in sorted(values))
+    return f"{column} IN ({quoted})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class InboxRow(Base):
+    """A pulled marketplace invoice waiting to be judged (or judged, with its entry)."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("source", "source_invoice_id", "version", name="uq_inbox_invoice_key"),
+        CheckConstraint(_one_of("state", [INBOX_WAITING, INBOX_JUDGED]), name="state"),
+        Index("ix_inbox_state_pulled_at", "state", "pulled_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(CODE))
+    source_invoice_id: Mapped[str] = mapped_column(String(CODE))
+    version: Mapped[int] = mapped_column(Integer)
+    po_number: Mapped[str] = mapped_column(String(CODE), index=True)
+    vendor_id: Mapped[str] = mapped_column(String(CODE))
+    invoice: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    pulled_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    judged_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("process_scheduler.id"))
+
+
+class IntakeErrorRow(Base):
+    """A marketplace invoice that could not be read; seen again = same row, refreshed."""
+
+    __tablename__ = "intake_errors"
+    __table_args__ = (
+        UniqueConstraint("source", "source_invoice_id", "version", name="uq_intake_errors_invoice_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(CODE))
+    source_invoice_id: Mapped[str] = mapped_column(String(CODE))
+    version: Mapped[int] = mapped_column(Integer)
+    po_number: Mapped[str | None] = mapped_column(String(CODE))
+    vendor_id: Mapped[str | None] = mapped_column(String(CODE))
+    errors: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    first_seen_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    last_seen_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class PullCursorRow(Base):
+    """Where the last pull of a source stopped; the cursor text belongs to that source's connector."""
+
+    __tablename__ = "pull_cursors"
+
+    source: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    cursor: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class EntryRow(Base):
+    """process_scheduler: one judged invoice version, its verdict, payload and status."""
+
+    __tablename__ = "process_scheduler"
+    __table_args__ = (
+        UniqueConstraint("source", "source_invoice_id", "version", name="uq_process_scheduler_invoice_key"),
+        CheckConstraint(_one_of("status", [status.value for status in EntryStatus]), name="status"),
+        # The "already live" duplicate check looks entries up by vendor and normalised number.
+        Index("ix_process_scheduler_vendor_invoice_number", "vendor_id", "normalised_invoice_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(CODE))
+    source_invoice_id: Mapped[str] = mapped_column(String(CODE))
+    version: Mapped[int] = mapped_column(Integer)
+    vendor_id: Mapped[str] = mapped_column(String(CODE))
+    vendor_name: Mapped[str] = mapped_column(String(NAME))
+    invoice_number: Mapped[str] = mapped_column(String(CODE))
+    normalised_invoice_number: Mapped[str] = mapped_column(String(CODE))
+    invoice_date: Mapped[date] = mapped_column(Date)
+    po_number: Mapped[str] = mapped_column(String(CODE), index=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    total: Mapped[Decimal] = mapped_column(MoneyType())
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    # None_as_null: an absent payload is SQL NULL, not the JSON literal null.
+    payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    rule_set_version: Mapped[str] = mapped_column(String(CODE))
+    flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
+    erp_document_id: Mapped[str | None] = mapped_column(String(CODE))
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class EntryEventRow(Base):
+    """The audit trail: one row per status change of an entry (from_status NULL at creation)."""
+
+    __tablename__ = "entry_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), index=True)
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(NAME))
+    reason: Mapped[str] = mapped_column(Text)
+    flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
+    occurred_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class POLockRow(Base):
+    """A PO is locked exactly while this row exists; the primary key lets only one entry hold it."""
+
+    __tablename__ = "po_locks"
+
+    po_number: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), unique=True)
+    locked_at: Mapped[datetime] = mapped_column(UtcTimestamp())

@@ -1,0 +1,552 @@
+"""ProcessStore on SQLite, PostgreSQL and MariaDB.
+
+One migrated database per kind per module; every test runs inside an outer transaction that
+is rolled back (the store's own transactions become savepoints), so tests stay independent.
+"""
+
+from collections import deque
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from connectors.store import (
+    Entry,
+    EntryExistsError,
+    EntryNotFoundError,
+    IllegalTransitionError,
+    POLockedError,
+    ProcessStore,
+    PullRecord,
+    StoreError,
+    make_engine,
+)
+from connectors.store.migrate import upgrade
+from connectors.store.tables import Base, InboxRow, IntakeErrorRow, POLockRow
+from domain import (
+    INITIAL_STATUSES,
+    LEGAL_TRANSITIONS,
+    EntryStatus,
+    FieldError,
+    IntakeError,
+    Invoice,
+)
+from tests.databases import KINDS, scratch_database
+from tests.factories import make_finding, make_invoice, make_payload, make_verdict
+
+S = EntryStatus
+LEGAL_MOVES = sorted((from_status, to_status) for from_status, targets in LEGAL_TRANSITIONS.items() for to_status in targets)
+ILLEGAL_MOVES = sorted(
+    (from_status, to_status)
+    for from_status in S
+    for to_status in S
+    if to_status not in LEGAL_TRANSITIONS[from_status]
+)
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def migrated_engine(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[sa.Engine]:
+    with scratch_database(request.param, tmp_path_factory) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def connection(migrated_engine: sa.Engine) -> Iterator[sa.Connection]:
+    with migrated_engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def store(connection: sa.Connection) -> ProcessStore:
+    return ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def invoice_for(number: int, **overrides: object) -> Invoice:
+    """Invoice `number` (its own id and invoice number); on PO-1001 unless told otherwise."""
+    return make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", **overrides)
+
+
+def intake_error(number: int, message: str = "not a number") -> IntakeError:
+    return IntakeError(
+        source="marketplace",
+        source_invoice_id=str(number),
+        version=1,
+        po_number="PO-1001",
+        vendor_id="V001",
+        errors=(FieldError(field="total", message=message, value="12,5O"),),
+    )
+
+
+def judge(store: ProcessStore, invoice: Invoice, status: EntryStatus) -> Entry:
+    """Record a verdict of `status` for `invoice` (with its payload, as the flow would)."""
+    return store.create_entry(invoice, make_verdict(status), make_payload(invoice), actor="flow:test")
+
+
+def path_to(target: EntryStatus) -> list[EntryStatus]:
+    """The shortest legal life from an initial status to `target`."""
+    paths = deque([status] for status in sorted(INITIAL_STATUSES))
+    while paths:
+        path = paths.popleft()
+        if path[-1] is target:
+            return path
+        paths.extend([*path, step] for step in sorted(LEGAL_TRANSITIONS[path[-1]]) if step not in path)
+    raise AssertionError(f"{target} cannot be reached from an initial status")
+
+
+def entry_in(store: ProcessStore, invoice: Invoice, status: EntryStatus) -> Entry:
+    first, *moves = path_to(status)
+    entry = judge(store, invoice, first)
+    for step in moves:
+        entry = store.transition(entry.id, step, actor="test", reason=f"on the way to {status}")
+    return entry
+
+
+def row_counts(connection: sa.Connection) -> dict[str, int]:
+    return {
+        table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in Base.metadata.sorted_tables
+    }
+
+
+def lock_holder(connection: sa.Connection, po_number: str) -> int | None:
+    return connection.scalar(sa.select(POLockRow.entry_id).where(POLockRow.po_number == po_number))
+
+
+# ---------------------------------------------------------------------- intake
+
+
+def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> None:
+    first = store.record_pull("marketplace", [invoice_for(1), invoice_for(2), invoice_for(3)], [], cursor="c1")
+    again = store.record_pull(
+        "marketplace",
+        [invoice_for(1), invoice_for(2), invoice_for(3), invoice_for(3, version=2), invoice_for(4), invoice_for(4)],
+        [],
+        cursor="c2",
+    )
+
+    assert first == PullRecord(new_invoices=3, already_known=0, errors_recorded=0)
+    assert again == PullRecord(new_invoices=2, already_known=3, errors_recorded=0)
+    waiting = store.waiting_invoices(limit=100)
+    assert [(item.invoice.source_invoice_id, item.invoice.version) for item in waiting] == [
+        ("1", 1),
+        ("2", 1),
+        ("3", 1),
+        ("3", 2),
+        ("4", 1),
+    ]
+    assert waiting[0].invoice == invoice_for(1)
+
+
+def test_record_pull_refreshes_a_known_intake_error(store: ProcessStore, connection: sa.Connection) -> None:
+    first = store.record_pull("marketplace", [], [intake_error(7, "not a number")], cursor=None)
+    again = store.record_pull("marketplace", [], [intake_error(7, "still not a number"), intake_error(8)], cursor=None)
+
+    assert (first.errors_recorded, again.errors_recorded) == (1, 2)
+    rows = connection.execute(sa.select(IntakeErrorRow).order_by(IntakeErrorRow.source_invoice_id)).all()
+    assert [(row.source_invoice_id, row.errors) for row in rows] == [
+        ("7", [{"field": "total", "message": "still not a number", "value": "12,5O"}]),
+        ("8", [{"field": "total", "message": "not a number", "value": "12,5O"}]),
+    ]
+    refreshed = rows[0]
+    assert refreshed.last_seen_at > refreshed.first_seen_at
+    assert refreshed.po_number == "PO-1001"
+    assert store.waiting_invoices(limit=10) == []
+
+
+def test_cursor_is_saved_per_source_and_kept_when_none(store: ProcessStore) -> None:
+    assert store.load_cursor("marketplace") is None
+
+    store.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-01T00:00:00", "id": 1}')
+    store.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-02T00:00:00", "id": 9}')
+    store.record_pull("marketplace", [], [], cursor=None)
+    store.record_pull("other-market", [], [], cursor="x")
+
+    assert store.load_cursor("marketplace") == '{"updated_at": "2024-03-02T00:00:00", "id": 9}'
+    assert store.load_cursor("other-market") == "x"
+
+
+def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    statements: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(connection, "before_cursor_execute", count)
+    try:
+        small = store.record_pull("marketplace", [invoice_for(n) for n in range(3)], [intake_error(1)], cursor="a")
+        small_count = len(statements)
+        statements.clear()
+        big = store.record_pull(
+            "marketplace",
+            [invoice_for(n) for n in range(100, 1600)],
+            [intake_error(n) for n in range(2, 300)],
+            cursor="b",
+        )
+    finally:
+        sa.event.remove(connection, "before_cursor_execute", count)
+
+    assert (small.new_invoices, big.new_invoices, big.errors_recorded) == (3, 1500, 298)
+    assert len(statements) == small_count
+
+
+def test_record_pull_refuses_invoices_of_another_source(store: ProcessStore, connection: sa.Connection) -> None:
+    with pytest.raises(ValueError, match="other"):
+        store.record_pull("marketplace", [invoice_for(1, source="other")], [], cursor="c")
+    assert row_counts(connection)["inbox"] == 0
+
+
+def test_waiting_invoices_are_oldest_first_and_leave_judged_ones_out(store: ProcessStore) -> None:
+    store.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [], cursor=None)
+    store.record_pull("marketplace", [invoice_for(3)], [], cursor=None)
+    judge(store, invoice_for(1), S.BAD_INVOICE)
+
+    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=10)] == ["2", "3"]
+    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=1)] == ["2"]
+    assert all(item.pulled_at.tzinfo is UTC for item in store.waiting_invoices(limit=10))
+
+
+def test_waiting_invoices_can_pass_over_locked_pos(store: ProcessStore) -> None:
+    blocked, free = invoice_for(2), invoice_for(3, po_number="PO-2002")
+    store.record_pull("marketplace", [blocked, free], [], cursor=None)
+    judge(store, invoice_for(1), S.READY_TO_PROCESS)
+
+    assert [item.invoice for item in store.waiting_invoices(limit=10)] == [blocked, free]
+    assert [item.invoice for item in store.waiting_invoices(limit=10, exclude_locked_pos=True)] == [free]
+
+
+def test_locked_po_numbers_answers_in_one_query(store: ProcessStore, connection: sa.Connection) -> None:
+    judge(store, invoice_for(1, po_number="PO-A"), S.READY_TO_PROCESS)
+    judge(store, invoice_for(2, po_number="PO-B"), S.MANUAL_REVIEW)
+    judge(store, invoice_for(3, po_number="PO-C"), S.BAD_INVOICE)
+    statements: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement)
+
+    sa.event.listen(connection, "before_cursor_execute", record)
+    locked = store.locked_po_numbers(["PO-A", "PO-B", "PO-C", "PO-X", "PO-A"])
+    sa.event.remove(connection, "before_cursor_execute", record)
+
+    assert locked == {"PO-A"}
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
+    assert store.locked_po_numbers([]) == set()
+
+
+# ---------------------------------------------------------------------- creating entries
+
+
+@pytest.mark.parametrize("status", sorted(INITIAL_STATUSES))
+def test_create_entry_records_verdict_event_lock_and_inbox(
+    store: ProcessStore, connection: sa.Connection, status: EntryStatus
+) -> None:
+    invoice = invoice_for(1)
+    verdict = make_verdict(status)
+    store.record_pull("marketplace", [invoice], [], cursor=None)
+
+    entry = store.create_entry(invoice, verdict, make_payload(invoice), actor="flow:poll-marketplace", flow_run_id="run-1")
+
+    assert entry == store.get_entry(entry.id)
+    assert (entry.key, entry.status, entry.findings, entry.rule_set_version) == (
+        invoice.key,
+        status,
+        verdict.findings,
+        verdict.rule_set_version,
+    )
+    assert (entry.vendor_id, entry.invoice_number, entry.normalised_invoice_number, entry.po_number) == (
+        "V001",
+        "INV-1",
+        "INV1",
+        "PO-1001",
+    )
+    assert (entry.invoice_date, entry.currency, entry.total, entry.flow_run_id) == (
+        invoice.invoice_date,
+        "USD",
+        invoice.total,
+        "run-1",
+    )
+    assert entry.payload == make_payload(invoice)
+    [event] = store.entry_history(entry.id)
+    assert (event.from_status, event.to_status, event.actor, event.reason, event.flow_run_id) == (
+        None,
+        status,
+        "flow:poll-marketplace",
+        "judged by rule set test-1",
+        "run-1",
+    )
+    assert lock_holder(connection, "PO-1001") == (entry.id if status.locks_po else None)
+    assert store.waiting_invoices(limit=10) == []
+    inbox = connection.execute(sa.select(InboxRow)).one()
+    assert (inbox.state, inbox.entry_id, inbox.judged_at is not None) == ("judged", entry.id, True)
+
+
+def test_create_entry_keeps_an_absent_payload_absent(store: ProcessStore) -> None:
+    entry = store.create_entry(invoice_for(1), make_verdict(S.MANUAL_REVIEW), None, actor="api:validate")
+
+    assert store.get_entry(entry.id).payload is None
+
+
+def test_ready_entry_without_payload_is_refused(store: ProcessStore, connection: sa.Connection) -> None:
+    with pytest.raises(ValueError, match="no RPA payload"):
+        store.create_entry(invoice_for(1), make_verdict(S.READY_TO_PROCESS), None, actor="flow:test")
+    assert row_counts(connection)["process_scheduler"] == 0
+
+
+def test_create_entry_on_a_locked_po_is_refused_and_writes_nothing(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    holder = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    store.record_pull("marketplace", [invoice_for(2)], [], cursor=None)
+    before = row_counts(connection)
+
+    with pytest.raises(POLockedError) as refused:
+        judge(store, invoice_for(2), S.READY_TO_PROCESS)
+
+    assert (refused.value.po_number, refused.value.holding_entry_id) == ("PO-1001", holder.id)
+    assert row_counts(connection) == before
+    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=10)] == ["2"]
+
+
+def test_verdicts_that_do_not_lock_are_recorded_on_a_locked_po(store: ProcessStore) -> None:
+    judge(store, invoice_for(1), S.READY_TO_PROCESS)
+
+    assert judge(store, invoice_for(2), S.MANUAL_REVIEW).status is S.MANUAL_REVIEW
+    assert judge(store, invoice_for(3), S.BAD_INVOICE).status is S.BAD_INVOICE
+
+
+def test_judging_one_version_twice_is_refused_with_the_existing_entry(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    first = judge(store, invoice_for(1), S.BAD_INVOICE)
+    before = row_counts(connection)
+
+    with pytest.raises(EntryExistsError) as refused:
+        judge(store, invoice_for(1), S.MANUAL_REVIEW)
+
+    assert refused.value.entry_id == first.id
+    assert refused.value.key == invoice_for(1).key
+    assert row_counts(connection) == before
+    corrected = judge(store, invoice_for(1, version=2), S.READY_TO_PROCESS)
+    assert corrected.id != first.id
+
+
+def test_judging_again_is_refused_as_existing_even_when_the_po_is_locked(store: ProcessStore) -> None:
+    first = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+
+    with pytest.raises(EntryExistsError) as refused:
+        judge(store, invoice_for(1), S.READY_TO_PROCESS)
+
+    assert refused.value.entry_id == first.id
+
+
+@pytest.mark.parametrize(
+    "total, stored",
+    [
+        (Decimal("0.1") + Decimal("0.2"), "0.3000"),
+        (Decimal("123456789012345.6789"), "123456789012345.6789"),
+        (Decimal("-0.0001"), "-0.0001"),
+        (Decimal("1999.99"), "1999.9900"),
+    ],
+)
+def test_totals_come_back_as_exact_decimals(store: ProcessStore, total: Decimal, stored: str) -> None:
+    entry = judge(store, invoice_for(1, total=total), S.MANUAL_REVIEW)
+
+    read = store.get_entry(entry.id).total
+    assert isinstance(read, Decimal)
+    assert read == total
+    assert str(read) == stored
+    assert store.live_entries_for_vendors(["V001"])[0].total == total
+
+
+# ---------------------------------------------------------------------- transitions
+
+
+@pytest.mark.parametrize("from_status, to_status", LEGAL_MOVES)
+def test_every_legal_transition_moves_audits_and_keeps_the_lock_right(
+    store: ProcessStore, connection: sa.Connection, from_status: EntryStatus, to_status: EntryStatus
+) -> None:
+    entry = entry_in(store, invoice_for(1), from_status)
+    events_before = len(store.entry_history(entry.id))
+
+    moved = store.transition(
+        entry.id, to_status, actor="ap:alice", reason="checked with the vendor", flow_run_id="run-9"
+    )
+
+    assert moved.status is to_status
+    assert moved == store.get_entry(entry.id)
+    assert moved.updated_at >= entry.updated_at
+    history = store.entry_history(entry.id)
+    assert len(history) == events_before + 1
+    assert (history[-1].from_status, history[-1].to_status, history[-1].actor) == (from_status, to_status, "ap:alice")
+    assert (history[-1].reason, history[-1].flow_run_id) == ("checked with the vendor", "run-9")
+    assert lock_holder(connection, "PO-1001") == (entry.id if to_status.locks_po else None)
+
+
+def test_illegal_transitions_are_refused_and_write_nothing(store: ProcessStore, connection: sa.Connection) -> None:
+    entries = {status: entry_in(store, invoice_for(n), status) for n, status in enumerate(S) if not status.locks_po}
+    entries[S.READY_TO_PROCESS] = entry_in(store, invoice_for(10, po_number="PO-R"), S.READY_TO_PROCESS)
+    entries[S.DISPATCHED] = entry_in(store, invoice_for(11, po_number="PO-D"), S.DISPATCHED)
+    entries[S.RPA_FAILED] = entry_in(store, invoice_for(12, po_number="PO-F"), S.RPA_FAILED)
+    before = row_counts(connection)
+
+    for from_status, to_status in ILLEGAL_MOVES:
+        with pytest.raises(IllegalTransitionError) as refused:
+            store.transition(entries[from_status].id, to_status, actor="ap:alice", reason="try")
+        assert (refused.value.current_status, refused.value.requested_status) == (from_status, to_status)
+        assert store.get_entry(entries[from_status].id) == entries[from_status]
+
+    assert row_counts(connection) == before
+
+
+def test_the_lock_follows_an_entry_through_its_life(store: ProcessStore, connection: sa.Connection) -> None:
+    entry = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    for step, reason in [
+        (S.DISPATCHED, "claimed by the bot"),
+        (S.RPA_FAILED, "ERP screen timed out"),
+        (S.READY_TO_PROCESS, "requeued by AP"),
+        (S.DISPATCHED, "claimed by the bot again"),
+    ]:
+        store.transition(entry.id, step, actor="test", reason=reason)
+        assert lock_holder(connection, "PO-1001") == entry.id
+        with pytest.raises(POLockedError):
+            judge(store, invoice_for(2), S.READY_TO_PROCESS)
+
+    entered = store.transition(entry.id, S.ENTERED, actor="bot", reason="entered", erp_document_id="AP-77")
+
+    assert entered.erp_document_id == "AP-77"
+    assert lock_holder(connection, "PO-1001") is None
+    assert judge(store, invoice_for(2), S.READY_TO_PROCESS).status is S.READY_TO_PROCESS
+
+
+def test_approval_on_a_po_another_entry_holds_is_refused_and_writes_nothing(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    waiting = judge(store, invoice_for(1), S.MANUAL_REVIEW)
+    holder = judge(store, invoice_for(2), S.READY_TO_PROCESS)
+    before = row_counts(connection)
+
+    with pytest.raises(POLockedError) as refused:
+        store.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
+
+    assert refused.value.holding_entry_id == holder.id
+    assert row_counts(connection) == before
+    assert store.get_entry(waiting.id).status is S.MANUAL_REVIEW
+
+    store.transition(holder.id, S.REJECTED, actor="ap:alice", reason="sent twice")
+    approved = store.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
+    assert approved.status is S.READY_TO_PROCESS
+    assert lock_holder(connection, "PO-1001") == waiting.id
+
+
+def test_every_change_is_one_audit_event_in_order(store: ProcessStore) -> None:
+    entry = store.create_entry(
+        invoice_for(1),
+        make_verdict(S.MANUAL_REVIEW, (make_finding(), make_finding(rule_id="qty.open", message="Too many."))),
+        make_payload(invoice_for(1)),
+        actor="flow:poll-marketplace",
+        flow_run_id="run-1",
+        reason="judged in the 10:00 run",
+    )
+    store.transition(entry.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed by phone")
+    store.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
+    store.transition(entry.id, S.ENTERED, actor="api-key:rpa-bot", reason="entered", erp_document_id="AP-1")
+
+    history = store.entry_history(entry.id)
+
+    assert [(e.from_status, e.to_status, e.actor, e.reason) for e in history] == [
+        (None, S.MANUAL_REVIEW, "flow:poll-marketplace", "judged in the 10:00 run"),
+        (S.MANUAL_REVIEW, S.READY_TO_PROCESS, "ap:alice", "price agreed by phone"),
+        (S.READY_TO_PROCESS, S.DISPATCHED, "api-key:rpa-bot", "claimed"),
+        (S.DISPATCHED, S.ENTERED, "api-key:rpa-bot", "entered"),
+    ]
+    assert [e.flow_run_id for e in history] == ["run-1", None, None, None]
+    assert all(e.entry_id == entry.id for e in history)
+    assert [e.occurred_at for e in history] == sorted(e.occurred_at for e in history)
+    assert len(store.get_entry(entry.id).findings) == 2
+
+
+def test_unknown_entries_are_reported_as_not_found(store: ProcessStore) -> None:
+    with pytest.raises(EntryNotFoundError, match="no process entry with id 404"):
+        store.get_entry(404)
+    with pytest.raises(EntryNotFoundError):
+        store.transition(404, S.REJECTED, actor="ap:alice", reason="?")
+    with pytest.raises(EntryNotFoundError):
+        store.entry_history(404)
+
+
+# ---------------------------------------------------------------------- reads
+
+
+def test_live_entries_for_vendors_leave_out_rejected_and_bad(store: ProcessStore) -> None:
+    ready = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
+    judge(store, invoice_for(3, po_number="PO-3"), S.BAD_INVOICE)
+    rejected = judge(store, invoice_for(4, po_number="PO-4"), S.MANUAL_REVIEW)
+    store.transition(rejected.id, S.REJECTED, actor="ap:alice", reason="not ours")
+    other_vendor = judge(store, invoice_for(5, po_number="PO-5", vendor_id="V002"), S.MANUAL_REVIEW)
+    judge(store, invoice_for(6, po_number="PO-6", vendor_id="V003"), S.MANUAL_REVIEW)
+
+    live = store.live_entries_for_vendors(["V001", "V002"])
+
+    assert [entry.id for entry in live] == [ready.id, review.id, other_vendor.id]
+    assert store.live_entries_for_vendors([]) == []
+
+
+def test_entries_are_detached_with_utc_timestamps(store: ProcessStore) -> None:
+    before = datetime.now(UTC)
+    entry = judge(store, invoice_for(1), S.MANUAL_REVIEW)
+    after = datetime.now(UTC)
+
+    assert entry.created_at.tzinfo is UTC
+    assert before <= entry.created_at == entry.updated_at <= after
+    assert store.get_entry(entry.id).created_at == entry.created_at
+    assert entry.model_dump(mode="json")["total"] == "424.9700"
+
+
+def test_store_errors_explain_themselves(store: ProcessStore) -> None:
+    holder = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    with pytest.raises(StoreError, match=f"PO PO-1001 is locked by entry {holder.id}"):
+        judge(store, invoice_for(2), S.READY_TO_PROCESS)
+    with pytest.raises(StoreError, match=f"marketplace:1#v1 has already been judged: see process entry {holder.id}"):
+        judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    store.transition(holder.id, S.REJECTED, actor="ap:alice", reason="duplicate")
+    with pytest.raises(StoreError, match="is rejected and cannot move to ready_to_process \\(rejected is final\\)"):
+        store.transition(holder.id, S.READY_TO_PROCESS, actor="ap:alice", reason="oops")
+
+
+# ---------------------------------------------------------------------- committed, through from_url
+
+
+def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None:
+    upgrade(db_url)
+    writer, reader = ProcessStore.from_url(db_url), ProcessStore.from_url(db_url)
+    try:
+        writer.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [intake_error(3)], cursor="c1")
+        entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
+        with pytest.raises(POLockedError):
+            judge(writer, invoice_for(2), S.READY_TO_PROCESS)
+        writer.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
+
+        assert reader.load_cursor("marketplace") == "c1"
+        assert reader.get_entry(entry.id).status is S.DISPATCHED
+        assert [e.to_status for e in reader.entry_history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED]
+        assert reader.locked_po_numbers(["PO-1001"]) == {"PO-1001"}
+        assert [item.invoice.source_invoice_id for item in reader.waiting_invoices(limit=10)] == ["2"]
+        assert [e.id for e in reader.live_entries_for_vendors(["V001"])] == [entry.id]
+    finally:
+        writer.close()
+        reader.close()
