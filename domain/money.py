@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BeforeValidator, Field, PlainSerializer
+from pydantic import BeforeValidator, Field, PlainSerializer, WithJsonSchema
 
 
 def _reject_float(value: object) -> object:
@@ -15,12 +15,17 @@ def _reject_float(value: object) -> object:
 
 # Serialised as a JSON string so that no client parses it back into a float.
 _AS_STRING = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+_DECIMAL_STRING_SCHEMA = WithJsonSchema(
+    {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", "description": "exact decimal, e.g. \"1234.50\""},
+    mode="serialization",
+)
 
 Money = Annotated[
     Decimal,
     BeforeValidator(_reject_float),
     Field(max_digits=19, decimal_places=4, allow_inf_nan=False),
     _AS_STRING,
+    _DECIMAL_STRING_SCHEMA,
 ]
 """An amount in the document currency: up to 15 integer digits and 4 decimals, may be negative (credit notes)."""
 
@@ -31,6 +36,7 @@ Quantity = Annotated[
     BeforeValidator(_reject_float),
     Field(max_digits=19, decimal_places=4, allow_inf_nan=False),
     _AS_STRING,
+    _DECIMAL_STRING_SCHEMA,
 ]
 """A quantity in the line's unit of measure: up to 4 decimals (kilograms, hours)."""
 
@@ -41,4 +47,5 @@ Percent = Annotated[
     BeforeValidator(_reject_float),
     Field(ge=0, le=100, max_digits=9, decimal_places=4, allow_inf_nan=False),
     _AS_STRING,
+    _DECIMAL_STRING_SCHEMA,
 ]

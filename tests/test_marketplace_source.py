@@ -199,3 +199,17 @@ def test_a_corrected_invoice_comes_back_as_its_new_version(marketplace: sa.Engin
     [second] = pull_all(source, first.cursor)
 
     assert [(i.version, i.total) for i in second.invoices] == [(2, Decimal("24.60"))]
+
+
+def test_one_invoice_is_fetched_by_its_id(marketplace: sa.Engine) -> None:
+    source = MarketplaceSource(marketplace, source_name="mp")
+    add_invoice(marketplace, 7, updated_at=T0)
+    add_invoice(marketplace, 8, updated_at=T0, po_number=None)
+
+    found = source.fetch_invoice("7")
+    garbled = source.fetch_invoice("8")
+
+    assert isinstance(found, Invoice) and found.key.source_invoice_id == "7" and len(found.lines) == 2
+    assert isinstance(garbled, IntakeError) and garbled.errors == (FieldError(field="po_number", message="is required"),)
+    assert source.fetch_invoice("9") is None
+    assert source.fetch_invoice("not-a-number") is None

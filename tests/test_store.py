@@ -550,3 +550,14 @@ def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None
     finally:
         writer.close()
         reader.close()
+
+
+def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:
+    invoice = make_invoice()
+    assert store.find_entry(invoice.key) is None
+    assert store.po_lock_holder(invoice.po_number) is None
+
+    entry = store.create_entry(invoice, make_verdict(), make_payload(invoice), actor="test")
+
+    assert store.find_entry(invoice.key) == entry
+    assert store.po_lock_holder(invoice.po_number) == entry.id

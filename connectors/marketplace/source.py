@@ -124,6 +124,19 @@ class MarketplaceSource:
             if len(headers) < self._page_size:
                 return
 
+    def fetch_invoice(self, source_invoice_id: str) -> Invoice | IntakeError | None:
+        """The current version of one marketplace invoice (None when there is no such invoice)."""
+        if not source_invoice_id.isdigit():
+            return None
+        invoice_id = int(source_invoice_id)
+        with self._engine.connect() as conn:
+            header = conn.execute(sa.select(mp_invoice).where(mp_invoice.c.invoice_id == invoice_id)).mappings().first()
+            if header is None:
+                return None
+            lines = self._children(conn, mp_invoice_line, [invoice_id], mp_invoice_line.c.line_no)
+            charges = self._children(conn, mp_invoice_charge, [invoice_id], mp_invoice_charge.c.charge_no)
+        return self._parse_invoice(header, lines.get(invoice_id, []), charges.get(invoice_id, []))
+
     def _headers_after(self, conn: sa.Connection, position: MarketplaceCursor | None) -> list[dict[str, Any]]:
         query = sa.select(mp_invoice).order_by(mp_invoice.c.updated_at, mp_invoice.c.invoice_id).limit(self._page_size)
         if position is not None:

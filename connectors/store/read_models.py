@@ -44,6 +44,7 @@ class Entry(_ReadModel):
     currency: str
     total: Money
     status: EntryStatus
+    invoice: Invoice
     payload: RpaPayload | None
     findings: tuple[Finding, ...]
     rule_set_version: str

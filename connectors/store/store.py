@@ -35,6 +35,7 @@ from connectors.store.tables import (
     POLockRow,
     PullCursorRow,
 )
+from domain.payload_schema import payload_json
 from domain import (
     EntryStatus,
     IntakeError,
@@ -135,7 +136,18 @@ class ProcessStore:
         with self._sessions.begin() as session:
             return set(session.scalars(query))
 
+    def po_lock_holder(self, po_number: str) -> int | None:
+        """The id of the entry holding this PO's lock, or None when the PO is free."""
+        with self._sessions.begin() as session:
+            return session.scalar(select(POLockRow.entry_id).where(POLockRow.po_number == po_number))
+
     # ------------------------------------------------------------------ entries
+
+    def find_entry(self, key: InvoiceKey) -> Entry | None:
+        """The entry of this invoice version, if it was judged already."""
+        with self._sessions.begin() as session:
+            row = session.scalars(select(EntryRow).where(*_matches_key(EntryRow, key))).one_or_none()
+            return None if row is None else _entry_model(row)
 
     def create_entry(
         self,
@@ -265,7 +277,8 @@ def _insert_entry(
         currency=invoice.currency,
         total=invoice.total,
         status=verdict.status.value,
-        payload=None if payload is None else payload.model_dump(mode="json"),
+        invoice=invoice.model_dump(mode="json"),
+        payload=None if payload is None else payload_json(payload),
         findings=[finding.model_dump(mode="json") for finding in verdict.findings],
         rule_set_version=verdict.rule_set_version,
         flow_run_id=flow_run_id,
@@ -398,6 +411,7 @@ def _entry_model(row: EntryRow) -> Entry:
         currency=row.currency,
         total=row.total.quantize(MONEY_QUANTUM),  # as the database returns it: 4 decimals
         status=EntryStatus(row.status),
+        invoice=Invoice.model_validate(row.invoice),
         payload=None if row.payload is None else RpaPayload.model_validate(row.payload),
         findings=row.findings,
         rule_set_version=row.rule_set_version,

@@ -127,6 +127,8 @@ class EntryRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MoneyType())
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # The invoice as judged, so AP sees what the findings are about (the inbox may not have it).
+    invoice: Mapped[dict[str, Any]] = mapped_column(JSON)
     # None_as_null: an absent payload is SQL NULL, not the JSON literal null.
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

@@ -54,6 +54,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), nullable=False),
         sa.Column("total", _money(), nullable=False),
         sa.Column("status", sa.String(32), nullable=False),
+        sa.Column("invoice", sa.JSON(), nullable=False),
         sa.Column("payload", sa.JSON(), nullable=True),
         sa.Column("findings", sa.JSON(), nullable=False),
         sa.Column("rule_set_version", sa.String(64), nullable=False),
