@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     erp_duplicate_lookback_days: int = Field(
         default=730, ge=1, description="How far back entered AP invoices are loaded for duplicate checks."
     )
+    rules_config_path: Path = Field(
+        default=REPO_ROOT / "rules" / "rules.yaml",
+        description="The rule set's configuration file (tolerances, charge policy, switched-off rules...).",
+    )
 
 
 @lru_cache

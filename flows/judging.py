@@ -1,0 +1,128 @@
+"""Judging invoices against the ERP and recording the verdicts: what the sync validation API
+and the scheduled poll both do. Plain functions over connectors and rules, no Prefect here.
+
+A batch of any size costs a constant number of queries: one ERP snapshot (four queries per
+2000 POs) and one look-up of the vendors' live entries.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from connectors.erp import ErpGateway
+from connectors.marketplace import MarketplaceSource
+from connectors.settings import Settings
+from connectors.store import Entry, EntryExistsError, POLockedError, ProcessStore
+from domain import IntakeError, Invoice
+from rules.config import load_rule_config
+from rules.context import LiveEntry
+from rules.engine import Judgement, RuleEngine
+
+
+class InvoiceNotFoundError(Exception):
+    def __init__(self, source: str, source_invoice_id: str) -> None:
+        super().__init__(f"Invoice {source_invoice_id} does not exist in {source}.")
+        self.source_invoice_id = source_invoice_id
+
+
+class InvoiceUnreadableError(Exception):
+    """The marketplace row cannot be read as an invoice; the vendor must correct it."""
+
+    def __init__(self, intake_error: IntakeError) -> None:
+        super().__init__(
+            f"Invoice {intake_error.source_invoice_id} cannot be read from {intake_error.source}: {intake_error.reason}"
+        )
+        self.intake_error = intake_error
+
+
+@dataclass(frozen=True)
+class RecordedVerdict:
+    entry: Entry
+    # False when this invoice version had been judged before and its recorded verdict is returned
+    created: bool
+
+
+def live_entry(entry: Entry) -> LiveEntry:
+    return LiveEntry(
+        entry_id=entry.id,
+        source=entry.source,
+        source_invoice_id=entry.source_invoice_id,
+        version=entry.version,
+        vendor_id=entry.vendor_id,
+        invoice_number=entry.invoice_number,
+        normalised_invoice_number=entry.normalised_invoice_number,
+        invoice_date=entry.invoice_date,
+        currency=entry.currency,
+        total=entry.total,
+        po_number=entry.po_number,
+        status=entry.status,
+    )
+
+
+class JudgingService:
+    def __init__(
+        self,
+        *,
+        marketplace: MarketplaceSource,
+        erp: ErpGateway,
+        store: ProcessStore,
+        engine: RuleEngine,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.marketplace = marketplace
+        self.erp = erp
+        self.store = store
+        self.engine = engine
+        self._clock = clock
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "JudgingService":
+        return cls(
+            marketplace=MarketplaceSource.from_settings(settings),
+            erp=ErpGateway.from_settings(settings),
+            store=ProcessStore.from_url(settings.process_db_url),
+            engine=RuleEngine(load_rule_config(settings.rules_config_path)),
+        )
+
+    def today(self) -> date:
+        return self._clock().date()
+
+    def judge(self, invoices: Sequence[Invoice]) -> list[Judgement]:
+        """Judge without recording anything (dry runs; batches record the result themselves).
+
+        No in-flight quantities are passed: an invoice is only judged while its PO is unlocked,
+        and an unlocked PO has, by the lock's definition, nothing queued for the bot.
+        """
+        now = self._clock()
+        snapshot = self.erp.fetch_snapshot(
+            {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
+        )
+        live = self._live_entries({i.vendor_id for i in invoices})
+        return self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
+
+    def _live_entries(self, vendor_ids: Iterable[str]) -> list[LiveEntry]:
+        return [live_entry(e) for e in self.store.live_entries_for_vendors(vendor_ids)]
+
+    def validate_marketplace_invoice(self, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
+        """Judge one marketplace invoice now and record it, or return its recorded verdict.
+
+        Raises InvoiceNotFoundError, InvoiceUnreadableError, or POLockedError when another
+        entry holds its PO (the invoice then waits for the lock to be released).
+        """
+        found = self.marketplace.fetch_invoice(source_invoice_id)
+        if found is None:
+            raise InvoiceNotFoundError(self.marketplace.source_name, source_invoice_id)
+        if isinstance(found, IntakeError):
+            raise InvoiceUnreadableError(found)
+        recorded = self.store.find_entry(found.key)
+        if recorded is not None:
+            return RecordedVerdict(recorded, created=False)
+        holder = self.store.po_lock_holder(found.po_number)
+        if holder is not None:
+            raise POLockedError(found.po_number, holder)
+        [judgement] = self.judge([found])
+        try:
+            entry = self.store.create_entry(found, judgement.verdict, judgement.payload, actor=actor)
+        except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
+            return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
+        return RecordedVerdict(entry, created=True)

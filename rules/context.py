@@ -1,0 +1,97 @@
+"""What a rule sees: one invoice with its PO, vendor, earlier invoices and what is in flight.
+
+Built once per invoice (with the line matching computed once) and frozen, so every rule is a
+pure function of it.
+"""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from functools import cached_property
+from typing import Protocol
+
+from domain import EnteredInvoice, EntryStatus, Invoice, PurchaseOrder, Vendor
+from rules.config import RuleConfig
+from rules.matching import LineMatching, match_lines
+
+
+@dataclass(frozen=True)
+class LiveEntry:
+    """An invoice already judged and still live in process_scheduler (not rejected, not bad)."""
+
+    entry_id: int
+    source: str
+    source_invoice_id: str
+    version: int
+    vendor_id: str
+    invoice_number: str
+    normalised_invoice_number: str
+    invoice_date: date
+    currency: str
+    total: Decimal
+    po_number: str
+    status: EntryStatus
+
+
+class ErpReference(Protocol):
+    """The ERP data of a batch (connectors.erp.ErpSnapshot is one)."""
+
+    @property
+    def purchase_orders(self) -> Mapping[str, PurchaseOrder]: ...
+    @property
+    def vendors(self) -> Mapping[str, Vendor]: ...
+    @property
+    def entered_invoices(self) -> Mapping[str, Sequence[EnteredInvoice]]: ...
+    @property
+    def unreadable(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class InvoiceContext:
+    invoice: Invoice
+    config: RuleConfig  # already resolved for the invoice's vendor
+    today: date
+    po: PurchaseOrder | None = None
+    po_unreadable: str | None = None
+    vendor: Vendor | None = None
+    # the same vendor's invoices already entered in the ERP, and live in process_scheduler
+    entered_invoices: tuple[EnteredInvoice, ...] = ()
+    live_entries: tuple[LiveEntry, ...] = ()
+    # quantity per PO line number in entries that are queued or with the bot (not yet in the ERP)
+    in_flight_qty: Mapping[int, Decimal] = field(default_factory=dict)
+
+    @cached_property
+    def matching(self) -> LineMatching:
+        return match_lines(self.invoice, self.po, self.in_flight_qty, self.config.uom_conversions)
+
+    @property
+    def same_currency_as_po(self) -> bool:
+        return self.po is not None and self.po.currency == self.invoice.currency
+
+
+def build_context(
+    invoice: Invoice,
+    erp: ErpReference,
+    config: RuleConfig,
+    *,
+    today: date,
+    live_entries: Sequence[LiveEntry] = (),
+    in_flight_qty: Mapping[int, Decimal] | None = None,
+) -> InvoiceContext:
+    """The context of one invoice from the batch's ERP data and its vendor's live entries."""
+    own_key = (invoice.source, invoice.source_invoice_id)
+    return InvoiceContext(
+        invoice=invoice,
+        config=config.for_vendor(invoice.vendor_id),
+        today=today,
+        po=erp.purchase_orders.get(invoice.po_number),
+        po_unreadable=erp.unreadable.get(f"po:{invoice.po_number}"),
+        vendor=erp.vendors.get(invoice.vendor_id),
+        entered_invoices=tuple(erp.entered_invoices.get(invoice.vendor_id, ())),
+        # an earlier version of this very invoice is not a duplicate of it
+        live_entries=tuple(
+            e for e in live_entries if (e.source, e.source_invoice_id) != own_key
+        ),
+        in_flight_qty=in_flight_qty or {},
+    )

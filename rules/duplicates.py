@@ -1,0 +1,74 @@
+"""Was this invoice billed already: the same number (exact) or the same amount (possible)?"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from domain import Severity
+from rules.config import DuplicateScope
+from rules.context import InvoiceContext
+from rules.registry import Breach, rule
+
+
+@dataclass(frozen=True)
+class _Earlier:
+    """An earlier invoice of the same vendor, wherever it lives."""
+
+    where: str
+    invoice_number: str
+    normalised_number: str
+    invoice_date: date
+    currency: str
+    total: Decimal
+
+
+def _earlier_invoices(ctx: InvoiceContext) -> Iterator[_Earlier]:
+    for doc in ctx.entered_invoices:
+        yield _Earlier(f"ERP document {doc.erp_document_id}", doc.invoice_number, doc.normalised_invoice_number,
+                       doc.invoice_date, doc.currency, doc.total)
+    for entry in ctx.live_entries:
+        yield _Earlier(f"entry {entry.entry_id} ({entry.status.value})", entry.invoice_number,
+                       entry.normalised_invoice_number, entry.invoice_date, entry.currency, entry.total)
+
+
+def _fiscal_year(day: date, start_month: int) -> int:
+    return day.year if day.month >= start_month else day.year - 1
+
+
+@rule("duplicate.exact", Severity.HARD, "The vendor billed this invoice number already")
+def exact_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
+    policy = ctx.config.duplicates
+    number = ctx.invoice.normalised_invoice_number
+    for earlier in _earlier_invoices(ctx):
+        if earlier.normalised_number != number:
+            continue
+        if policy.exact_scope is DuplicateScope.FISCAL_YEAR and _fiscal_year(
+            earlier.invoice_date, policy.fiscal_year_start_month
+        ) != _fiscal_year(ctx.invoice.invoice_date, policy.fiscal_year_start_month):
+            continue
+        yield Breach(
+            f"Invoice number {ctx.invoice.invoice_number} was already billed by vendor {ctx.invoice.vendor_id} "
+            f"as {earlier.invoice_number} ({earlier.where}, dated {earlier.invoice_date}).",
+            expected="an invoice number not billed before",
+            actual=earlier.invoice_number,
+        )
+
+
+@rule("duplicate.possible", Severity.SOFT, "Same vendor, same amount, close dates, different number")
+def possible_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
+    window = ctx.config.duplicates.possible_window_days
+    invoice = ctx.invoice
+    for earlier in _earlier_invoices(ctx):
+        if (
+            earlier.normalised_number != invoice.normalised_invoice_number
+            and earlier.total == invoice.total
+            and earlier.currency == invoice.currency
+            and abs((earlier.invoice_date - invoice.invoice_date).days) <= window
+        ):
+            yield Breach(
+                f"Vendor {invoice.vendor_id} billed the same {invoice.total} {invoice.currency} as invoice "
+                f"{earlier.invoice_number} ({earlier.where}, dated {earlier.invoice_date}); check it is not the same bill.",
+                expected=f"no other invoice of the same amount within {window} days",
+                actual=earlier.invoice_number,
+            )

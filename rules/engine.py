@@ -1,0 +1,108 @@
+"""The engine: runs the enabled rules over an invoice (or a batch) and returns the judgement.
+
+Outcome by precedence: any hard finding → bad_invoice; else any soft → manual_review; else
+ready_to_process with the RPA payload. A rule that raises does not stop anything: it becomes
+an `engine.rule_error` finding on that invoice (soft: a person looks) and the batch goes on.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from domain import EntryStatus, Finding, Invoice, RpaPayload, Severity, Verdict
+from rules.catalogue import REGISTRY
+from rules.config import RuleConfig
+from rules.context import ErpReference, InvoiceContext, LiveEntry, build_context
+from rules.payload import build_payload
+from rules.registry import RuleRegistry
+
+ENGINE_RULE_ID = "engine.rule_error"
+
+
+@dataclass(frozen=True)
+class Judgement:
+    invoice: Invoice
+    verdict: Verdict
+    # Present whenever every line maps to a PO line: ready invoices always, manual-review ones
+    # usually (so AP's approval can queue them without judging again).
+    payload: RpaPayload | None
+
+
+def status_for(findings: Sequence[Finding]) -> EntryStatus:
+    severities = {finding.severity for finding in findings}
+    if Severity.HARD in severities:
+        return EntryStatus.BAD_INVOICE
+    if Severity.SOFT in severities:
+        return EntryStatus.MANUAL_REVIEW
+    return EntryStatus.READY_TO_PROCESS
+
+
+class RuleEngine:
+    def __init__(self, config: RuleConfig, registry: RuleRegistry = REGISTRY) -> None:
+        self.config = config
+        self._rules = [r for r in registry if r.id not in config.disabled_rules]
+
+    @property
+    def rule_ids(self) -> list[str]:
+        return [r.id for r in self._rules]
+
+    def findings(self, ctx: InvoiceContext) -> list[Finding]:
+        findings: list[Finding] = []
+        for rule in self._rules:
+            try:
+                findings.extend(rule.findings(ctx))
+            except Exception as exc:  # a broken rule must not stop the batch: it becomes a finding
+                findings.append(
+                    Finding(
+                        rule_id=ENGINE_RULE_ID,
+                        severity=Severity.SOFT,
+                        message=f"Rule {rule.id} could not check this invoice ({type(exc).__name__}: {exc}); "
+                        "check that point by hand.",
+                        expected=rule.id,
+                        actual=type(exc).__name__,
+                    )
+                )
+        return findings
+
+    def judge(self, ctx: InvoiceContext, *, judged_at: datetime | None = None) -> Judgement:
+        findings = self.findings(ctx)
+        status = status_for(findings)
+        version = self.config.rule_set_version
+        verdict = Verdict(status=status, findings=tuple(findings), rule_set_version=version)
+        payload = None
+        if status is not EntryStatus.BAD_INVOICE:
+            payload = build_payload(ctx, rule_set_version=version, judged_at=judged_at or datetime.now(UTC))
+        return Judgement(invoice=ctx.invoice, verdict=verdict, payload=payload)
+
+    def judge_batch(
+        self,
+        invoices: Sequence[Invoice],
+        erp: ErpReference,
+        *,
+        today: date,
+        live_entries: Sequence[LiveEntry] = (),
+        in_flight_qty: Mapping[str, Mapping[int, Decimal]] | None = None,
+        judged_at: datetime | None = None,
+    ) -> list[Judgement]:
+        """Judge a batch against the ERP data fetched for it; `in_flight_qty` is keyed by PO number."""
+        live_by_vendor: dict[str, list[LiveEntry]] = defaultdict(list)
+        for entry in live_entries:
+            live_by_vendor[entry.vendor_id].append(entry)
+        in_flight_qty = in_flight_qty or {}
+        judged_at = judged_at or datetime.now(UTC)
+        return [
+            self.judge(
+                build_context(
+                    invoice,
+                    erp,
+                    self.config,
+                    today=today,
+                    live_entries=live_by_vendor.get(invoice.vendor_id, ()),
+                    in_flight_qty=in_flight_qty.get(invoice.po_number),
+                ),
+                judged_at=judged_at,
+            )
+            for invoice in invoices
+        ]
