@@ -5,6 +5,7 @@ No I/O here. Every model is frozen and rejects garbage with a message that names
 
 import json
 import re
+from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -53,6 +54,7 @@ def normalise_invoice_number(number: str) -> str:
     return "".join(run.lstrip("0") or "0" if run.isdigit() else run for run in runs)
 
 
+@lru_cache(maxsize=65536)  # the same few thousand parts recur on every invoice of a batch
 def normalise_part_number(part_number: str) -> str:
     """Part numbers match across vendor and ERP spelling: case, spaces and dashes ignored."""
     return _PART_NUMBER_NOISE.sub("", part_number).upper()
