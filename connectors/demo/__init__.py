@@ -1,0 +1,21 @@
+"""Deterministic demo data: a marketplace full of vendor invoices and the ERP they are checked against.
+
+`seed_demo()` fills both databases; most invoices are clean, each of the others carries exactly one
+planted problem, listed in the returned `SeedReport` and in the manifest file.
+"""
+
+from connectors.demo.invoices import CHARGE_POLICY
+from connectors.demo.problems import CLEAN, MIN_INVOICES, PROBLEMS
+from connectors.demo.seed import DEFAULT_TODAY, MANIFEST_NAME, SeedReport, manifest_path_for, seed_demo
+
+__all__ = [
+    "CHARGE_POLICY",
+    "CLEAN",
+    "DEFAULT_TODAY",
+    "MANIFEST_NAME",
+    "MIN_INVOICES",
+    "PROBLEMS",
+    "SeedReport",
+    "manifest_path_for",
+    "seed_demo",
+]

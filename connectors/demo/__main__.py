@@ -1,0 +1,70 @@
+"""Seed the demo databases, or report what they hold.
+
+    python -m connectors.demo [--invoices N] [--seed S] [--today YYYY-MM-DD] [--if-absent] [--manifest PATH]
+    python -m connectors.demo report [--manifest PATH]
+
+The databases are MARKETPLACE_DB_URL and ERP_DB_URL (SQLite files under var/ by default).
+"""
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from connectors.demo.report import display_url, marketplace_invoice_count, summarise
+from connectors.demo.seed import MANIFEST_NAME, manifest_path_for, seed_demo
+from connectors.settings import VAR_DIR, Settings, get_settings
+
+
+def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
+    args = _parser().parse_args(argv)
+    settings = settings or get_settings()
+    manifest = args.manifest or manifest_path_for(settings.marketplace_db_url) or VAR_DIR / MANIFEST_NAME
+    if args.command == "report":
+        print(summarise(settings.marketplace_db_url, settings.erp_db_url, manifest))
+        return 0
+    if args.if_absent:
+        present = marketplace_invoice_count(settings.marketplace_db_url)
+        if present:
+            print(f"The marketplace already has {present} invoices: nothing seeded (leave out --if-absent to reseed).")
+            return 0
+    report = seed_demo(
+        settings.marketplace_db_url,
+        settings.erp_db_url,
+        invoices=args.invoices,
+        seed=args.seed,
+        today=args.today or date.today(),
+        manifest_path=manifest,
+    )
+    rows = report.rows
+    print(
+        f"Seeded {report.invoices} invoices ({rows['mp_invoice_line']} lines) against {rows['po_header']} POs "
+        f"of {rows['vendor']} vendors in {report.seconds:.2f} s (seed {report.seed}, today {report.today})."
+    )
+    print(f"  marketplace  {display_url(settings.marketplace_db_url)}")
+    print(f"  ERP          {display_url(settings.erp_db_url)}")
+    print(f"  manifest     {report.manifest_path}")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m connectors.demo", description="Seed or report the demo databases.")
+    parser.add_argument("command", nargs="?", choices=("seed", "report"), default="seed")
+    parser.add_argument("--invoices", type=int, default=2000, help="marketplace invoices to create (default 2000)")
+    parser.add_argument("--seed", type=int, default=7, help="random seed: the same seed and size give the same data")
+    parser.add_argument(
+        "--today",
+        type=date.fromisoformat,
+        default=None,
+        help="the demo's today (default: the real date, so the service, which judges by the real clock, sees "
+        "future-dated and stale invoices as planted; tests pass a fixed date)",
+    )
+    parser.add_argument("--if-absent", action="store_true", help="do nothing when the marketplace already has invoices")
+    parser.add_argument(
+        "--manifest", type=Path, help="the planted-problem manifest (default: beside a SQLite marketplace DB, else var/)"
+    )
+    return parser
+
+
+if __name__ == "__main__":
+    sys.exit(main())
