@@ -84,6 +84,15 @@ class JudgingService:
             engine=RuleEngine(load_rule_config(settings.rules_config_path)),
         )
 
+    def health_checks(self) -> dict[str, Callable[[], None]]:
+        """One round trip per database, by name; each raises when its database does not answer."""
+        return {"marketplace": self.marketplace.ping, "erp": self.erp.ping, "process": self.store.ping}
+
+    def close(self) -> None:
+        self.store.close()
+        self.marketplace.close()
+        self.erp.close()
+
     def today(self) -> date:
         return self._clock().date()
 

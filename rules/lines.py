@@ -17,7 +17,14 @@ def round_to_cents(amount: Decimal) -> Decimal:
 
 
 def _qty(value: Decimal) -> str:
+    """A quantity as a clerk writes it: 10, 2.5 (the ERP's 10.0000 is noise)."""
     return format(value.normalize(), "f")
+
+
+def money(value: Decimal) -> str:
+    """An amount as a clerk writes it: at least cents (10.00), more only when there are (12.3456)."""
+    places = -value.normalize().as_tuple().exponent
+    return format(value.quantize(CENT) if places <= 2 else value.normalize(), "f")
 
 
 @rule("line.part_not_on_po", Severity.HARD, "A part on the invoice is not on the PO")
@@ -74,12 +81,12 @@ def unit_price_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
         if not price_within_tolerance(line.unit_price, expected, ctx.config.price_tolerance):
             per = f" per {line.uom}" if allocation.factor != 1 else ""
             yield Breach(
-                f"Line {line.line_no} ({line.part_number}): unit price {line.unit_price} {ctx.invoice.currency}{per} "
-                f"differs from the PO price {_qty(expected)} (PO line {po_line.line_no}).",
+                f"Line {line.line_no} ({line.part_number}): unit price {money(line.unit_price)} {ctx.invoice.currency}{per} "
+                f"differs from the PO price {money(expected)} (PO line {po_line.line_no}).",
                 invoice_line_no=line.line_no,
                 po_line_no=po_line.line_no,
-                expected=expected,
-                actual=line.unit_price,
+                expected=money(expected),
+                actual=money(line.unit_price),
             )
 
 
@@ -112,8 +119,8 @@ def quantity_over_open(ctx: InvoiceContext) -> Iterator[Breach]:
                 f"already invoiced or queued {_qty(earlier)}).",
                 invoice_line_no=_first_invoice_line(ctx, po_line),
                 po_line_no=po_line.line_no,
-                expected=still_open,
-                actual=billed,
+                expected=_qty(still_open),
+                actual=_qty(billed),
             )
 
 
@@ -132,8 +139,8 @@ def quantity_over_received(ctx: InvoiceContext) -> Iterator[Breach]:
                 f"(received {_qty(po_line.received_qty)}, already invoiced or queued {_qty(earlier)}).",
                 invoice_line_no=_first_invoice_line(ctx, po_line),
                 po_line_no=po_line.line_no,
-                expected=receivable,
-                actual=billed,
+                expected=_qty(receivable),
+                actual=_qty(billed),
             )
 
 

@@ -158,9 +158,10 @@ def test_price_unit_mismatch__one_cent_over_with_exact_default() -> None:
     invoice = make_invoice()
     po = make_purchase_order(invoice)
     dearer = make_invoice(lines=(make_line(1, unit_price=Decimal("12.51")), invoice.lines[1]))
-    assert findings("price.unit_mismatch", make_context(dearer, po=po)) == [
+    erp_style = po.model_copy(update={"lines": (po.lines[0].model_copy(update={"unit_price": Decimal("12.5000")}), po.lines[1])})
+    assert findings("price.unit_mismatch", make_context(dearer, po=erp_style)) == [
         Finding(rule_id="price.unit_mismatch", severity=Severity.SOFT,
-                message="Line 1 (PART-001): unit price 12.51 USD differs from the PO price 12.5 (PO line 1).",
+                message="Line 1 (PART-001): unit price 12.51 USD differs from the PO price 12.50 (PO line 1).",
                 invoice_line_no=1, po_line_no=1, expected="12.50", actual="12.51")
     ]
 

@@ -6,6 +6,7 @@ is rolled back (the store's own transactions become savepoints), so tests stay i
 
 from collections import deque
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -17,6 +18,7 @@ from connectors.store import (
     Entry,
     EntryExistsError,
     EntryNotFoundError,
+    EntrySummary,
     IllegalTransitionError,
     POLockedError,
     ProcessStore,
@@ -119,6 +121,22 @@ def row_counts(connection: sa.Connection) -> dict[str, int]:
         table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
         for table in Base.metadata.sorted_tables
     }
+
+
+@contextmanager
+def selects_sent(engine: sa.Engine) -> Iterator[list[str]]:
+    """The SELECT statements `engine` sends while the block runs (savepoints left out)."""
+    selects: list[str] = []
+
+    def _keep_selects(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            selects.append(statement)
+
+    sa.event.listen(engine, "before_cursor_execute", _keep_selects)
+    try:
+        yield selects
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", _keep_selects)
 
 
 def lock_holder(connection: sa.Connection, po_number: str) -> int | None:
@@ -561,3 +579,48 @@ def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:
 
     assert store.find_entry(invoice.key) == entry
     assert store.po_lock_holder(invoice.po_number) == entry.id
+
+
+# ---------------------------------------------------------------------- listing
+
+
+def test_list_entries_is_newest_first_and_filters(store: ProcessStore) -> None:
+    ready = judge(store, invoice_for(1), S.READY_TO_PROCESS)
+    review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
+    bad = judge(store, invoice_for(3, po_number="PO-2", vendor_id="V002"), S.BAD_INVOICE)
+
+    def ids(**filters: object) -> list[int]:
+        return [entry.id for entry in store.list_entries(**filters).entries]
+
+    assert ids() == [bad.id, review.id, ready.id]
+    assert ids(status=S.MANUAL_REVIEW) == [review.id]
+    assert ids(po_number="PO-2") == [bad.id, review.id]
+    assert ids(vendor_id="V001", po_number="PO-2") == [review.id]
+    assert ids(status=S.ENTERED) == []
+    assert store.list_entries().entries[-1] == EntrySummary.model_validate(
+        ready.model_dump(include=set(EntrySummary.model_fields))
+    )
+
+
+def test_list_entries_pages_by_id_in_one_query(store: ProcessStore, connection: sa.Connection) -> None:
+    entries = [judge(store, invoice_for(n, po_number=f"PO-{n}"), S.MANUAL_REVIEW) for n in range(1, 6)]
+    newest_first = [entry.id for entry in reversed(entries)]
+
+    with selects_sent(connection.engine) as selects:
+        first = store.list_entries(limit=2)
+    second = store.list_entries(limit=2, before_id=first.next_before_id)
+    last = store.list_entries(limit=2, before_id=second.next_before_id)
+
+    assert len(selects) == 1
+    assert [e.id for page in (first, second, last) for e in page.entries] == newest_first
+    assert (first.next_before_id, second.next_before_id, last.next_before_id) == (newest_first[1], newest_first[3], None)
+    assert store.list_entries(limit=5).next_before_id is None
+
+
+def test_list_entries_refuses_a_limit_below_one(store: ProcessStore) -> None:
+    with pytest.raises(ValueError, match="limit must be at least 1"):
+        store.list_entries(limit=0)
+
+
+def test_ping_answers(store: ProcessStore) -> None:
+    store.ping()

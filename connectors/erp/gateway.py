@@ -74,6 +74,14 @@ class ErpGateway:
             duplicate_lookback_days=settings.erp_duplicate_lookback_days,
         )
 
+    def ping(self) -> None:
+        """One round trip; raises when the ERP database does not answer."""
+        with self._engine.connect() as conn:
+            conn.execute(sa.select(1))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
     def _rows(self, conn: sa.Connection, name: str, **params: Any) -> Iterator[dict[str, Any]]:
         query = self._queries[name]
         result = conn.execute(query.statement, params)

@@ -64,7 +64,11 @@ def _charge_fields(row: Mapping[str, Any]) -> dict[str, Any]:
 def _field_errors(error: ValidationError, line_numbers: Sequence[int]) -> tuple[FieldError, ...]:
     """Pydantic's errors as clerk-readable fields: "lines[3].quantity" names line 3, not index 2."""
     errors = []
-    for item in error.errors():
+    items = error.errors()
+    line_problems = any(item["loc"][:1] == ("lines",) and len(item["loc"]) > 2 for item in items)
+    for item in items:
+        if line_problems and item["loc"] == ("lines",) and item["type"] == "too_short":
+            continue  # "no lines" only because every line is broken: the line errors say why
         loc = list(item["loc"])
         if len(loc) >= 2 and loc[0] == "lines" and isinstance(loc[1], int) and loc[1] < len(line_numbers):
             loc[:2] = [f"lines[{line_numbers[loc[1]]}]"]
@@ -104,6 +108,14 @@ class MarketplaceSource:
     @property
     def source_name(self) -> str:
         return self._source
+
+    def ping(self) -> None:
+        """One round trip; raises when the marketplace database does not answer."""
+        with self._engine.connect() as conn:
+            conn.execute(sa.select(1))
+
+    def close(self) -> None:
+        self._engine.dispose()
 
     def pull(self, since: MarketplaceCursor | None) -> Iterator[PulledPage]:
         """Every invoice changed after `since` (minus the lookback), one page at a time."""

@@ -10,7 +10,7 @@ from connectors.store.errors import (
     POLockedError,
     StoreError,
 )
-from connectors.store.read_models import Entry, EntryEvent, InboxItem, PullRecord
+from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, InboxItem, PullRecord
 from connectors.store.store import ProcessStore
 
 __all__ = [
@@ -18,6 +18,8 @@ __all__ = [
     "EntryEvent",
     "EntryExistsError",
     "EntryNotFoundError",
+    "EntryPage",
+    "EntrySummary",
     "IllegalTransitionError",
     "InboxItem",
     "POLockedError",

@@ -28,8 +28,11 @@ class InboxItem(_ReadModel):
     pulled_at: datetime
 
 
-class Entry(_ReadModel):
-    """A process_scheduler row: one judged invoice version. Timestamps are timezone-aware UTC."""
+class EntrySummary(_ReadModel):
+    """An entry as lists show it: its columns without the invoice, payload and findings documents.
+
+    Timestamps are timezone-aware UTC.
+    """
 
     id: int
     source: str
@@ -38,17 +41,12 @@ class Entry(_ReadModel):
     vendor_id: str
     vendor_name: str
     invoice_number: str
-    normalised_invoice_number: str
     invoice_date: date
     po_number: str
     currency: str
     total: Money
     status: EntryStatus
-    invoice: Invoice
-    payload: RpaPayload | None
-    findings: tuple[Finding, ...]
     rule_set_version: str
-    flow_run_id: str | None
     erp_document_id: str | None
     created_at: datetime
     updated_at: datetime
@@ -56,6 +54,23 @@ class Entry(_ReadModel):
     @property
     def key(self) -> InvoiceKey:
         return InvoiceKey(source=self.source, source_invoice_id=self.source_invoice_id, version=self.version)
+
+
+class Entry(EntrySummary):
+    """A process_scheduler row in full: one judged invoice version, its verdict and payload."""
+
+    normalised_invoice_number: str
+    invoice: Invoice
+    payload: RpaPayload | None
+    findings: tuple[Finding, ...]
+    flow_run_id: str | None
+
+
+class EntryPage(_ReadModel):
+    """One page of entries, newest first; `next_before_id` continues the listing (None: last page)."""
+
+    entries: tuple[EntrySummary, ...]
+    next_before_id: int | None
 
 
 class EntryEvent(_ReadModel):

@@ -5,7 +5,7 @@ in that transaction. The PO lock lives in `po_locks`, whose primary key lets the
 not this process, decide which of two concurrent writers gets a PO.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -22,7 +22,7 @@ from connectors.store.errors import (
     IllegalTransitionError,
     POLockedError,
 )
-from connectors.store.read_models import Entry, EntryEvent, InboxItem, PullRecord
+from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, InboxItem, PullRecord
 from connectors.store.tables import (
     CODE,
     INBOX_JUDGED,
@@ -48,6 +48,8 @@ from domain import (
 
 _INVOICE_KEY = ("source", "source_invoice_id", "version")
 _NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value)
+# Lists read only these columns: the JSON documents stay in the database.
+_SUMMARY_COLUMNS = tuple(getattr(EntryRow, name) for name in EntrySummary.model_fields)
 
 
 class ProcessStore:
@@ -252,6 +254,43 @@ class ProcessStore:
         with self._sessions.begin() as session:
             return [_entry_model(row) for row in session.scalars(query)]
 
+    def list_entries(
+        self,
+        *,
+        status: EntryStatus | None = None,
+        po_number: str | None = None,
+        vendor_id: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> EntryPage:
+        """Entries newest first (by id), filtered by whichever of status, PO and vendor are given.
+
+        Keyset pagination: pass a page's `next_before_id` as `before_id` to get the next one.
+        One query, which reads one entry more than `limit` to know whether a next page exists.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        query = select(*_SUMMARY_COLUMNS).order_by(EntryRow.id.desc()).limit(limit + 1)
+        if status is not None:
+            query = query.where(EntryRow.status == EntryStatus(status).value)
+        if po_number is not None:
+            query = query.where(EntryRow.po_number == po_number)
+        if vendor_id is not None:
+            query = query.where(EntryRow.vendor_id == vendor_id)
+        if before_id is not None:
+            query = query.where(EntryRow.id < before_id)
+        with self._sessions.begin() as session:
+            rows = session.execute(query).all()
+        entries = tuple(_summary_model(row._mapping) for row in rows[:limit])
+        return EntryPage(entries=entries, next_before_id=entries[-1].id if len(rows) > limit else None)
+
+    # ------------------------------------------------------------------ health
+
+    def ping(self) -> None:
+        """A round trip to the process database; raises when it does not answer."""
+        with self._sessions.begin() as session:
+            session.execute(select(1))
+
 
 # ---------------------------------------------------------------------- writes
 
@@ -420,6 +459,10 @@ def _entry_model(row: EntryRow) -> Entry:
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
+
+
+def _summary_model(columns: Mapping[str, Any]) -> EntrySummary:
+    return EntrySummary.model_validate({**columns, "total": columns["total"].quantize(MONEY_QUANTUM)})
 
 
 def _event_model(row: EntryEventRow) -> EntryEvent:

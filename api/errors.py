@@ -1,0 +1,140 @@
+"""Every error leaves the API as {"error": {"code", "message", "details"}}, never with a stack trace.
+
+Routes raise `ApiError` for outcomes they decide on; the domain's and the store's errors, FastAPI's
+request validation, Starlette's HTTP errors (unknown routes included) and anything unexpected are
+translated here.
+"""
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from http import HTTPStatus
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic_core import ErrorDetails
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api.schemas import ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
+from connectors.store import EntryNotFoundError, IllegalTransitionError, POLockedError
+from flows.judging import InvoiceNotFoundError, InvoiceUnreadableError
+
+logger = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """An error response decided on by a route: raise it anywhere while handling a request."""
+
+    def __init__(self, status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = ()) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.code = code
+        self.message = message
+        self.details = list(details)
+
+
+def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` documenting these error statuses with the error shape."""
+    return {status: {"model": ErrorResponse, "description": text} for status, text in descriptions.items()}
+
+
+def field_path(location: Iterable[int | str]) -> str:
+    """A pydantic location as a path: ("lines", 2, "quantity") → "lines[2].quantity"."""
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path
+
+
+def field_problems(errors: Iterable[ErrorDetails], *, root: str) -> list[FieldProblem]:
+    """Pydantic's errors, one per field, in plain words; `root` names an error on the whole document."""
+    return [
+        FieldProblem(
+            field=field_path(error["loc"]) or root,
+            message="is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, "),
+            value=_shown(error.get("input")),
+        )
+        for error in errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _api_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    for error_type in _DOMAIN_ERRORS:
+        app.add_exception_handler(error_type, _domain_error)
+    # Starlette runs this one for any exception left over, outside every other middleware.
+    app.add_exception_handler(Exception, _unexpected_error)
+
+
+# ---------------------------------------------------------------------- translations
+
+
+def _invoice_unreadable(error: InvoiceUnreadableError) -> ApiError:
+    intake = error.intake_error
+    problems = [FieldProblem(field=e.field, message=e.message, value=e.value) for e in intake.errors]
+    return ApiError(422, "invoice_unreadable", str(error), problems)
+
+
+def _po_locked(error: POLockedError) -> ApiError:
+    return ApiError(409, "po_locked", str(error), [POLock(po_number=error.po_number, holding_entry_id=error.holding_entry_id)])
+
+
+_DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
+    InvoiceNotFoundError: lambda error: ApiError(404, "invoice_not_found", str(error)),
+    InvoiceUnreadableError: _invoice_unreadable,
+    POLockedError: _po_locked,
+    EntryNotFoundError: lambda error: ApiError(404, "entry_not_found", str(error)),
+    IllegalTransitionError: lambda error: ApiError(409, "illegal_transition", str(error)),
+}
+
+
+# ---------------------------------------------------------------------- handlers
+
+
+def _error_response(
+    status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = (), headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = ErrorResponse(error=ErrorBody(code=code, message=message, details=list(details)))
+    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+
+
+async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
+    return _error_response(error.status_code, error.code, error.message, error.details)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    # The most specific registered type wins, as Starlette picks the handler along the MRO.
+    translate = next(_DOMAIN_ERRORS[cls] for cls in type(error).__mro__ if cls in _DOMAIN_ERRORS)
+    return await _api_error(request, translate(error))
+
+
+async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    phrase = HTTPStatus(error.status_code).phrase
+    code = phrase.lower().replace(" ", "_").replace("-", "_")
+    # Starlette's own errors (unknown route, wrong method) carry only the phrase: say what was asked.
+    message = f"{phrase}: {request.method} {request.url.path}" if error.detail == phrase else str(error.detail)
+    return _error_response(error.status_code, code, message, headers=error.headers)
+
+
+async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
+    problems = field_problems(error.errors(), root="request")
+    fields = ", ".join(problem.field for problem in problems)
+    return _error_response(422, "invalid_request", f"The request has invalid fields: {fields}.", problems)
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    # The reference ties the client's report to the logged traceback, which stays on the server.
+    reference = uuid.uuid4().hex[:12]
+    logger.error("Unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=error)
+    return _error_response(
+        500, "internal_error", f"Something went wrong on our side; it has been logged under reference {reference}."
+    )
+
+
+def _shown(value: object) -> str | None:
+    """A rejected scalar as text (at most 100 characters); documents and absent values are not shown."""
+    return None if value is None or isinstance(value, dict | list | tuple) else str(value)[:100]

@@ -1,0 +1,81 @@
+"""The FastAPI application: `create_app(settings)` for tests and embedding, `app` for `uvicorn api.main:app`."""
+
+import tomllib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+
+from api.errors import install_error_handlers
+from api.routes import api_router
+from api.routes.health import router as health_router
+from connectors.settings import REPO_ROOT, Settings, get_settings
+from flows.judging import JudgingService
+
+DESCRIPTION = """
+Checks marketplace vendor invoices against their purchase orders in the ERP and queues the clean
+ones for the RPA bot that keys them in.
+
+* **invoices**: validate one marketplace invoice now and record the verdict.
+* **validation**: dry run on an invoice posted as JSON; nothing is recorded.
+* **entries**: what was judged, its findings, the bot's payload and the audit trail.
+* **schemas**: the JSON Schema of the payload the RPA bot receives.
+
+Money and quantities are exact decimals, sent as JSON strings such as `"24.60"`. Every error has
+the shape `{"error": {"code": "...", "message": "...", "details": [...]}}`.
+"""
+
+TAGS = [
+    {"name": "invoices", "description": "Validate marketplace invoices and record the verdicts."},
+    {"name": "validation", "description": "Dry runs of the rules on posted invoices."},
+    {"name": "entries", "description": "Process entries (process_scheduler) and their history."},
+    {"name": "schemas", "description": "Published JSON Schemas."},
+    {"name": "health", "description": "Liveness of the service and its databases."},
+]
+
+
+def _project_version() -> str:
+    with (REPO_ROOT / "pyproject.toml").open("rb") as pyproject:
+        return tomllib.load(pyproject)["project"]["version"]
+
+
+def _operation_id(route: APIRoute) -> str:
+    # "entries-list_entries" rather than FastAPI's path-derived ids: readable generated clients.
+    return "-".join([*route.tags[:1], route.name])
+
+
+def _configured_settings(app: FastAPI) -> Settings:
+    """The settings requests see: an override of get_settings when there is one, else the environment's."""
+    return app.dependency_overrides.get(get_settings, get_settings)()
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, JudgingService]]:
+    service = JudgingService.from_settings(_configured_settings(app))
+    try:
+        yield {"service": service}
+    finally:
+        service.close()
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The API; with `settings`, they replace the environment's (for requests and for startup)."""
+    app = FastAPI(
+        title="Invoice Automation",
+        summary="Vendor invoices checked against their purchase orders, clean ones queued for the RPA bot.",
+        description=DESCRIPTION,
+        version=_project_version(),
+        openapi_tags=TAGS,
+        generate_unique_id_function=_operation_id,
+        lifespan=_lifespan,
+    )
+    if settings is not None:
+        app.dependency_overrides[get_settings] = lambda: settings
+    install_error_handlers(app)
+    app.include_router(api_router)
+    app.include_router(health_router)
+    return app
+
+
+app = create_app()

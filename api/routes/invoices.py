@@ -1,0 +1,65 @@
+"""Validate one marketplace invoice now and record the verdict."""
+
+from fastapi import APIRouter
+
+from api.deps import ServiceDep
+from api.errors import ApiError, error_responses
+from api.schemas import EntryVerdict, ValidationResponse
+from connectors.store import Entry
+from domain import EntryStatus
+
+router = APIRouter(prefix="/invoices", tags=["invoices"])
+
+# Who the audit trail names for verdicts recorded through the API (until callers authenticate).
+API_ACTOR = "api"
+PO_NOT_FOUND_RULE = "po.not_found"
+
+# Entries the RPA bot has (or had) to key in: the invoice was accepted.
+_ACCEPTED = frozenset(
+    {EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED, EntryStatus.ENTERED}
+)
+_REFUSALS = {
+    EntryStatus.MANUAL_REVIEW: "needs manual review by AP",
+    EntryStatus.BAD_INVOICE: "is a bad invoice: the vendor must correct it and submit a new version",
+    EntryStatus.REJECTED: "was rejected by AP",
+}
+
+
+@router.post(
+    "/{source_id}/validate",
+    response_model=ValidationResponse,
+    summary="Validate a marketplace invoice and record the verdict",
+    responses=error_responses(
+        {
+            400: "The invoice needs manual review (code manual_review), is bad (bad_invoice) or was rejected "
+            "(rejected); details holds the recorded verdict with its findings.",
+            404: "No such invoice (invoice_not_found), or its PO is not in the ERP (po_not_found, "
+            "with the recorded verdict in details).",
+            409: "Another entry holds the invoice's PO (po_locked); the invoice waits for it.",
+            422: "The marketplace row cannot be read as an invoice (invoice_unreadable); details names every field.",
+        }
+    ),
+)
+def validate_invoice(source_id: str, service: ServiceDep) -> ValidationResponse:
+    """Judge the current version of marketplace invoice `source_id` against its PO and record the verdict.
+
+    200 with the RPA payload when the invoice is accepted (ready_to_process, or already further along:
+    dispatched, rpa_failed, entered). An invoice version is judged once: calling again returns what
+    was recorded, as the entry stands now.
+    """
+    recorded = service.validate_marketplace_invoice(source_id, actor=API_ACTOR)
+    return _accepted_or_raise(recorded.entry)
+
+
+def _accepted_or_raise(entry: Entry) -> ValidationResponse:
+    verdict = EntryVerdict(
+        entry_id=entry.id, status=entry.status, rule_set_version=entry.rule_set_version, findings=list(entry.findings)
+    )
+    po_not_found = next((f for f in entry.findings if f.rule_id == PO_NOT_FOUND_RULE), None)
+    if po_not_found is not None:
+        raise ApiError(404, "po_not_found", f"{po_not_found.message} (entry {entry.id})", [verdict])
+    if entry.status in _ACCEPTED:
+        return ValidationResponse(**dict(verdict), payload=entry.payload)
+    findings = f"{len(entry.findings)} finding{'s' if len(entry.findings) != 1 else ''}"
+    message = f"Invoice {entry.source_invoice_id} v{entry.version} {_REFUSALS[entry.status]} ({findings}, entry {entry.id})."
+    raise ApiError(400, entry.status.value, message, [verdict])

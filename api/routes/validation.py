@@ -1,0 +1,82 @@
+"""Dry run: judge an invoice posted as JSON, recording nothing."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import ValidationError
+
+from api.deps import ServiceDep
+from api.errors import ApiError, error_responses, field_problems
+from api.schemas import DryRunResponse
+from domain import EntryStatus, Invoice, load_json_exact
+
+router = APIRouter(tags=["validation"])
+
+
+def _inline_refs(schema: Any, definitions: dict[str, Any]) -> Any:
+    """`schema` with every "#/$defs/..." reference replaced by its definition (the Invoice's are not recursive)."""
+    if isinstance(schema, dict):
+        if "$ref" in schema:
+            return _inline_refs(definitions[schema["$ref"].rsplit("/", 1)[-1]], definitions)
+        return {key: _inline_refs(value, definitions) for key, value in schema.items() if key != "$defs"}
+    if isinstance(schema, list):
+        return [_inline_refs(item, definitions) for item in schema]
+    return schema
+
+
+def _invoice_request_schema() -> dict[str, Any]:
+    # Self-contained, because OpenAPI resolves "#/$defs/..." against its own document, not this schema.
+    schema = Invoice.model_json_schema(mode="validation")
+    return _inline_refs(schema, schema.get("$defs", {}))
+
+
+async def invoice_from_body(request: Request) -> Invoice:
+    """The raw body as an `Invoice`, fractions kept exact: FastAPI's own JSON parsing would turn 0.1 into a float."""
+    try:
+        document = load_json_exact(await request.body())
+    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+        raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {error}.") from None
+    try:
+        return Invoice.model_validate(document)
+    except ValidationError as error:
+        problems = field_problems(error.errors(), root="invoice")
+        fields = ", ".join(problem.field for problem in problems)
+        raise ApiError(422, "invalid_invoice", f"The invoice has invalid fields: {fields}.", problems) from None
+
+
+InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
+
+
+@router.post(
+    "/validate",
+    response_model=DryRunResponse,
+    summary="Dry run: judge an invoice without recording anything",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": _invoice_request_schema()}},
+            "description": "The invoice. Send amounts as JSON strings (\"12.50\") or plain JSON numbers; "
+            "numbers are read as exact decimals, so 0.1 stays 0.1.",
+        }
+    },
+    responses=error_responses(
+        {
+            400: "The body is not JSON (malformed_json).",
+            422: "The body is not a valid invoice (invalid_invoice); details names every invalid field, "
+            "array positions counted from 0 (lines[0] is the first line).",
+        }
+    ),
+)
+def dry_run(invoice: InvoiceBody, service: ServiceDep) -> DryRunResponse:
+    """Judge the invoice against its PO in the ERP and the entries already recorded, as a real run would.
+
+    Always 200 when the invoice could be judged: `status` says what a real run would decide.
+    """
+    [judgement] = service.judge([invoice])
+    verdict = judgement.verdict
+    return DryRunResponse(
+        status=verdict.status,
+        rule_set_version=verdict.rule_set_version,
+        findings=list(verdict.findings),
+        payload=judgement.payload if verdict.status is EntryStatus.READY_TO_PROCESS else None,
+    )

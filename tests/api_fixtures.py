@@ -1,0 +1,153 @@
+"""The API over real databases: SQLite files in tmp_path (or a given process database), seeded by hand.
+
+The ERP holds vendor V1 (Acme Fasteners, USD) with open POs PO-1 to PO-3, each ordering
+10 × HX-001 at 10.00, 10 × HX-002 at 9.20 and 10 × HX-003 at 0.10. The marketplace starts empty:
+`add_invoice` uploads an invoice (by default 2 × HX-001 + 0.5 × HX-002 = 24.60 on PO-1, dated
+a few days ago so that the date rules pass).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlalchemy as sa
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from api.main import create_app
+from connectors.erp.demo_schema import metadata as erp_metadata
+from connectors.erp.demo_schema import po_header, po_line, vendor
+from connectors.marketplace.schema import metadata as marketplace_metadata
+from connectors.settings import Settings
+from connectors.store import ProcessStore
+from connectors.store.migrate import upgrade
+from connectors.store.tables import Base
+from tests.test_marketplace_source import add_invoice as add_marketplace_invoice
+
+TODAY = datetime.now(UTC).date()
+INVOICE_DATE = TODAY - timedelta(days=3)
+PO_NUMBERS = ("PO-1", "PO-2", "PO-3")
+PO_PRICES = {"HX-001": Decimal("10.00"), "HX-002": Decimal("9.20"), "HX-003": Decimal("0.10")}
+
+
+def settings_in(tmp_path: Path, process_db_url: str | None = None) -> Settings:
+    """Settings over SQLite files in `tmp_path`, ignoring any .env; `process_db_url` replaces the process one."""
+    return Settings(
+        _env_file=None,
+        marketplace_db_url=f"sqlite:///{tmp_path / 'marketplace.db'}",
+        erp_db_url=f"sqlite:///{tmp_path / 'erp.db'}",
+        process_db_url=process_db_url or f"sqlite:///{tmp_path / 'process.db'}",
+    )
+
+
+def prepare_databases(settings: Settings) -> None:
+    """Empty marketplace, seeded ERP, migrated process database."""
+    marketplace = sa.create_engine(settings.marketplace_db_url)
+    marketplace_metadata.create_all(marketplace)
+    marketplace.dispose()
+    erp = sa.create_engine(settings.erp_db_url)
+    erp_metadata.create_all(erp)
+    with erp.begin() as connection:
+        _seed_erp(connection)
+    erp.dispose()
+    upgrade(settings.process_db_url)
+
+
+def _seed_erp(connection: sa.Connection) -> None:
+    connection.execute(
+        vendor.insert(), [{"vendor_id": "V1", "vendor_name": "Acme Fasteners", "currency_code": "USD", "is_active": "Y"}]
+    )
+    connection.execute(
+        po_header.insert(),
+        [
+            {"po_number": po, "vendor_id": "V1", "currency_code": "USD", "po_status": "O", "po_date": TODAY - timedelta(days=40)}
+            for po in PO_NUMBERS
+        ],
+    )
+    connection.execute(
+        po_line.insert(),
+        [
+            {
+                "po_number": po,
+                "po_line_no": line_no,
+                "item_id": f"ITM-{part}",
+                "part_number": part,
+                "description": f"part {part}",
+                "uom": "EA",
+                "qty_ordered": Decimal("10"),
+                "qty_received": None,
+                "qty_invoiced": Decimal("0"),
+                "unit_cost": price,
+            }
+            for po in PO_NUMBERS
+            for line_no, (part, price) in enumerate(PO_PRICES.items(), start=1)
+        ],
+    )
+
+
+@dataclass
+class ApiWorld:
+    client: TestClient
+    settings: Settings
+    marketplace: sa.Engine
+    process: sa.Engine
+
+    def add_invoice(self, invoice_id: int, **header: Any) -> None:
+        """Upload marketplace invoice `invoice_id` (see tests.test_marketplace_source.add_invoice)."""
+        header.setdefault("invoice_date", INVOICE_DATE)
+        header.setdefault("due_date", INVOICE_DATE + timedelta(days=30))
+        add_marketplace_invoice(self.marketplace, invoice_id, updated_at=datetime(2026, 1, 1), **header)
+
+    def validate(self, invoice_id: int | str) -> httpx.Response:
+        return self.client.post(f"/api/v1/invoices/{invoice_id}/validate")
+
+    def store(self) -> ProcessStore:
+        """A store of its own on the process database (close it after use)."""
+        return ProcessStore.from_url(self.settings.process_db_url)
+
+    def process_row_counts(self) -> dict[str, int]:
+        with self.process.connect() as connection:
+            return {
+                table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
+                for table in Base.metadata.sorted_tables
+            }
+
+
+@contextmanager
+def api_world(tmp_path: Path, *, process_db_url: str | None = None, app: FastAPI | None = None) -> Iterator[ApiWorld]:
+    """Prepared databases and a started app (`create_app(settings)` unless `app` is given) with a client."""
+    settings = settings_in(tmp_path, process_db_url)
+    prepare_databases(settings)
+    marketplace = sa.create_engine(settings.marketplace_db_url)
+    process = sa.create_engine(settings.process_db_url)
+    try:
+        with TestClient(app or create_app(settings)) as client:
+            yield ApiWorld(client=client, settings=settings, marketplace=marketplace, process=process)
+    finally:
+        marketplace.dispose()
+        process.dispose()
+
+
+def dry_run_invoice(**overrides: Any) -> dict[str, Any]:
+    """An invoice JSON for the dry run, matching PO-1: 2 × HX-001 at "10.00" (amounts as strings)."""
+    invoice: dict[str, Any] = {
+        "source": "vendor-portal",
+        "source_invoice_id": "DRY-1",
+        "vendor_id": "V1",
+        "vendor_name": "Acme Fasteners",
+        "invoice_number": "INV-DRY-1",
+        "invoice_date": INVOICE_DATE.isoformat(),
+        "due_date": (INVOICE_DATE + timedelta(days=30)).isoformat(),
+        "currency": "USD",
+        "po_number": "PO-1",
+        "lines": [{"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.00", "line_total": "20.00"}],
+        "subtotal": "20.00",
+        "total": "20.00",
+    }
+    invoice.update(overrides)
+    return invoice

@@ -1,0 +1,119 @@
+"""The app itself: settings, health, the published schema, OpenAPI, and the error shape everywhere."""
+
+import logging
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.deps import ServiceDep, SettingsDep, StoreDep
+from api.main import create_app
+from connectors.settings import get_settings
+from domain.payload_schema import RPA_PAYLOAD_SCHEMA
+from tests.api_fixtures import api_world, settings_in
+
+
+def test_health_is_ok_when_the_three_databases_answer(tmp_path: Path) -> None:
+    with api_world(tmp_path) as world:
+        response = world.client.get("/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"marketplace": "ok", "erp": "ok", "process": "ok"}}
+
+
+def test_health_is_503_naming_the_database_that_does_not_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    settings = settings_in(tmp_path).model_copy(update={"erp_db_url": "postgresql+psycopg://nobody:secret@127.0.0.1:1/erp"})
+
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/health")
+
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "checks": {"marketplace": "ok", "erp": "unavailable (OperationalError)", "process": "ok"},
+    }
+    assert "secret" not in response.text
+    assert "Health check of the erp database failed" in caplog.text
+
+
+def test_overridden_settings_reach_startup_and_the_dependencies(tmp_path: Path) -> None:
+    app = create_app()
+    settings = settings_in(tmp_path)
+    app.dependency_overrides[get_settings] = lambda: settings
+
+    @app.get("/test/deps")
+    def dependencies_in_use(current: SettingsDep, service: ServiceDep, store: StoreDep) -> dict[str, object]:
+        return {"process_db_url": current.process_db_url, "one_store": service.store is store}
+
+    with api_world(tmp_path, app=app) as world:
+        assert world.client.get("/health").status_code == 200
+        assert world.client.get("/test/deps").json() == {"process_db_url": settings.process_db_url, "one_store": True}
+
+
+def test_the_rpa_payload_schema_is_published(tmp_path: Path) -> None:
+    client = TestClient(create_app(settings_in(tmp_path)))
+
+    response = client.get("/api/v1/schemas/rpa-payload")
+
+    assert response.status_code == 200
+    assert response.json() == RPA_PAYLOAD_SCHEMA
+
+
+def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> None:
+    client = TestClient(create_app(settings_in(tmp_path)))
+
+    spec = client.get("/openapi.json").json()
+
+    assert spec["info"]["title"] == "Invoice Automation"
+    assert set(spec["paths"]) == {
+        "/api/v1/invoices/{source_id}/validate",
+        "/api/v1/validate",
+        "/api/v1/entries",
+        "/api/v1/entries/{entry_id}",
+        "/api/v1/schemas/rpa-payload",
+        "/health",
+    }
+    validate = spec["paths"]["/api/v1/invoices/{source_id}/validate"]["post"]
+    assert {"400", "404", "409", "422", "500"} <= set(validate["responses"])
+    assert validate["responses"]["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert "HTTPValidationError" not in spec["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
+
+
+def test_unknown_routes_and_methods_get_the_error_shape(tmp_path: Path) -> None:
+    client = TestClient(create_app(settings_in(tmp_path)))
+
+    not_found = client.get("/api/v1/nothing-here")
+    wrong_method = client.delete("/api/v1/entries")
+
+    assert not_found.status_code == 404
+    assert not_found.json() == {
+        "error": {"code": "not_found", "message": "Not Found: GET /api/v1/nothing-here", "details": []}
+    }
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"]["code"] == "method_not_allowed"
+    assert wrong_method.headers["allow"] == "GET"
+
+
+def test_an_unexpected_error_is_500_without_its_traceback(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(settings_in(tmp_path))
+
+    def explode() -> None:
+        raise RuntimeError("disk full at /srv/secret-path")
+
+    app.get("/test/explode")(explode)
+    client = TestClient(app, raise_server_exceptions=False)
+
+    with caplog.at_level(logging.ERROR, logger="api.errors"):
+        response = client.get("/test/explode")
+
+    assert response.status_code == 500
+    error = response.json()["error"]
+    assert error["code"] == "internal_error"
+    assert error["details"] == []
+    for leak in ("Traceback", "RuntimeError", "secret-path", "explode"):
+        assert leak not in response.text
+    reference = error["message"].rsplit(" ", 1)[-1].rstrip(".")
+    [logged] = [record for record in caplog.records if reference in record.getMessage()]
+    assert logged.exc_info is not None and "secret-path" in str(logged.exc_info[1])
+
