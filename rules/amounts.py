@@ -52,7 +52,7 @@ def tax_rate_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
             if line.tax_amount is not None:
                 line_taxes.append(line.tax_amount)
             continue
-        expected = round_to_cents(line.line_total * line.tax_rate / 100)
+        expected = round_to_cents((line.line_total * line.tax_rate).scaleb(-2))  # scaleb: exact ÷ 100
         if line.tax_amount is not None and _differs(line.tax_amount, expected, ctx):
             yield Breach(
                 f"Line {line.line_no}: {line.tax_rate}% of {line.line_total} is {expected}, "

@@ -8,6 +8,7 @@ an `engine.rule_error` finding on that invoice (soft: a person looks) and the ba
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -23,11 +24,23 @@ ENGINE_RULE_ID = "engine.rule_error"
 
 @dataclass(frozen=True)
 class Judgement:
-    invoice: Invoice
+    context: InvoiceContext
     verdict: Verdict
-    # Present whenever every line maps to a PO line: ready invoices always, manual-review ones
-    # usually (so AP's approval can queue them without judging again).
-    payload: RpaPayload | None
+    judged_at: datetime
+
+    @property
+    def invoice(self) -> Invoice:
+        return self.context.invoice
+
+    @cached_property
+    def payload(self) -> RpaPayload | None:
+        """What the bot keys in; present whenever every line maps to a PO line and no hard rule
+        failed: ready invoices always, manual-review ones usually (so AP's approval can queue
+        them without judging again). Built on first use: a verdict is all most callers need.
+        """
+        if self.verdict.status is EntryStatus.BAD_INVOICE:
+            return None
+        return build_payload(self.context, rule_set_version=self.verdict.rule_set_version, judged_at=self.judged_at)
 
 
 def status_for(findings: Sequence[Finding]) -> EntryStatus:
@@ -68,13 +81,8 @@ class RuleEngine:
 
     def judge(self, ctx: InvoiceContext, *, judged_at: datetime | None = None) -> Judgement:
         findings = self.findings(ctx)
-        status = status_for(findings)
-        version = self.config.rule_set_version
-        verdict = Verdict(status=status, findings=tuple(findings), rule_set_version=version)
-        payload = None
-        if status is not EntryStatus.BAD_INVOICE:
-            payload = build_payload(ctx, rule_set_version=version, judged_at=judged_at or datetime.now(UTC))
-        return Judgement(invoice=ctx.invoice, verdict=verdict, payload=payload)
+        verdict = Verdict(status=status_for(findings), findings=tuple(findings), rule_set_version=self.config.rule_set_version)
+        return Judgement(context=ctx, verdict=verdict, judged_at=judged_at or datetime.now(UTC))
 
     def judge_batch(
         self,

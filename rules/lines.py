@@ -78,7 +78,7 @@ def unit_price_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
             continue
         seen.add((line.line_no, po_line.line_no))
         expected = po_line.unit_price * allocation.factor
-        if not price_within_tolerance(line.unit_price, expected, ctx.config.price_tolerance):
+        if line.unit_price != expected and not price_within_tolerance(line.unit_price, expected, ctx.config.price_tolerance):
             per = f" per {line.uom}" if allocation.factor != 1 else ""
             yield Breach(
                 f"Line {line.line_no} ({line.part_number}): unit price {money(line.unit_price)} {ctx.invoice.currency}{per} "
@@ -90,34 +90,26 @@ def unit_price_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
             )
 
 
-def _first_invoice_line(ctx: InvoiceContext, po_line: POLine) -> int:
-    return next(a.invoice_line_no for a in ctx.matching.allocations if a.po_line.line_no == po_line.line_no)
-
-
-def _billed_po_lines(ctx: InvoiceContext) -> Iterator[tuple[POLine, Decimal, Decimal]]:
-    """(PO line, billed by this invoice, already invoiced or in flight) for every PO line billed here."""
-    seen: set[int] = set()
-    for allocation in ctx.matching.allocations:
-        po_line = allocation.po_line
-        if po_line.line_no in seen:
-            continue
-        seen.add(po_line.line_no)
-        earlier = po_line.invoiced_qty + ctx.in_flight_qty.get(po_line.line_no, ZERO)
-        yield po_line, ctx.matching.billed_by_po_line[po_line.line_no], earlier
+def _billed_po_lines(ctx: InvoiceContext) -> Iterator[tuple[POLine, Decimal, Decimal, int]]:
+    """(PO line, billed by this invoice, already invoiced or in flight, first invoice line) per PO line billed."""
+    in_flight = ctx.in_flight_qty
+    for po_line, billed, first_invoice_line in ctx.matching.billed_po_lines:
+        earlier = po_line.invoiced_qty + in_flight[po_line.line_no] if po_line.line_no in in_flight else po_line.invoiced_qty
+        yield po_line, billed, earlier, first_invoice_line
 
 
 @rule("qty.over_open", Severity.SOFT, "More is billed than is still open on the PO line")
 def quantity_over_open(ctx: InvoiceContext) -> Iterator[Breach]:
     allowance = ctx.config.quantity.over_billing_allowance_percent
-    for po_line, billed, earlier in _billed_po_lines(ctx):
-        limit = po_line.ordered_qty * (100 + allowance) / 100
+    for po_line, billed, earlier, first_invoice_line in _billed_po_lines(ctx):
+        limit = po_line.ordered_qty * (100 + allowance) / 100 if allowance else po_line.ordered_qty
         if earlier + billed > limit:
             still_open = max(limit - earlier, ZERO)
             yield Breach(
                 f"PO line {po_line.line_no} ({po_line.part_number}): this invoice bills {_qty(billed)} {po_line.uom} "
                 f"but only {_qty(still_open)} are still open (ordered {_qty(po_line.ordered_qty)}, "
                 f"already invoiced or queued {_qty(earlier)}).",
-                invoice_line_no=_first_invoice_line(ctx, po_line),
+                invoice_line_no=first_invoice_line,
                 po_line_no=po_line.line_no,
                 expected=_qty(still_open),
                 actual=_qty(billed),
@@ -128,7 +120,7 @@ def quantity_over_open(ctx: InvoiceContext) -> Iterator[Breach]:
 def quantity_over_received(ctx: InvoiceContext) -> Iterator[Breach]:
     if not ctx.config.quantity.check_received:
         return
-    for po_line, billed, earlier in _billed_po_lines(ctx):
+    for po_line, billed, earlier, first_invoice_line in _billed_po_lines(ctx):
         if po_line.received_qty is None:
             continue  # receipts are not tracked for this line: two-way match only
         if earlier + billed > po_line.received_qty:
@@ -137,7 +129,7 @@ def quantity_over_received(ctx: InvoiceContext) -> Iterator[Breach]:
                 f"PO line {po_line.line_no} ({po_line.part_number}): this invoice bills {_qty(billed)} {po_line.uom} "
                 f"but only {_qty(receivable)} have been received and not yet invoiced "
                 f"(received {_qty(po_line.received_qty)}, already invoiced or queued {_qty(earlier)}).",
-                invoice_line_no=_first_invoice_line(ctx, po_line),
+                invoice_line_no=first_invoice_line,
                 po_line_no=po_line.line_no,
                 expected=_qty(receivable),
                 actual=_qty(billed),
@@ -149,8 +141,10 @@ def line_total_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
     tolerance = ctx.config.rounding_tolerance
     for line in ctx.invoice.lines:
         exact = line.quantity * line.unit_price
+        if line.line_total == exact:
+            continue
         rounded = round_to_cents(exact)
-        if line.line_total in (exact, rounded) or abs(line.line_total - exact) <= tolerance:
+        if line.line_total == rounded or abs(line.line_total - exact) <= tolerance:
             continue
         yield Breach(
             f"Line {line.line_no} ({line.part_number}): {_qty(line.quantity)} × {line.unit_price} = {rounded}, "

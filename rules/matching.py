@@ -10,17 +10,17 @@
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from domain import Invoice, InvoiceLine, POLine, PurchaseOrder, normalise_part_number
 
 ZERO = Decimal("0")
+ONE = Decimal("1")
 
 
-@dataclass(frozen=True)
-class Allocation:
+class Allocation(NamedTuple):  # a tuple: built ten times per invoice, it has to be cheap
     """Part of an invoice line billed against one PO line."""
 
     invoice_line_no: int
@@ -48,8 +48,9 @@ class LineMatching:
     # invoice lines whose part is on no PO line
     unmatched: tuple[InvoiceLine, ...] = ()
     unknown_conversions: tuple[UnknownConversion, ...] = ()
-    # total billed by this invoice per PO line number, in the PO line's unit
-    billed_by_po_line: Mapping[int, Decimal] = field(default_factory=dict)
+    # (PO line, total billed on it by this invoice in the PO line's unit, first invoice line billing it),
+    # in the order the invoice first bills them
+    billed_po_lines: tuple[tuple[POLine, Decimal, int], ...] = ()
 
     def allocations_of(self, invoice_line_no: int) -> list[Allocation]:
         return [a for a in self.allocations if a.invoice_line_no == invoice_line_no]
@@ -69,7 +70,7 @@ def conversion_factor(
 ) -> Decimal | None:
     """PO units per invoice unit, or None when no configured conversion links the two units."""
     if invoice_uom == po_uom:
-        return Decimal(1)
+        return ONE
     candidates = sorted(conversions, key=lambda c: c.part_number is None)  # part-specific ones first
     for conversion in candidates:
         if conversion.part_number is not None and normalise_part_number(conversion.part_number) != part_number:
@@ -93,7 +94,8 @@ def match_lines(
     for po_line in po.lines:
         po_lines_by_part[po_line.normalised_part_number].append(po_line)
 
-    billed: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    billed: dict[int, Decimal] = {}
+    first_billed_by: dict[int, tuple[POLine, int]] = {}
     allocations: list[Allocation] = []
     unmatched: list[InvoiceLine] = []
     unknown: list[UnknownConversion] = []
@@ -107,9 +109,11 @@ def match_lines(
             unknown.append(UnknownConversion(line.line_no, candidates[0].line_no, line.uom, candidates[0].uom))
             continue
         for po_line, qty in _allocate(line.quantity * factor, candidates, billed, in_flight_qty):
-            billed[po_line.line_no] += qty
+            billed[po_line.line_no] = billed.get(po_line.line_no, ZERO) + qty
+            first_billed_by.setdefault(po_line.line_no, (po_line, line.line_no))
             allocations.append(Allocation(line.line_no, po_line, factor, qty))
-    return LineMatching(tuple(allocations), tuple(unmatched), tuple(unknown), dict(billed))
+    billed_po_lines = tuple((po_line, billed[n], first) for n, (po_line, first) in first_billed_by.items())
+    return LineMatching(tuple(allocations), tuple(unmatched), tuple(unknown), billed_po_lines)
 
 
 def _allocate(

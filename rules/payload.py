@@ -30,11 +30,8 @@ def _payload_lines(line: InvoiceLine, allocations: list[Allocation]) -> list[Rpa
         quantities = _split(line.quantity, shares, line.quantity, QUANTITY_QUANTUM)
         amounts = _split(line.line_total, shares, line.quantity)
         taxes = _split(line.tax_amount, shares, line.quantity)
-    # Built without re-validation: every value comes from validated models (amounts split
-    # above are rounded to their quantum), and the whole payload is checked against the
-    # published schema before it is stored.
     return [
-        RpaPayloadLine.model_construct(
+        RpaPayloadLine(
             invoice_line_no=line.line_no,
             po_line_no=allocation.po_line.line_no,
             erp_item_id=allocation.po_line.erp_item_id,
