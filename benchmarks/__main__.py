@@ -5,7 +5,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from benchmarks import erp_gateway, rule_engine, seed
+from benchmarks import erp_gateway, rule_engine, seed, validate_api
 from benchmarks.databases import SERVERS, bench_database
 from connectors.demo import seed_demo
 
@@ -30,6 +30,7 @@ def foundation() -> None:
 def rules() -> None:
     print("== rules")
     rule_engine.run(INVOICES, lines=10)
+    validate_api.run(1000)
 
 
 def main() -> int:
