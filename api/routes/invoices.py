@@ -57,7 +57,7 @@ def _accepted_or_raise(entry: Entry) -> ValidationResponse:
     )
     po_not_found = next((f for f in entry.findings if f.rule_id == PO_NOT_FOUND_RULE), None)
     if po_not_found is not None:
-        raise ApiError(404, "po_not_found", f"{po_not_found.message} (entry {entry.id})", [verdict])
+        raise ApiError(404, "po_not_found", f"{po_not_found.message.rstrip('.')} (entry {entry.id}).", [verdict])
     if entry.status in _ACCEPTED:
         return ValidationResponse(**dict(verdict), payload=entry.payload)
     findings = f"{len(entry.findings)} finding{'s' if len(entry.findings) != 1 else ''}"
