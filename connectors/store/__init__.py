@@ -10,10 +10,20 @@ from connectors.store.errors import (
     POLockedError,
     StoreError,
 )
-from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, InboxItem, PullRecord
+from connectors.store.read_models import (
+    BatchRecord,
+    Entry,
+    EntryEvent,
+    EntryPage,
+    EntrySummary,
+    InboxItem,
+    JudgedInvoice,
+    PullRecord,
+)
 from connectors.store.store import ProcessStore
 
 __all__ = [
+    "BatchRecord",
     "Entry",
     "EntryEvent",
     "EntryExistsError",
@@ -22,6 +32,7 @@ __all__ = [
     "EntrySummary",
     "IllegalTransitionError",
     "InboxItem",
+    "JudgedInvoice",
     "POLockedError",
     "ProcessStore",
     "PullRecord",

@@ -38,6 +38,26 @@ def insert_new_rows(session: Session, table: Table, rows: Sequence[Row], key: Se
     return inserted
 
 
+def insert_returning_new(
+    session: Session, table: Table, rows: Sequence[Row], key: Sequence[str], *, returning: Sequence[str]
+) -> list[dict[str, Any]]:
+    """Insert the rows whose `key` is not in `table` yet; return the `returning` columns of those inserted.
+
+    Rows whose key exists (or repeats within `rows`) are skipped without an error, so the
+    caller learns exactly which rows are its own, even with another writer at work.
+    """
+    dialect = _dialect_name(session)
+    inserted: list[dict[str, Any]] = []
+    columns = [table.c[name] for name in returning]
+    for chunk in _chunks(rows):
+        if dialect in _MYSQL_FAMILY:
+            statement = mysql.insert(table).prefix_with("IGNORE").values(chunk)
+        else:
+            statement = _ON_CONFLICT_INSERTS[dialect](table).values(chunk).on_conflict_do_nothing(index_elements=key)
+        inserted.extend(dict(row) for row in session.execute(statement.returning(*columns)).mappings())
+    return inserted
+
+
 def upsert_rows(
     session: Session, table: Table, rows: Sequence[Row], key: Sequence[str], update: Sequence[str]
 ) -> None:

@@ -1,10 +1,12 @@
 """What the process store returns: plain, frozen models detached from the database."""
 
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 
 from pydantic import BaseModel, ConfigDict
 
-from domain import EntryStatus, Finding, Invoice, InvoiceKey, RpaPayload
+from domain import EntryStatus, Finding, Invoice, InvoiceKey, RpaPayload, Verdict
 from domain.money import Money
 
 
@@ -84,3 +86,23 @@ class EntryEvent(_ReadModel):
     reason: str
     flow_run_id: str | None
     occurred_at: datetime
+
+
+class JudgedInvoice(Protocol):
+    """An invoice with its verdict and payload, as the rule engine returns it (rules.engine.Judgement)."""
+
+    @property
+    def invoice(self) -> Invoice: ...
+    @property
+    def verdict(self) -> Verdict: ...
+    @property
+    def payload(self) -> RpaPayload | None: ...
+
+
+@dataclass(frozen=True)
+class BatchRecord:
+    """What one `record_verdicts` did with each invoice version of the batch."""
+
+    recorded: dict[InvoiceKey, int]  # → its new entry id
+    already_judged: tuple[InvoiceKey, ...]  # recorded by another writer meanwhile
+    waiting_on_lock: tuple[InvoiceKey, ...]  # its PO was locked meanwhile: still waiting in the inbox

@@ -9,11 +9,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.store.bulk import insert_new_rows, upsert_rows
+from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
@@ -22,7 +22,16 @@ from connectors.store.errors import (
     IllegalTransitionError,
     POLockedError,
 )
-from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, InboxItem, PullRecord
+from connectors.store.read_models import (
+    BatchRecord,
+    Entry,
+    EntryEvent,
+    EntryPage,
+    EntrySummary,
+    InboxItem,
+    JudgedInvoice,
+    PullRecord,
+)
 from connectors.store.tables import (
     CODE,
     INBOX_JUDGED,
@@ -47,6 +56,7 @@ from domain import (
 )
 
 _INVOICE_KEY = ("source", "source_invoice_id", "version")
+_RECORDED = ("id", *_INVOICE_KEY, "po_number", "status")
 _NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value)
 # Lists read only these columns: the JSON documents stay in the database.
 _SUMMARY_COLUMNS = tuple(getattr(EntryRow, name) for name in EntrySummary.model_fields)
@@ -166,8 +176,6 @@ class ProcessStore:
         Raises EntryExistsError when this invoice version already has an entry, POLockedError
         when the verdict locks a PO another entry holds; either way nothing is written.
         """
-        if verdict.status is EntryStatus.READY_TO_PROCESS and payload is None:
-            raise ValueError(f"Invoice {invoice.key} is ready to process but has no RPA payload for the bot.")
         now = _utc_now()
         with self._sessions.begin() as session:
             entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
@@ -190,6 +198,83 @@ class ProcessStore:
                 .values(state=INBOX_JUDGED, judged_at=now, entry_id=entry.id)
             )
             return _entry_model(entry)
+
+    def record_verdicts(
+        self, verdicts: Sequence[JudgedInvoice], *, actor: str, flow_run_id: str | None = None
+    ) -> BatchRecord:
+        """Record a batch of verdicts in one transaction and a constant number of statements.
+
+        The database settles every race: an invoice version another writer recorded meanwhile
+        is left out (`already_judged`), and a locking verdict whose PO another entry locked
+        meanwhile is not recorded at all (`waiting_on_lock`: it stays in the inbox, to be judged
+        again once the lock is released). Everything else is recorded with its creation event,
+        its PO lock and its inbox row marked judged; if anything fails, nothing is.
+        """
+        now = _utc_now()
+        by_key = {judged.invoice.key: judged for judged in verdicts}
+        # Rows go in key order (and locks in PO order): concurrent writers then take the unique
+        # index's locks in the same order and wait for each other instead of deadlocking.
+        ordered = sorted(by_key.values(), key=lambda j: (j.invoice.source, j.invoice.source_invoice_id, j.invoice.version))
+        values = [_entry_values(j.invoice, j.verdict, j.payload, flow_run_id, now) for j in ordered]
+        with self._sessions.begin() as session:
+            inserted = insert_returning_new(session, EntryRow.__table__, values, _INVOICE_KEY, returning=_RECORDED)
+            locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
+            locked = insert_returning_new(
+                session,
+                POLockRow.__table__,
+                [{"po_number": row["po_number"], "entry_id": row["id"], "locked_at": now} for row in locking],
+                ("po_number",),
+                returning=("entry_id",),
+            )
+            lock_holders = {row["entry_id"] for row in locked}
+            lost_lock = [row for row in locking if row["id"] not in lock_holders]
+            if lost_lock:
+                session.execute(delete(EntryRow).where(EntryRow.id.in_([row["id"] for row in lost_lock])))
+            recorded = [row for row in inserted if row not in lost_lock]
+            self._record_creations(session, recorded, by_key, actor=actor, flow_run_id=flow_run_id, now=now)
+        recorded_keys = {_key_of(row) for row in recorded}
+        return BatchRecord(
+            recorded={_key_of(row): row["id"] for row in recorded},
+            already_judged=tuple(k for k in by_key if k not in recorded_keys and k not in {_key_of(r) for r in lost_lock}),
+            waiting_on_lock=tuple(_key_of(row) for row in lost_lock),
+        )
+
+    @staticmethod
+    def _record_creations(
+        session: Session,
+        recorded: Sequence[Mapping[str, Any]],
+        by_key: Mapping[InvoiceKey, JudgedInvoice],
+        *,
+        actor: str,
+        flow_run_id: str | None,
+        now: datetime,
+    ) -> None:
+        """The creation events of freshly inserted entries, and their inbox rows marked judged."""
+        if not recorded:
+            return
+        events = []
+        for row in recorded:
+            verdict = by_key[_key_of(row)].verdict
+            events.append({
+                "entry_id": row["id"], "from_status": None, "to_status": verdict.status.value, "actor": actor[:NAME],
+                "reason": f"judged by rule set {verdict.rule_set_version}", "flow_run_id": flow_run_id, "occurred_at": now,
+            })
+        session.execute(insert(EntryEventRow.__table__), events)
+        inbox = InboxRow.__table__
+        session.execute(
+            update(inbox)
+            .where(
+                inbox.c.source == bindparam("b_source"),
+                inbox.c.source_invoice_id == bindparam("b_source_invoice_id"),
+                inbox.c.version == bindparam("b_version"),
+            )
+            .values(state=INBOX_JUDGED, judged_at=now, entry_id=bindparam("b_entry_id")),
+            [
+                {"b_source": r["source"], "b_source_invoice_id": r["source_invoice_id"], "b_version": r["version"],
+                 "b_entry_id": r["id"]}
+                for r in recorded
+            ],
+        )
 
     def transition(
         self,
@@ -295,6 +380,34 @@ class ProcessStore:
 # ---------------------------------------------------------------------- writes
 
 
+def _entry_values(
+    invoice: Invoice, verdict: Verdict, payload: RpaPayload | None, flow_run_id: str | None, now: datetime
+) -> dict[str, Any]:
+    if verdict.status is EntryStatus.READY_TO_PROCESS and payload is None:
+        raise ValueError(f"Invoice {invoice.key} is ready to process but has no RPA payload for the bot.")
+    return {
+        "source": invoice.source,
+        "source_invoice_id": invoice.source_invoice_id,
+        "version": invoice.version,
+        "vendor_id": invoice.vendor_id,
+        "vendor_name": invoice.vendor_name[:NAME],  # display only; the payload keeps the full name
+        "invoice_number": invoice.invoice_number,
+        "normalised_invoice_number": invoice.normalised_invoice_number,
+        "invoice_date": invoice.invoice_date,
+        "po_number": invoice.po_number,
+        "currency": invoice.currency,
+        "total": invoice.total,
+        "status": verdict.status.value,
+        "invoice": invoice.model_dump(mode="json"),
+        "payload": None if payload is None else payload_json(payload),
+        "findings": [finding.model_dump(mode="json") for finding in verdict.findings],
+        "rule_set_version": verdict.rule_set_version,
+        "flow_run_id": flow_run_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
 def _insert_entry(
     session: Session,
     invoice: Invoice,
@@ -303,27 +416,7 @@ def _insert_entry(
     flow_run_id: str | None,
     now: datetime,
 ) -> EntryRow:
-    entry = EntryRow(
-        source=invoice.source,
-        source_invoice_id=invoice.source_invoice_id,
-        version=invoice.version,
-        vendor_id=invoice.vendor_id,
-        vendor_name=invoice.vendor_name[:NAME],  # display only; the payload keeps the full name
-        invoice_number=invoice.invoice_number,
-        normalised_invoice_number=invoice.normalised_invoice_number,
-        invoice_date=invoice.invoice_date,
-        po_number=invoice.po_number,
-        currency=invoice.currency,
-        total=invoice.total,
-        status=verdict.status.value,
-        invoice=invoice.model_dump(mode="json"),
-        payload=None if payload is None else payload_json(payload),
-        findings=[finding.model_dump(mode="json") for finding in verdict.findings],
-        rule_set_version=verdict.rule_set_version,
-        flow_run_id=flow_run_id,
-        created_at=now,
-        updated_at=now,
-    )
+    entry = EntryRow(**_entry_values(invoice, verdict, payload, flow_run_id, now))
     # A savepoint, so that a refused insert leaves the transaction usable for the look-up below.
     try:
         with session.begin_nested():
@@ -363,6 +456,10 @@ def _lock_entry(session: Session, entry_id: int) -> EntryRow:
 
 
 # ---------------------------------------------------------------------- rows and models
+
+
+def _key_of(row: Mapping[str, Any]) -> InvoiceKey:
+    return InvoiceKey(source=row["source"], source_invoice_id=row["source_invoice_id"], version=row["version"])
 
 
 def _utc_now() -> datetime:

@@ -1,0 +1,108 @@
+"""Recording a batch of verdicts: one transaction, a constant number of statements, races settled
+by the database (an invoice recorded twice, a PO locked by another writer meanwhile)."""
+
+import threading
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from connectors.db import count_statements
+from connectors.store import ProcessStore, make_engine
+from connectors.store.migrate import upgrade
+from domain import EntryStatus, Invoice, RpaPayload, Verdict
+from tests.factories import make_payload, make_verdict
+from tests.test_store import connection, invoice_for, migrated_engine, store  # noqa: F401 - shared fixtures
+
+
+@dataclass(frozen=True)
+class Judged:
+    invoice: Invoice
+    verdict: Verdict
+    payload: RpaPayload | None
+
+
+def judged(number: int, status: EntryStatus = EntryStatus.READY_TO_PROCESS, po_number: str | None = None) -> Judged:
+    invoice = invoice_for(number, po_number=po_number or f"PO-{number}")
+    return Judged(invoice, make_verdict(status), make_payload(invoice))
+
+
+def test_a_batch_is_recorded_with_events_locks_and_inbox_in_constant_statements(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    small = [judged(n) for n in range(1, 4)]
+    large = [judged(n, EntryStatus.MANUAL_REVIEW if n % 3 else EntryStatus.READY_TO_PROCESS) for n in range(10, 310)]
+    store.record_pull("marketplace", [j.invoice for j in small + large], [], None)
+
+    with count_statements(connection.engine) as few:
+        first = store.record_verdicts(small, actor="flow:poll-marketplace", flow_run_id="run-1")
+    with count_statements(connection.engine) as many:
+        second = store.record_verdicts(large, actor="flow:poll-marketplace", flow_run_id="run-1")
+
+    assert few.statements == many.statements
+    assert len(first.recorded) == 3 and len(second.recorded) == 300
+    assert first.already_judged == first.waiting_on_lock == ()
+    entry = store.get_entry(first.recorded[small[0].invoice.key])
+    assert (entry.status, entry.flow_run_id, entry.payload) == (EntryStatus.READY_TO_PROCESS, "run-1", small[0].payload)
+    [event] = store.entry_history(entry.id)
+    assert (event.from_status, event.to_status, event.actor) == (None, EntryStatus.READY_TO_PROCESS, "flow:poll-marketplace")
+    assert store.locked_po_numbers(["PO-1", "PO-2", "PO-11", "PO-12"]) == {"PO-1", "PO-2", "PO-12"}
+    assert store.waiting_invoices(limit=1000) == []
+
+
+def test_an_invoice_recorded_meanwhile_and_a_po_locked_meanwhile_are_left_out(store: ProcessStore) -> None:
+    holder = store.create_entry(invoice_for(1, po_number="PO-X"), make_verdict(), make_payload(invoice_for(1, po_number="PO-X")), actor="api")
+    already = judged(2)
+    store.create_entry(already.invoice, already.verdict, already.payload, actor="api")
+    late_for_lock = judged(3, po_number="PO-X")
+    review_on_locked_po = judged(4, EntryStatus.MANUAL_REVIEW, po_number="PO-X")  # does not need the lock
+    fresh = judged(5)
+    store.record_pull("marketplace", [late_for_lock.invoice], [], None)
+
+    record = store.record_verdicts([already, late_for_lock, review_on_locked_po, fresh], actor="flow:test")
+
+    assert record.already_judged == (already.invoice.key,)
+    assert record.waiting_on_lock == (late_for_lock.invoice.key,)
+    assert set(record.recorded) == {review_on_locked_po.invoice.key, fresh.invoice.key}
+    assert store.find_entry(late_for_lock.invoice.key) is None
+    assert [i.invoice.key for i in store.waiting_invoices(limit=10)] == [late_for_lock.invoice.key]
+    assert store.po_lock_holder("PO-X") == holder.id
+
+
+def test_two_writers_at_once_never_give_a_po_two_live_entries(postgres_url: str) -> None:
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    writers = [ProcessStore(sessionmaker(bind=engine, expire_on_commit=False)) for _ in range(2)]
+    # Both runs judged the same backlog: invoices 1-40 on 20 POs (two invoices per PO).
+    backlog = [judged(n, po_number=f"PO-{n % 20}") for n in range(1, 41)]
+    barrier = threading.Barrier(2)
+    results, failures = {}, []
+
+    def run(name: str, store: ProcessStore, batch: list[Judged]) -> None:
+        barrier.wait()
+        try:
+            results[name] = store.record_verdicts(batch, actor=f"flow:{name}")
+        except Exception as error:  # reported below: a writer must never fail (e.g. deadlock)
+            failures.append(error)
+
+    threads = [
+        threading.Thread(target=run, args=("a", writers[0], backlog)),
+        threading.Thread(target=run, args=("b", writers[1], list(reversed(backlog)))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    with engine.connect() as conn:
+        live_per_po = conn.execute(sa.text(
+            "SELECT po_number, count(*) FROM process_scheduler WHERE status = 'ready_to_process' GROUP BY po_number"
+        )).all()
+        entries = conn.execute(sa.text("SELECT count(*) FROM process_scheduler")).scalar_one()
+        events = conn.execute(sa.text("SELECT count(*) FROM entry_events")).scalar_one()
+    engine.dispose()
+    assert failures == []
+    assert {po: count for po, count in live_per_po} == {f"PO-{n}": 1 for n in range(20)}
+    assert entries == events == 20
+    recorded = [key for result in results.values() for key in result.recorded]
+    assert len(recorded) == len(set(recorded)) == 20
