@@ -106,3 +106,39 @@ def test_two_writers_at_once_never_give_a_po_two_live_entries(postgres_url: str)
     assert entries == events == 20
     recorded = [key for result in results.values() for key in result.recorded]
     assert len(recorded) == len(set(recorded)) == 20
+
+
+def test_an_unrecordable_verdict_fails_alone_and_the_inbox_counts_say_so(store: ProcessStore) -> None:
+    good, broken, on_locked_po = judged(1), judged(2), judged(3, EntryStatus.MANUAL_REVIEW, po_number="PO-1")
+    # a ready verdict without a payload cannot be handed to the bot
+    broken = Judged(broken.invoice, broken.verdict, None)
+    also_waiting = judged(4, po_number="PO-1")
+    store.record_pull("marketplace", [good.invoice, broken.invoice, on_locked_po.invoice, also_waiting.invoice], [], None)
+
+    record = store.record_verdicts([good, broken, on_locked_po], actor="flow:test")
+
+    assert set(record.recorded) == {good.invoice.key, on_locked_po.invoice.key}
+    assert list(record.failed) == [broken.invoice.key]
+    assert "has no RPA payload" in record.failed[broken.invoice.key]
+    counts = store.inbox_counts()
+    assert (counts.waiting, counts.waiting_on_lock, counts.failed) == (1, 1, 1)
+    store.mark_unjudgeable({also_waiting.invoice.key: "ERP returned garbage"})
+    assert (store.inbox_counts().waiting, store.inbox_counts().failed) == (0, 2)
+
+
+def test_stale_dispatches_go_back_to_the_queue_with_an_audit_event(store: ProcessStore) -> None:
+    stale, fresh = judged(1), judged(2)
+    record = store.record_verdicts([stale, fresh], actor="flow:test")
+    for key in record.recorded.values():
+        store.transition(key, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
+    cutoff = store.get_entry(record.recorded[fresh.invoice.key]).updated_at
+
+    released = store.release_stale_dispatches(cutoff, actor="flow:release-stale-dispatches", reason="no callback for 2 h")
+
+    assert released == [record.recorded[stale.invoice.key]]
+    assert store.get_entry(released[0]).status is EntryStatus.READY_TO_PROCESS
+    last = store.entry_history(released[0])[-1]
+    assert (last.from_status, last.to_status, last.actor, last.reason) == (
+        EntryStatus.DISPATCHED, EntryStatus.READY_TO_PROCESS, "flow:release-stale-dispatches", "no callback for 2 h"
+    )
+    assert store.get_entry(record.recorded[fresh.invoice.key]).status is EntryStatus.DISPATCHED

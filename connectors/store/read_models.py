@@ -106,3 +106,10 @@ class BatchRecord:
     recorded: dict[InvoiceKey, int]  # → its new entry id
     already_judged: tuple[InvoiceKey, ...]  # recorded by another writer meanwhile
     waiting_on_lock: tuple[InvoiceKey, ...]  # its PO was locked meanwhile: still waiting in the inbox
+    failed: dict[InvoiceKey, str]  # could not be recorded (→ inbox 'failed' with the reason)
+
+
+class InboxCounts(_ReadModel):
+    waiting: int
+    waiting_on_lock: int  # of the waiting ones, those whose PO is locked
+    failed: int

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,12 +28,14 @@ from connectors.store.read_models import (
     EntryEvent,
     EntryPage,
     EntrySummary,
+    InboxCounts,
     InboxItem,
     JudgedInvoice,
     PullRecord,
 )
 from connectors.store.tables import (
     CODE,
+    INBOX_FAILED,
     INBOX_JUDGED,
     INBOX_WAITING,
     NAME,
@@ -215,8 +217,14 @@ class ProcessStore:
         # Rows go in key order (and locks in PO order): concurrent writers then take the unique
         # index's locks in the same order and wait for each other instead of deadlocking.
         ordered = sorted(by_key.values(), key=lambda j: (j.invoice.source, j.invoice.source_invoice_id, j.invoice.version))
-        values = [_entry_values(j.invoice, j.verdict, j.payload, flow_run_id, now) for j in ordered]
+        values, failed = [], {}
+        for judged in ordered:
+            try:
+                values.append(_entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now))
+            except ValueError as error:  # e.g. a payload breaking its schema: that invoice fails, not the batch
+                failed[judged.invoice.key] = str(error)
         with self._sessions.begin() as session:
+            _mark_failed(session, failed)
             inserted = insert_returning_new(session, EntryRow.__table__, values, _INVOICE_KEY, returning=_RECORDED)
             locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
             locked = insert_returning_new(
@@ -233,11 +241,50 @@ class ProcessStore:
             recorded = [row for row in inserted if row not in lost_lock]
             self._record_creations(session, recorded, by_key, actor=actor, flow_run_id=flow_run_id, now=now)
         recorded_keys = {_key_of(row) for row in recorded}
+        lost_keys = {_key_of(row) for row in lost_lock}
         return BatchRecord(
             recorded={_key_of(row): row["id"] for row in recorded},
-            already_judged=tuple(k for k in by_key if k not in recorded_keys and k not in {_key_of(r) for r in lost_lock}),
-            waiting_on_lock=tuple(_key_of(row) for row in lost_lock),
+            already_judged=tuple(k for k in by_key if k not in recorded_keys | lost_keys and k not in failed),
+            waiting_on_lock=tuple(sorted(lost_keys, key=str)),
+            failed=failed,
         )
+
+    def mark_unjudgeable(self, failures: Mapping[InvoiceKey, str]) -> None:
+        """Take these inbox invoices out of the queue as 'failed', each with the reason."""
+        with self._sessions.begin() as session:
+            _mark_failed(session, failures)
+
+    def inbox_counts(self) -> InboxCounts:
+        """How many pulled invoices wait (and how many of those on a locked PO), and how many failed."""
+        locked = select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists()
+        def how_many(*conditions: Any) -> Any:  # SUM(CASE ...): MariaDB has no COUNT(*) FILTER
+            return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
+
+        query = select(
+            how_many(InboxRow.state == INBOX_WAITING),
+            how_many(InboxRow.state == INBOX_WAITING, locked),
+            how_many(InboxRow.state == INBOX_FAILED),
+        )
+        with self._sessions.begin() as session:
+            waiting, on_locked_po, failed = session.execute(query).one()
+        return InboxCounts(waiting=int(waiting), waiting_on_lock=int(on_locked_po), failed=int(failed))
+
+    def release_stale_dispatches(self, dispatched_before: datetime, *, actor: str, reason: str) -> list[int]:
+        """Put entries dispatched before `dispatched_before` back to ready_to_process, one audited
+        transaction each; returns their ids. An entry whose bot called back meanwhile is left alone."""
+        query = select(EntryRow.id).where(
+            EntryRow.status == EntryStatus.DISPATCHED.value, EntryRow.updated_at < dispatched_before
+        )
+        with self._sessions.begin() as session:
+            stale = list(session.scalars(query.order_by(EntryRow.id)))
+        released = []
+        for entry_id in stale:
+            try:
+                self.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=actor, reason=reason)
+            except IllegalTransitionError:
+                continue  # the bot's callback came in between: nothing to release
+            released.append(entry_id)
+        return released
 
     @staticmethod
     def _record_creations(
@@ -456,6 +503,25 @@ def _lock_entry(session: Session, entry_id: int) -> EntryRow:
 
 
 # ---------------------------------------------------------------------- rows and models
+
+
+def _mark_failed(session: Session, failures: Mapping[InvoiceKey, str]) -> None:
+    if not failures:
+        return
+    inbox = InboxRow.__table__
+    session.execute(
+        update(inbox)
+        .where(
+            inbox.c.source == bindparam("b_source"),
+            inbox.c.source_invoice_id == bindparam("b_source_invoice_id"),
+            inbox.c.version == bindparam("b_version"),
+        )
+        .values(state=INBOX_FAILED, error=bindparam("b_error")),
+        [
+            {"b_source": k.source, "b_source_invoice_id": k.source_invoice_id, "b_version": k.version, "b_error": reason}
+            for k, reason in failures.items()
+        ],
+    )
 
 
 def _key_of(row: Mapping[str, Any]) -> InvoiceKey:

@@ -40,6 +40,7 @@ NAME = 200
 
 INBOX_WAITING = "waiting"
 INBOX_JUDGED = "judged"
+INBOX_FAILED = "failed"  # could not be judged; `error` says why
 
 
 def _one_of(column: str, values: list[str]) -> str:
@@ -57,7 +58,7 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("source", "source_invoice_id", "version", name="uq_inbox_invoice_key"),
-        CheckConstraint(_one_of("state", [INBOX_WAITING, INBOX_JUDGED]), name="state"),
+        CheckConstraint(_one_of("state", [INBOX_FAILED, INBOX_JUDGED, INBOX_WAITING]), name="state"),
         Index("ix_inbox_state_pulled_at", "state", "pulled_at"),
     )
 
@@ -72,6 +73,8 @@ class InboxRow(Base):
     pulled_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     judged_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
     entry_id: Mapped[int | None] = mapped_column(ForeignKey("process_scheduler.id"))
+    # why a 'failed' row could not be judged
+    error: Mapped[str | None] = mapped_column(Text)
 
 
 class IntakeErrorRow(Base):
