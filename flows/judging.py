@@ -5,15 +5,16 @@ A batch of any size costs a constant number of queries: one ERP snapshot (four q
 2000 POs) and one look-up of the vendors' live entries.
 """
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from connectors.erp import ErpGateway
-from connectors.marketplace import MarketplaceSource
+from connectors.marketplace import MarketplaceCursor, MarketplaceSource
 from connectors.settings import Settings
-from connectors.store import Entry, EntryExistsError, POLockedError, ProcessStore
-from domain import IntakeError, Invoice
+from connectors.store import Entry, EntryExistsError, InboxItem, POLockedError, ProcessStore
+from domain import EntryStatus, IntakeError, Invoice
 from rules.config import load_rule_config
 from rules.context import LiveEntry
 from rules.engine import Judgement, RuleEngine
@@ -135,3 +136,78 @@ class JudgingService:
         except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
             return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
         return RecordedVerdict(entry, created=True)
+
+
+# ---------------------------------------------------------------- the scheduled poll's steps
+
+
+@dataclass(frozen=True)
+class PullOutcome:
+    new_invoices: int
+    already_known: int
+    unreadable: int
+
+
+def pull_into_inbox(service: JudgingService) -> PullOutcome:
+    """Pull what changed on the marketplace since the stored cursor into the inbox.
+
+    Each page and its cursor are stored in one transaction, so a pull that fails half way
+    resumes after the last stored page, and a rerun stores nothing twice.
+    """
+    source = service.marketplace.source_name
+    stored = service.store.load_cursor(source)
+    since = MarketplaceCursor.model_validate_json(stored) if stored else None
+    new = known = unreadable = 0
+    for page in service.marketplace.pull(since):
+        record = service.store.record_pull(source, page.invoices, page.errors, page.cursor.model_dump_json())
+        new, known, unreadable = new + record.new_invoices, known + record.already_known, unreadable + record.errors_recorded
+    return PullOutcome(new_invoices=new, already_known=known, unreadable=unreadable)
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    selected: int
+    statuses: dict[EntryStatus, int]  # recorded entries per status
+    deferred: int  # a second invoice of a PO in the batch: waits for that PO's first invoice
+    waiting_on_lock: int  # judged, but another writer locked the PO meanwhile
+    already_judged: int  # recorded by another writer meanwhile
+    failed: int
+
+    @property
+    def recorded(self) -> int:
+        return sum(self.statuses.values())
+
+
+def first_invoice_per_po(items: Sequence[InboxItem]) -> tuple[list[Invoice], int]:
+    """The oldest waiting invoice of each PO, and how many others were held back.
+
+    A PO takes one invoice at a time: if the first is queued for the bot, its lock makes the
+    others wait; if not, the next batch judges the next one against an up-to-date picture.
+    """
+    seen: set[str] = set()
+    chosen = []
+    for item in items:
+        if item.invoice.po_number not in seen:
+            seen.add(item.invoice.po_number)
+            chosen.append(item.invoice)
+    return chosen, len(items) - len(chosen)
+
+
+def judge_next_batch(service: JudgingService, *, batch_size: int, actor: str, flow_run_id: str | None) -> BatchOutcome:
+    """Judge the oldest waiting invoices whose PO is free and record them: one ERP snapshot,
+    one look-up of live entries and one store transaction, whatever the batch size."""
+    items = service.store.waiting_invoices(batch_size, exclude_locked_pos=True)
+    invoices, deferred = first_invoice_per_po(items)
+    if not invoices:
+        return BatchOutcome(selected=0, statuses={}, deferred=0, waiting_on_lock=0, already_judged=0, failed=0)
+    judgements = service.judge(invoices)
+    record = service.store.record_verdicts(judgements, actor=actor, flow_run_id=flow_run_id)
+    statuses = Counter(j.verdict.status for j in judgements if j.invoice.key in record.recorded)
+    return BatchOutcome(
+        selected=len(items),
+        statuses=dict(statuses),
+        deferred=deferred,
+        waiting_on_lock=len(record.waiting_on_lock),
+        already_judged=len(record.already_judged),
+        failed=len(record.failed),
+    )

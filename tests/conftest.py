@@ -1,3 +1,12 @@
+import os
+import tempfile
+
+# Prefect reads its settings when first imported: keep its files out of ~/.prefect, and no
+# telemetry (this machine is offline, and a failed report prints a traceback).
+os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
 from collections.abc import Iterator
 
 import pytest
