@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from connectors.erp import ErpGateway
 from connectors.marketplace import MarketplaceCursor, MarketplaceSource
 from connectors.settings import Settings
-from connectors.store import Entry, EntryExistsError, InboxItem, POLockedError, ProcessStore
+from connectors.store import Entry, EntryExistsError, EntrySummary, InboxItem, POLockedError, ProcessStore
 from domain import EntryStatus, IntakeError, Invoice
 from rules.config import load_rule_config
 from rules.context import LiveEntry
@@ -43,7 +43,7 @@ class RecordedVerdict:
     created: bool
 
 
-def live_entry(entry: Entry) -> LiveEntry:
+def live_entry(entry: EntrySummary) -> LiveEntry:
     return LiveEntry(
         entry_id=entry.id,
         source=entry.source,

@@ -1,7 +1,7 @@
 """The demo's item catalogue and vendor master, with each vendor's habits in writing numbers."""
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from connectors.demo.amounts import CENT, TEN_THOUSANDTH
@@ -149,11 +149,23 @@ def _vendor_names(count: int, rng: random.Random) -> list[str]:
     return [names[i % len(names)] + (f" {i // len(names) + 1}" if i >= len(names) else "") for i in range(count)]
 
 
+def unregistered_account(vendor: Vendor, index: int) -> Vendor:
+    """`vendor` trading under a marketplace account the ERP vendor master lacks (a new legal entity, say).
+
+    `index`, at least the number of master vendors, gives it an id above every master vendor's.
+    """
+    return replace(vendor, vendor_id=_vendor_id(index, 0))
+
+
+def _vendor_id(index: int, last_digit: int) -> str:
+    return f"V{10000 + 10 * index + last_digit}"
+
+
 def _vendor(index: int, base_name: str, active: bool, items: list[Item], rng: random.Random) -> Vendor:
     currency = rng.choices(CURRENCIES, weights=CURRENCY_WEIGHTS)[0]
     initials = "".join(word[0] for word in base_name.split() if word[0].isalpha())
     return Vendor(
-        vendor_id=f"V{10000 + 10 * index + rng.randint(0, 9)}",
+        vendor_id=_vendor_id(index, rng.randint(0, 9)),
         name=f"{base_name} {rng.choice(_NAME_SUFFIXES[currency])}",
         currency=currency,
         active=active,

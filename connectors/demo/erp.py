@@ -6,7 +6,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from connectors.demo.amounts import CENT, TEN_THOUSANDTH, ZERO, cents, share_of, tax_on
-from connectors.demo.catalogue import Item, Vendor, make_items, make_vendors
+from connectors.demo.catalogue import Item, Vendor, make_items, make_vendors, unregistered_account
 
 DAY = timedelta(days=1)
 OPEN, CLOSED, CANCELLED, ON_HOLD = "O", "C", "X", "H"
@@ -48,6 +48,11 @@ class PurchaseOrder:
     def currency(self) -> str:
         return self.vendor.currency
 
+    @property
+    def readable(self) -> bool:
+        """False when a line breaks the ERP's own rules (a negative quantity ordered): the gateway cannot read it."""
+        return all(line.qty_ordered >= 0 for line in self.lines)
+
 
 @dataclass(slots=True, eq=False)
 class ApInvoice:
@@ -67,6 +72,7 @@ class DemoErp:
     vendors: list[Vendor]
     pos: list[PurchaseOrder] = field(default_factory=list)
     unknown_pos: list[PurchaseOrder] = field(default_factory=list)  # quoted by vendors, never issued
+    unregistered_vendors: list[Vendor] = field(default_factory=list)  # invoicing, but not in the vendor master
     ap_invoices: list[ApInvoice] = field(default_factory=list)
     # (vendor id, total) of every invoice made so far: new ones avoid them, so no accidental possible duplicates.
     totals: set[tuple[str, Decimal]] = field(default_factory=set)
@@ -82,9 +88,19 @@ class DemoErp:
     def active_vendors(self) -> list[Vendor]:
         return [vendor for vendor in self.vendors if vendor.active]
 
+    @property
+    def inactive_vendors(self) -> list[Vendor]:
+        return [vendor for vendor in self.vendors if not vendor.active]
+
     def pick_vendor(self, *, active_only: bool = True) -> Vendor:
         candidates = self.active_vendors if active_only else self.vendors
         return self.rng.choices(candidates, weights=[vendor.weight for vendor in candidates])[0]
+
+    def unregistered_account_of(self, vendor: Vendor) -> Vendor:
+        """`vendor` under a marketplace account the vendor master lacks; it stays out of the ERP's rows."""
+        account = unregistered_account(vendor, len(self.vendors) + len(self.unregistered_vendors))
+        self.unregistered_vendors.append(account)
+        return account
 
     def days_ago(self, low: int, high: int) -> date:
         return self.today - self.rng.randint(low, high) * DAY

@@ -14,8 +14,8 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from connectors.demo.amounts import CENT, ZERO, cents, floor_to_step, share_of, tax_on
-from connectors.demo.catalogue import CURRENCIES, TAX_RATES, Item, Vendor
-from connectors.demo.erp import CANCELLED, CLOSED, DAY, OPEN, DemoErp, PoLine, PurchaseOrder
+from connectors.demo.catalogue import CURRENCIES, ONE, TAX_RATES, Item, Vendor
+from connectors.demo.erp import CANCELLED, CLOSED, DAY, ON_HOLD, OPEN, DemoErp, PoLine, PurchaseOrder
 from connectors.demo.problems import CORRECTABLE, Plan
 from domain import normalise_invoice_number
 
@@ -29,6 +29,10 @@ CHARGE_POLICY = {
     "surcharge": {"allowed": "never"},
     "other": {"allowed": "never"},
 }
+# 1 BOX = 12 EA, as rules/rules.yaml converts it (a test holds the two together).
+EA_PER_BOX = 12
+# A unit no conversion in rules/rules.yaml links to any unit the demo's POs order in.
+UNCONVERTIBLE_UOM = "CS"
 UPLOAD_WINDOW = timedelta(days=10)
 _LINE_INCLUDED = 0.97  # chance that an invoice bills a PO line that still has quantity open
 
@@ -50,6 +54,16 @@ class DraftLine:
     planted: bool = False  # carries the planted problem: left alone when the total is nudged
     line_total_error: Decimal = ZERO
     applied_tax_rate: Decimal | None = None  # a vendor who taxed at another rate than the one printed
+    billed_uom: str | None = None  # the unit billed in, when not the item's own
+    po_units_per_unit: int = 1  # 12 for a box of each-priced parts; an unconvertible unit is booked 1:1
+
+    @property
+    def uom(self) -> str:
+        return self.billed_uom or self.item.uom
+
+    @property
+    def quantity_in_po_unit(self) -> Decimal:
+        return self.quantity * self.po_units_per_unit
 
     @property
     def line_total(self) -> Decimal:
@@ -66,7 +80,7 @@ class DraftInvoice:
     vendor: Vendor
     po: PurchaseOrder
     invoice_date: date
-    due_days: int
+    due_days: int | None  # None: no due date given
     currency: str
     lines: list[DraftLine]
     charges: list[Charge]
@@ -75,17 +89,22 @@ class DraftInvoice:
     number: str | None = None
     version: int = 1
     total_error: Decimal = ZERO
+    subtotal_error: Decimal = ZERO  # in the printed subtotal only: the total is still right
     # Garbled fields as the vendor typed them, replacing the rendered text.
     header_text: dict[str, str | None] = field(default_factory=dict)
     line_text: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
-    def due_date(self) -> date:
-        return self.invoice_date + self.due_days * DAY
+    def due_date(self) -> date | None:
+        return None if self.due_days is None else self.invoice_date + self.due_days * DAY
 
     @property
     def subtotal(self) -> Decimal:
         return sum((line.line_total for line in self.lines), ZERO)
+
+    @property
+    def stated_subtotal(self) -> Decimal:
+        return self.subtotal + self.subtotal_error
 
     @property
     def tax_amount(self) -> Decimal:
@@ -148,7 +167,9 @@ class InvoiceBuilder:
 
     def _fill_queue(self, slots: int) -> None:
         """Spread the coming invoices over the open POs: each gets one or more, so most POs are billed in parts."""
-        pool = [po for po in self.erp.pos if po.status == OPEN and po.vendor.active and _can_bill_twice(po)]
+        pool = [
+            po for po in self.erp.pos if po.status == OPEN and po.vendor.active and po.readable and _can_bill_twice(po)
+        ]
         if not pool:
             raise RuntimeError("the demo ran out of open PO quantity to bill")
         queue = pool + self.rng.choices(pool, k=max(0, slots - len(pool)))
@@ -169,10 +190,15 @@ class InvoiceBuilder:
                 return self._draft(invoice_id, po, lines)
 
     def _dedicated_po(
-        self, *, status: str = OPEN, age: tuple[int, int] = (14, 300), receipts: str = "mixed"
+        self,
+        *,
+        status: str = OPEN,
+        age: tuple[int, int] = (14, 300),
+        receipts: str = "mixed",
+        vendor: Vendor | None = None,
     ) -> PurchaseOrder:
-        """A PO of its own for a problem that needs a PO of a particular shape."""
-        return self.erp.new_po(self.erp.pick_vendor(), self.erp.days_ago(*age), status, receipts)
+        """A PO of its own for a problem that needs a PO of a particular shape (from an active vendor by default)."""
+        return self.erp.new_po(vendor or self.erp.pick_vendor(), self.erp.days_ago(*age), status, receipts)
 
     def _dedicated_draft(self, invoice_id: int, po: PurchaseOrder) -> DraftInvoice:
         po.slots_left = 1
@@ -243,7 +269,7 @@ class InvoiceBuilder:
             draft.number = draft.vendor.take_invoice_number()
         for line in draft.lines:
             if line.po_line is not None and line.quantity > 0:
-                line.po_line.qty_billed += line.quantity * bills
+                line.po_line.qty_billed += line.quantity_in_po_unit * bills
         self.erp.totals.add((draft.vendor.vendor_id, draft.total))
         return draft
 
@@ -264,6 +290,18 @@ class InvoiceBuilder:
         copied = invoice_id in self.originals
         draft = self._pool_draft(invoice_id, divisor=2 if copied else 1)
         return self._finish(draft, bills=2 if copied else 1)
+
+    def clean_uom_converted(self, invoice_id: int) -> DraftInvoice:
+        """Clean, with the each-priced parts billed by the box: whole boxes at 12× the PO's price per each."""
+        po = self._dedicated_po(receipts="full")
+        while not any(_boxable(line) for line in po.lines):
+            po = self._dedicated_po(receipts="full")  # one without such a part stays an ordinary open PO
+        draft = self._dedicated_draft(invoice_id, po)
+        self._line_for(draft, self.rng.choice([line for line in po.lines if _boxable(line)]))
+        for line in draft.lines:
+            if line.po_line is not None and _boxable(line.po_line):
+                _bill_by_the_box(line)
+        return self._finish(draft)
 
     def price_one_cent_over(self, invoice_id: int) -> DraftInvoice:
         def plant(draft: DraftInvoice) -> None:
@@ -317,6 +355,13 @@ class InvoiceBuilder:
 
         return self._finish_pool(invoice_id, plant)
 
+    def total_subtotal_mismatch(self, invoice_id: int) -> DraftInvoice:
+        def plant(draft: DraftInvoice) -> None:
+            error = Decimal(self.rng.choice(("0.10", "1.00", "10.00", "-1.00", "-10.00")))
+            draft.subtotal_error = abs(error) if draft.subtotal + error <= 0 else error
+
+        return self._finish_pool(invoice_id, plant)
+
     def tax_rate_mismatch(self, invoice_id: int) -> DraftInvoice:
         def plant(draft: DraftInvoice) -> None:
             # The rate furthest from the printed one on the largest line: off by far more than a rounding cent.
@@ -332,6 +377,12 @@ class InvoiceBuilder:
             quantity = item.qty_step * self.rng.randint(1, 10)
             line = DraftLine(item, quantity, item.list_price, draft.vendor.tax_rate, planted=True)
             draft.lines.insert(self.rng.randint(0, len(draft.lines)), line)
+
+        return self._finish_pool(invoice_id, plant)
+
+    def uom_unknown(self, invoice_id: int) -> DraftInvoice:
+        def plant(draft: DraftInvoice) -> None:
+            self._planted_line(draft).billed_uom = UNCONVERTIBLE_UOM
 
         return self._finish_pool(invoice_id, plant)
 
@@ -386,11 +437,32 @@ class InvoiceBuilder:
         po = self.erp.new_po(self.erp.pick_vendor(), self.erp.days_ago(14, 200), OPEN, "untracked", issued=False)
         return self._finish(self._dedicated_draft(invoice_id, po))
 
+    def po_on_hold(self, invoice_id: int) -> DraftInvoice:
+        return self._finish(self._dedicated_draft(invoice_id, self._dedicated_po(status=ON_HOLD)))
+
+    def po_unreadable(self, invoice_id: int) -> DraftInvoice:
+        """Against a PO one line of which was keyed with a negative quantity ordered, which the gateway rejects."""
+        po = self._dedicated_po(receipts="untracked")
+        # Before billing: nothing is billable on that line, so the invoice bills the others.
+        self.rng.choice(po.lines).qty_ordered *= -1
+        return self._finish(self._dedicated_draft(invoice_id, po))
+
     def vendor_mismatch(self, invoice_id: int) -> DraftInvoice:
         def plant(draft: DraftInvoice) -> None:
             others = [v for v in self.erp.active_vendors if v is not draft.vendor]
             same_currency = [v for v in others if v.currency == draft.currency]
             draft.vendor = self.rng.choice(same_currency or others)
+
+        return self._finish_pool(invoice_id, plant)
+
+    def vendor_inactive(self, invoice_id: int) -> DraftInvoice:
+        # Blocked in the vendor master after its PO was issued.
+        po = self._dedicated_po(vendor=self.rng.choice(self.erp.inactive_vendors))
+        return self._finish(self._dedicated_draft(invoice_id, po))
+
+    def vendor_unknown(self, invoice_id: int) -> DraftInvoice:
+        def plant(draft: DraftInvoice) -> None:
+            draft.vendor = self.erp.unregistered_account_of(draft.vendor)
 
         return self._finish_pool(invoice_id, plant)
 
@@ -432,6 +504,12 @@ class InvoiceBuilder:
         draft = self._dedicated_draft(invoice_id, po)
         draft.invoice_date = po.po_date - self.rng.randint(1, 20) * DAY
         return self._finish(draft)
+
+    def missing_due_date(self, invoice_id: int) -> DraftInvoice:
+        def plant(draft: DraftInvoice) -> None:
+            draft.due_days = None
+
+        return self._finish_pool(invoice_id, plant)
 
     def credit_note(self, invoice_id: int) -> DraftInvoice:
         """Goods returned against an invoice already entered: negative quantities on that invoice's PO."""
@@ -489,6 +567,17 @@ class InvoiceBuilder:
 
 def _can_bill_twice(po: PurchaseOrder) -> bool:
     return any(line.billable >= 2 * line.item.qty_step for line in po.lines)
+
+
+def _boxable(po_line: PoLine) -> bool:
+    """A part priced per each (so 12 × its price stays whole cents) with at least a box still to bill."""
+    return po_line.item.uom == "EA" and po_line.item.qty_step == ONE and po_line.billable >= EA_PER_BOX
+
+
+def _bill_by_the_box(line: DraftLine) -> None:
+    line.quantity = max(ONE, line.quantity // EA_PER_BOX)
+    line.unit_price *= EA_PER_BOX
+    line.billed_uom, line.po_units_per_unit = "BOX", EA_PER_BOX
 
 
 def _nudge(draft: DraftInvoice) -> None:

@@ -104,7 +104,7 @@ def seed_demo(
 def build_demo(*, invoices: int, seed: int, today: date) -> DemoData:
     rng = random.Random(seed)
     plan = plan_invoices(invoices, rng)
-    # Problems that need a PO of a particular shape add about one PO per 12 invoices: ~invoices/3 in all.
+    # Problems that need a PO of a particular shape add about one PO per 7 invoices: ~invoices/2.5 in all.
     erp = DemoErp.create(rng, today, vendors=max(20, invoices // 50), purchase_orders=max(12, invoices // 4))
     builder = InvoiceBuilder(erp, plan, rng, today)
     drafts = builder.build()

@@ -43,6 +43,7 @@ class EntrySummary(_ReadModel):
     vendor_id: str
     vendor_name: str
     invoice_number: str
+    normalised_invoice_number: str
     invoice_date: date
     po_number: str
     currency: str
@@ -61,7 +62,6 @@ class EntrySummary(_ReadModel):
 class Entry(EntrySummary):
     """A process_scheduler row in full: one judged invoice version, its verdict and payload."""
 
-    normalised_invoice_number: str
     invoice: Invoice
     payload: RpaPayload | None
     findings: tuple[Finding, ...]

@@ -376,15 +376,19 @@ class ProcessStore:
             raise EntryNotFoundError(entry_id)
         return events
 
-    def live_entries_for_vendors(self, vendor_ids: Iterable[str]) -> list[Entry]:
-        """Entries of these vendors that still count for duplicate checks (not rejected, not bad)."""
+    def live_entries_for_vendors(self, vendor_ids: Iterable[str]) -> list[EntrySummary]:
+        """Entries of these vendors that still count for duplicate checks (not rejected, not bad).
+
+        Summary columns only: a batch asks this of every vendor it holds, and the documents
+        (invoice, payload, findings) of their whole history are not needed for it.
+        """
         query = (
-            select(EntryRow)
+            select(*_SUMMARY_COLUMNS)
             .where(EntryRow.vendor_id.in_(sorted(set(vendor_ids))), EntryRow.status.not_in(_NOT_LIVE))
             .order_by(EntryRow.id)
         )
         with self._sessions.begin() as session:
-            return [_entry_model(row) for row in session.scalars(query)]
+            return [_summary_model(row._mapping) for row in session.execute(query)]
 
     def list_entries(
         self,

@@ -1,0 +1,182 @@
+"""The Prefect flows under a real Prefect test harness, over the demo data.
+
+One harness per test session (it costs ~10 s to start); the tests share one xdist worker.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+from connectors.demo import EXPECTED_RULES, SeedReport, seed_demo
+from connectors.settings import get_settings
+from connectors.store import ProcessStore
+from connectors.store.migrate import upgrade
+from domain import EntryStatus, Severity
+from flows.housekeeping import ReleaseParameters, release_stale_dispatches
+from flows.poll import PollParameters, judging_service, poll_marketplace
+from rules.catalogue import REGISTRY
+from tests.databases import scratch_database
+
+pytestmark = pytest.mark.xdist_group("prefect")
+INVOICES = 120
+
+
+@pytest.fixture(scope="session", autouse=True)
+def prefect_harness() -> Iterator[None]:
+    # Heartbeats would add ~1 s to every flow run; tests do not need them.
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+        yield
+
+
+@dataclass
+class World:
+    report: SeedReport
+    process_url: str
+    store: ProcessStore
+
+    def expected_status(self, source_invoice_id: str) -> EntryStatus:
+        severities = {REGISTRY[rule_id].severity for rule_id in EXPECTED_RULES[self.report.problems[int(source_invoice_id)]]}
+        if Severity.HARD in severities:
+            return EntryStatus.BAD_INVOICE
+        return EntryStatus.MANUAL_REVIEW if severities else EntryStatus.READY_TO_PROCESS
+
+    def entries_by_status(self) -> Counter[EntryStatus]:
+        with sa.create_engine(self.process_url).connect() as conn:
+            rows = conn.execute(sa.text("SELECT status, count(*) FROM process_scheduler GROUP BY status")).all()
+        return Counter({EntryStatus(status): count for status, count in rows})
+
+    def entry_rows(self) -> list[tuple[int, str, str, str]]:
+        with sa.create_engine(self.process_url).connect() as conn:
+            return [tuple(r) for r in conn.execute(sa.text(
+                "SELECT id, source_invoice_id, po_number, status FROM process_scheduler ORDER BY id"
+            ))]
+
+
+def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_url: str) -> Iterator[World]:
+    marketplace, erp = f"sqlite:///{tmp_path / 'marketplace.db'}", f"sqlite:///{tmp_path / 'erp.db'}"
+    # The flows judge by the real clock, so the demo's "today" is the real one too.
+    report = seed_demo(marketplace, erp, invoices=INVOICES, today=date.today())
+    upgrade(process_url)
+    for name, url in (("MARKETPLACE_DB_URL", marketplace), ("ERP_DB_URL", erp), ("PROCESS_DB_URL", process_url)):
+        monkeypatch.setenv(name, url)
+    get_settings.cache_clear()
+    judging_service.cache_clear()
+    store = ProcessStore.from_url(process_url)
+    yield World(report=report, process_url=process_url, store=store)
+    store.close()
+    judging_service(get_settings()).close()
+    judging_service.cache_clear()
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from _world(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'process.db'}")
+
+
+def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World) -> None:
+    report = poll_marketplace(PollParameters(batch_size=25))
+
+    garbled = sum(1 for problem in world.report.problems.values() if problem.startswith("garbled."))
+    assert report.pulled == INVOICES - garbled
+    assert report.unreadable == garbled
+    assert report.statuses == dict(world.entries_by_status())
+    assert set(report.statuses) == {EntryStatus.READY_TO_PROCESS, EntryStatus.MANUAL_REVIEW, EntryStatus.BAD_INVOICE}
+    # every entry got the status its planted problem calls for
+    for _, source_invoice_id, _, status in world.entry_rows():
+        assert EntryStatus(status) is world.expected_status(source_invoice_id), source_invoice_id
+    # what was not judged waits for a PO queued for the bot
+    assert report.recorded + report.waiting == report.pulled
+    assert report.waiting == report.waiting_on_lock > 0
+    assert report.failed == 0
+
+    again = poll_marketplace(PollParameters(batch_size=25))
+
+    assert (again.pulled, again.recorded, again.waiting_on_lock) == (0, 0, report.waiting_on_lock)
+    assert len(world.entry_rows()) == report.recorded
+
+
+def test_an_invoice_waiting_on_a_locked_po_is_judged_once_the_lock_is_released(world: World) -> None:
+    first = poll_marketplace(PollParameters())
+    waiting = world.store.waiting_invoices(limit=1)[0].invoice
+    holder = world.store.po_lock_holder(waiting.po_number)
+    world.store.transition(holder, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
+    world.store.transition(holder, EntryStatus.ENTERED, actor="bot", reason="entered", erp_document_id="AP-1")
+
+    second = poll_marketplace(PollParameters())
+
+    assert world.store.find_entry(waiting.key) is not None
+    assert second.recorded >= 1
+    assert second.waiting_on_lock <= first.waiting_on_lock
+
+
+def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_half_written(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def fail_after_the_entries_are_inserted(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("injected: the database went away mid-batch")
+
+    monkeypatch.setattr(ProcessStore, "_record_creations", staticmethod(fail_after_the_entries_are_inserted))
+    with pytest.raises(RuntimeError, match="injected"):
+        poll_marketplace(PollParameters(batch_size=25))
+    assert world.entry_rows() == []
+    with sa.create_engine(world.process_url).connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM po_locks")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM entry_events")).scalar_one() == 0
+
+    monkeypatch.undo()
+    report = poll_marketplace(PollParameters(batch_size=25))
+
+    assert report.recorded == len(world.entry_rows()) > 0
+
+
+def test_stale_dispatches_are_released_by_the_housekeeping_flow(world: World) -> None:
+    poll_marketplace(PollParameters())
+    [entry_id, *_] = [row[0] for row in world.entry_rows() if row[3] == EntryStatus.READY_TO_PROCESS]
+    world.store.transition(entry_id, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
+
+    assert release_stale_dispatches(ReleaseParameters(stale_after_minutes=60)).released_entry_ids == []
+    with sa.create_engine(world.process_url).begin() as conn:  # the bot went quiet two hours ago
+        conn.execute(sa.text("UPDATE process_scheduler SET updated_at = :t WHERE id = :id"),
+                     {"t": (datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None), "id": entry_id})
+
+    assert release_stale_dispatches(ReleaseParameters(stale_after_minutes=60)).released_entry_ids == [entry_id]
+    assert world.store.get_entry(entry_id).status is EntryStatus.READY_TO_PROCESS
+
+
+@pytest.fixture
+def postgres_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    with scratch_database("postgresql", tmp_path_factory) as url:
+        yield from _world(tmp_path, monkeypatch, url)
+
+
+def test_two_polls_at_once_on_postgresql_never_double_a_po_or_an_invoice(postgres_world: World) -> None:
+    reports, failures = [], []
+
+    def poll() -> None:
+        try:
+            reports.append(poll_marketplace(PollParameters(batch_size=10)))
+        except Exception as error:  # reported below
+            failures.append(error)
+
+    threads = [threading.Thread(target=poll) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert failures == []
+    rows = postgres_world.entry_rows()
+    invoices = [source_invoice_id for _, source_invoice_id, _, _ in rows]
+    assert len(invoices) == len(set(invoices))
+    live = Counter(po for _, _, po, status in rows if EntryStatus(status).locks_po)
+    assert [po for po, count in live.items() if count > 1] == []
+    assert sum(report.recorded for report in reports) == len(rows)
