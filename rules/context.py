@@ -48,6 +48,18 @@ class ErpReference(Protocol):
 
 
 @dataclass(frozen=True)
+class EarlierInvoice:
+    """An earlier invoice of the same vendor, entered in the ERP or on its way there."""
+
+    where: str
+    invoice_number: str
+    normalised_number: str
+    invoice_date: date
+    currency: str
+    total: Decimal
+
+
+@dataclass(frozen=True)
 class InvoiceContext:
     invoice: Invoice
     config: RuleConfig  # already resolved for the invoice's vendor
@@ -64,6 +76,20 @@ class InvoiceContext:
     @cached_property
     def matching(self) -> LineMatching:
         return match_lines(self.invoice, self.po, self.in_flight_qty, self.config.uom_conversions)
+
+    @cached_property
+    def earlier_invoices(self) -> tuple[EarlierInvoice, ...]:
+        entered = (
+            EarlierInvoice(f"ERP document {d.erp_document_id}", d.invoice_number, d.normalised_invoice_number,
+                           d.invoice_date, d.currency, d.total)
+            for d in self.entered_invoices
+        )
+        live = (
+            EarlierInvoice(f"entry {e.entry_id} ({e.status.value})", e.invoice_number, e.normalised_invoice_number,
+                           e.invoice_date, e.currency, e.total)
+            for e in self.live_entries
+        )
+        return (*entered, *live)
 
     @property
     def same_currency_as_po(self) -> bool:

@@ -1,35 +1,12 @@
 """Was this invoice billed already: the same number (exact) or the same amount (possible)?"""
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 
 from domain import Severity
 from rules.config import DuplicateScope
 from rules.context import InvoiceContext
 from rules.registry import Breach, rule
-
-
-@dataclass(frozen=True)
-class _Earlier:
-    """An earlier invoice of the same vendor, wherever it lives."""
-
-    where: str
-    invoice_number: str
-    normalised_number: str
-    invoice_date: date
-    currency: str
-    total: Decimal
-
-
-def _earlier_invoices(ctx: InvoiceContext) -> Iterator[_Earlier]:
-    for doc in ctx.entered_invoices:
-        yield _Earlier(f"ERP document {doc.erp_document_id}", doc.invoice_number, doc.normalised_invoice_number,
-                       doc.invoice_date, doc.currency, doc.total)
-    for entry in ctx.live_entries:
-        yield _Earlier(f"entry {entry.entry_id} ({entry.status.value})", entry.invoice_number,
-                       entry.normalised_invoice_number, entry.invoice_date, entry.currency, entry.total)
 
 
 def _fiscal_year(day: date, start_month: int) -> int:
@@ -40,7 +17,7 @@ def _fiscal_year(day: date, start_month: int) -> int:
 def exact_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
     policy = ctx.config.duplicates
     number = ctx.invoice.normalised_invoice_number
-    for earlier in _earlier_invoices(ctx):
+    for earlier in ctx.earlier_invoices:
         if earlier.normalised_number != number:
             continue
         if policy.exact_scope is DuplicateScope.FISCAL_YEAR and _fiscal_year(
@@ -59,7 +36,7 @@ def exact_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
 def possible_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
     window = ctx.config.duplicates.possible_window_days
     invoice = ctx.invoice
-    for earlier in _earlier_invoices(ctx):
+    for earlier in ctx.earlier_invoices:
         if (
             earlier.normalised_number != invoice.normalised_invoice_number
             and earlier.total == invoice.total

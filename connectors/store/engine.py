@@ -15,6 +15,9 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     breaks SAVEPOINTs and lets two writers read, then collide. Here every transaction starts
     with BEGIN IMMEDIATE instead: writers queue (up to the busy timeout) rather than fail.
     """
+    # Bulk inserts send up to 5000 rows per statement (SQLAlchemy still splits them below each
+    # database's parameter limit): a batch then costs one statement per table.
+    engine_options.setdefault("insertmanyvalues_page_size", 5000)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, **engine_options)
     engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)

@@ -59,7 +59,9 @@ from domain import (
 
 _INVOICE_KEY = ("source", "source_invoice_id", "version")
 _RECORDED = ("id", *_INVOICE_KEY, "po_number", "status")
-_NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value)
+# Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
+# them here too would make every batch read a vendor's whole history.
+_NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value, EntryStatus.ENTERED.value)
 # Lists read only these columns: the JSON documents stay in the database.
 _SUMMARY_COLUMNS = tuple(getattr(EntryRow, name) for name in EntrySummary.model_fields)
 
@@ -377,7 +379,7 @@ class ProcessStore:
         return events
 
     def live_entries_for_vendors(self, vendor_ids: Iterable[str]) -> list[EntrySummary]:
-        """Entries of these vendors that still count for duplicate checks (not rejected, not bad).
+        """Entries of these vendors on their way to the ERP (not rejected, bad or entered yet).
 
         Summary columns only: a batch asks this of every vendor it holds, and the documents
         (invoice, payload, findings) of their whole history are not needed for it.

@@ -1,0 +1,140 @@
+"""A backlog of 10,000 invoices (≈100,000 lines) through ONE poll-marketplace run, on SQLite and
+on PostgreSQL, next to the same backlog judged one invoice at a time through
+POST /api/v1/invoices/{id}/validate (today's per-invoice architecture).
+
+Each invoice has its own PO and matches it (the common case), so a single run can judge all of
+them: invoices sharing a PO are queued one after the other by the PO lock, by design.
+"""
+
+import os
+import statistics
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import httpx
+import sqlalchemy as sa
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
+
+from connectors.db import count_statements
+from connectors.erp import demo_schema as erp
+from connectors.marketplace import schema as marketplace
+from connectors.settings import get_settings
+from connectors.store.migrate import upgrade
+from flows.poll import PollParameters, judging_service, poll_marketplace
+
+VENDORS = 200
+PORT = 8766
+
+
+def _chunked_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
+    for start in range(0, len(rows), 5000):
+        conn.execute(table.insert(), rows[start : start + 5000])
+
+
+def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: int, today: date) -> None:
+    """`invoices` marketplace invoices of `lines` lines, each on its own open PO that it matches."""
+    price = Decimal("12.3456")
+    vendors = [{"vendor_id": f"V{v:04d}", "vendor_name": f"Vendor {v}", "currency_code": "USD", "is_active": "Y"} for v in range(VENDORS)]
+    headers, po_lines, mp_invoices, mp_lines = [], [], [], []
+    changed = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
+    for n in range(1, invoices + 1):
+        vendor_id, po_number = f"V{n % VENDORS:04d}", f"PO{n:06d}"
+        # a different total for each invoice of a vendor: equal totals would be possible duplicates
+        qty = Decimal(1 + n // VENDORS)
+        line_total = (qty * price).quantize(Decimal("0.01"))
+        headers.append({"po_number": po_number, "vendor_id": vendor_id, "currency_code": "USD", "po_status": "O", "po_date": today - timedelta(days=40)})
+        mp_invoices.append({
+            "invoice_id": n, "version": 1, "vendor_id": vendor_id, "vendor_name": f"Vendor {n % VENDORS}",
+            "invoice_number": f"INV-{n:06d}", "invoice_date": today - timedelta(days=3), "due_date": today + timedelta(days=27),
+            "currency": "USD", "po_number": po_number, "subtotal": str(line_total * lines), "tax_amount": "0",
+            "total_amount": str(line_total * lines), "updated_at": changed + timedelta(milliseconds=n),
+        })
+        for k in range(1, lines + 1):
+            po_lines.append({"po_number": po_number, "po_line_no": k, "item_id": f"ITM{k:05d}", "part_number": f"HX-{k:03d}-B",
+                             "description": f"part {k}", "uom": "EA", "qty_ordered": Decimal(100), "qty_received": None,
+                             "qty_invoiced": Decimal(0), "unit_cost": price})
+            mp_lines.append({"invoice_id": n, "line_no": k, "part_number": f"HX-{k:03d}-B", "description": f"part {k}",
+                             "quantity": str(qty), "uom": "EA", "unit_price": str(price), "line_total": str(line_total)})
+    erp_engine, marketplace_engine = sa.create_engine(erp_url), sa.create_engine(marketplace_url)
+    for metadata, engine in ((erp.metadata, erp_engine), (marketplace.metadata, marketplace_engine)):
+        metadata.drop_all(engine)
+        metadata.create_all(engine)
+    with erp_engine.begin() as conn:
+        for table, rows in ((erp.vendor, vendors), (erp.po_header, headers), (erp.po_line, po_lines)):
+            _chunked_insert(conn, table, rows)
+    with marketplace_engine.begin() as conn:
+        for table, rows in ((marketplace.mp_invoice, mp_invoices), (marketplace.mp_invoice_line, mp_lines)):
+            _chunked_insert(conn, table, rows)
+    erp_engine.dispose()
+    marketplace_engine.dispose()
+
+
+def _use_databases(marketplace_url: str, erp_url: str, process_url: str) -> None:
+    os.environ.update(MARKETPLACE_DB_URL=marketplace_url, ERP_DB_URL=erp_url, PROCESS_DB_URL=process_url)
+    get_settings.cache_clear()
+    judging_service.cache_clear()
+
+
+def one_poll_run(marketplace_url: str, erp_url: str, process_url: str, *, label: str, invoices: int) -> dict[str, float | int | str]:
+    upgrade(process_url)
+    _use_databases(marketplace_url, erp_url, process_url)
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+        with count_statements(sa.Engine) as count:  # every engine of this process: marketplace, ERP, store
+            started = time.perf_counter()
+            report = poll_marketplace(PollParameters(batch_size=1000, max_batches=50))
+            seconds = time.perf_counter() - started
+    judging_service(get_settings()).close()
+    if report.recorded != invoices:
+        raise AssertionError(f"one run should judge the whole backlog, it recorded {report.recorded} of {invoices}")
+    figures = {"database": label, "invoices": invoices, "seconds": round(seconds, 1),
+               "invoices_per_second": round(invoices / seconds), "sql_statements": count.statements}
+    print(f"poll-marketplace [{label}]: {invoices} invoices in one run, {figures['seconds']} s = "
+          f"{figures['invoices_per_second']} invoices/s, {count.statements} SQL statements (target ≤ 30 s)")
+    return figures
+
+
+def one_call_per_invoice(marketplace_url: str, erp_url: str, process_url: str, *, calls: int, backlog: int) -> dict[str, float | int]:
+    """Today's architecture: the same invoices judged one HTTP call each (a sample of `calls`,
+    extrapolated to the backlog: calls are independent, each judges one invoice)."""
+    upgrade(process_url)
+    env = os.environ | {"MARKETPLACE_DB_URL": marketplace_url, "ERP_DB_URL": erp_url, "PROCESS_DB_URL": process_url}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(PORT),
+         "--log-level", "warning", "--no-access-log"],
+        env=env,
+    )
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
+            _wait_until_up(client)
+            latencies = []
+            for invoice_id in range(1, calls + 1):
+                started = time.perf_counter()
+                response = client.post(f"/api/v1/invoices/{invoice_id}/validate")
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    raise AssertionError(f"invoice {invoice_id}: {response.status_code} {response.text[:200]}")
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    per_call = statistics.fmean(latencies)
+    figures = {"calls": calls, "ms_per_call": round(per_call * 1000, 1), "backlog_seconds": round(per_call * backlog, 1),
+               "invoices_per_second": round(1 / per_call)}
+    print(f"one call per invoice [sqlite]: {per_call * 1000:.1f} ms per invoice over {calls} calls → "
+          f"{figures['backlog_seconds']} s for {backlog} invoices ({figures['invoices_per_second']} invoices/s)")
+    return figures
+
+
+def _wait_until_up(client: httpx.Client) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if client.get("/health").status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("the API server did not answer /health within 60 s")
