@@ -47,13 +47,14 @@ def total_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
 @rule("tax.rate_mismatch", Severity.SOFT, "Tax amounts are inconsistent with the tax rates")
 def tax_rate_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
     line_taxes: list[Decimal] = []
+    tolerance = ctx.config.rounding_tolerance
     for line in ctx.invoice.lines:
         if line.tax_rate is None:
             if line.tax_amount is not None:
                 line_taxes.append(line.tax_amount)
             continue
         expected = round_to_cents((line.line_total * line.tax_rate).scaleb(-2))  # scaleb: exact ÷ 100
-        if line.tax_amount is not None and _differs(line.tax_amount, expected, ctx):
+        if line.tax_amount is not None and line.tax_amount != expected and abs(line.tax_amount - expected) > tolerance:
             yield Breach(
                 f"Line {line.line_no}: {line.tax_rate}% of {line.line_total} is {expected}, "
                 f"but the line's tax is {line.tax_amount}.",

@@ -104,11 +104,15 @@ def match_lines(
         if not candidates:
             unmatched.append(line)
             continue
-        factor = conversion_factor(line.normalised_part_number, line.uom, candidates[0].uom, conversions)
+        factor = ONE if line.uom == candidates[0].uom else conversion_factor(
+            line.normalised_part_number, line.uom, candidates[0].uom, conversions
+        )
         if factor is None:
             unknown.append(UnknownConversion(line.line_no, candidates[0].line_no, line.uom, candidates[0].uom))
             continue
-        for po_line, qty in _allocate(line.quantity * factor, candidates, billed, in_flight_qty):
+        quantity = line.quantity if factor is ONE else line.quantity * factor
+        shares = [(candidates[0], quantity)] if len(candidates) == 1 else _allocate(quantity, candidates, billed, in_flight_qty)
+        for po_line, qty in shares:
             billed[po_line.line_no] = billed.get(po_line.line_no, ZERO) + qty
             first_billed_by.setdefault(po_line.line_no, (po_line, line.line_no))
             allocations.append(Allocation(line.line_no, po_line, factor, qty))
