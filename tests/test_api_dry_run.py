@@ -62,11 +62,12 @@ def test_json_numbers_are_read_as_exact_decimals(world: ApiWorld) -> None:
 
 
 @pytest.mark.parametrize("text", [b'{"source": "vendor-portal",', b"", b"\xff\xfe not utf-8"], ids=["cut", "empty", "bytes"])
-def test_malformed_json_gets_400(world: ApiWorld, text: bytes) -> None:
+def test_malformed_json_gets_422(world: ApiWorld, text: bytes) -> None:
     body = post_json_text(world, text)
 
-    assert body["status_code"] == 400
+    assert body["status_code"] == 422
     assert body["error"]["code"] == "malformed_json"
+    assert [d["field"] for d in body["error"]["details"]] == ["body"]
     assert body["error"]["message"].startswith("The request body is not valid JSON")
 
 

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from api.deps import ServiceDep
 from api.errors import ApiError, error_responses, field_problems
-from api.schemas import DryRunResponse
+from api.schemas import DryRunResponse, FieldProblem
 from domain import EntryStatus, Invoice, load_json_exact
 
 router = APIRouter(tags=["validation"])
@@ -35,7 +35,9 @@ async def invoice_from_body(request: Request) -> Invoice:
     try:
         document = load_json_exact(await request.body())
     except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
-        raise ApiError(400, "malformed_json", f"The request body is not valid JSON: {error}.") from None
+        # 422 like any other unusable body (FastAPI answers unparseable JSON the same way).
+        problem = FieldProblem(field="body", message=f"not valid JSON: {error}")
+        raise ApiError(422, "malformed_json", f"The request body is not valid JSON: {error}.", [problem]) from None
     try:
         return Invoice.model_validate(document)
     except ValidationError as error:
@@ -61,9 +63,8 @@ InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
     },
     responses=error_responses(
         {
-            400: "The body is not JSON (malformed_json).",
-            422: "The body is not a valid invoice (invalid_invoice); details names every invalid field, "
-            "array positions counted from 0 (lines[0] is the first line).",
+            422: "The body is not JSON (malformed_json), or not a valid invoice (invalid_invoice); details names "
+            "every invalid field, array positions counted from 0 (lines[0] is the first line).",
         }
     ),
 )
