@@ -45,6 +45,7 @@ _ALNUM_RUNS = re.compile(r"[A-Z]+|[0-9]+")
 _PART_NUMBER_NOISE = re.compile(r"[\s\-_./]+")
 
 
+@lru_cache(maxsize=65536)  # asked again for every earlier invoice of a vendor, batch after batch
 def normalise_invoice_number(number: str) -> str:
     """The form duplicates are compared in: case, spaces, dashes, punctuation and leading zeros ignored.
 
