@@ -9,9 +9,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
@@ -53,11 +56,24 @@ class World:
             rows = conn.execute(sa.text("SELECT status, count(*) FROM process_scheduler GROUP BY status")).all()
         return Counter({EntryStatus(status): count for status, count in rows})
 
+    def flow_run_ids(self) -> list[str | None]:
+        with sa.create_engine(self.process_url).connect() as conn:
+            return list(conn.execute(sa.text("SELECT DISTINCT flow_run_id FROM process_scheduler")).scalars())
+
     def entry_rows(self) -> list[tuple[int, str, str, str]]:
         with sa.create_engine(self.process_url).connect() as conn:
             return [tuple(r) for r in conn.execute(sa.text(
                 "SELECT id, source_invoice_id, po_number, status FROM process_scheduler ORDER BY id"
             ))]
+
+
+def latest_summary_artifact(flow_run_id: str) -> str:
+    with get_client(sync_client=True) as client:
+        [artifact] = client.read_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["poll-marketplace-summary"])),
+            flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
+        )
+    return str(artifact.data)
 
 
 def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_url: str) -> Iterator[World]:
@@ -97,6 +113,13 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World
     assert report.recorded + report.waiting == report.pulled
     assert report.waiting == report.waiting_on_lock > 0
     assert report.failed == 0
+
+    # every entry names the run that judged it, and the run published its counts
+    run_ids = {row for row in world.flow_run_ids()}
+    assert len(run_ids) == 1 and None not in run_ids
+    artifact = latest_summary_artifact(run_ids.pop())
+    assert f"| recorded `ready_to_process` | {report.statuses[EntryStatus.READY_TO_PROCESS]} |" in artifact
+    assert f"| waiting on a locked PO | {report.waiting_on_lock} |" in artifact
 
     again = poll_marketplace(PollParameters(batch_size=25))
 
