@@ -52,9 +52,6 @@ class LineMatching:
     # in the order the invoice first bills them
     billed_po_lines: tuple[tuple[POLine, Decimal, int], ...] = ()
 
-    def allocations_of(self, invoice_line_no: int) -> list[Allocation]:
-        return [a for a in self.allocations if a.invoice_line_no == invoice_line_no]
-
 
 class UomConversionLike(Protocol):
     """What matching reads of a configured conversion (rules.config.UomConversion)."""

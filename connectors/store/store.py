@@ -251,11 +251,6 @@ class ProcessStore:
             failed=failed,
         )
 
-    def mark_unjudgeable(self, failures: Mapping[InvoiceKey, str]) -> None:
-        """Take these inbox invoices out of the queue as 'failed', each with the reason."""
-        with self._sessions.begin() as session:
-            _mark_failed(session, failures)
-
     def inbox_counts(self) -> InboxCounts:
         """How many pulled invoices wait (and how many of those on a locked PO), and how many failed."""
         locked = select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists()
