@@ -7,7 +7,7 @@ INVOICES ?= 2000
 .PHONY: help venv demo seed migrate api test bench clean
 
 help:
-	@echo "make demo     seed the embedded demo data (if absent), report it, and serve the API on 127.0.0.1:8000"
+	@echo "make demo     seed the demo data (if absent), report it, run the flows under a Prefect server (UI on 127.0.0.1:4200) and serve the API on 127.0.0.1:8000"
 	@echo "make api      serve the API on 127.0.0.1:8000 (Ctrl-C stops it)"
 	@echo "make test     run the test suite (CI=true makes PostgreSQL/MariaDB tests mandatory)"
 	@echo "make seed     regenerate the demo databases under var/ (INVOICES=$(INVOICES))"
@@ -26,8 +26,7 @@ demo: venv
 	$(PY) -m connectors.demo --if-absent --invoices $(INVOICES)
 	$(PY) -m connectors.store upgrade
 	$(PY) -m connectors.demo report
-	@echo "API on http://127.0.0.1:8000/docs  (try: curl -X POST http://127.0.0.1:8000/api/v1/invoices/1/validate); Ctrl-C stops it"
-	$(PY) -m api
+	$(PY) -m flows.demo
 
 api: venv
 	$(PY) -m connectors.store upgrade

@@ -1,0 +1,119 @@
+"""`python -m flows.serve`: run both flows on their schedules from this one process, with no work
+pool and no worker, and start a first poll at once so nobody waits up to ten minutes for it.
+
+The deployments (names, crons, concurrency, default parameters) are defined here once;
+prefect.yaml declares the same ones for a process worker and tests/test_deployments.py checks that
+the two agree. Needs PREFECT_API_URL pointing at a Prefect server (`python -m flows.demo` starts one),
+and must be the only thing running these deployments there: one serving process, no workers.
+"""
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from prefect import Flow, get_client
+from prefect.client.schemas.filters import (
+    FlowRunFilter,
+    FlowRunFilterDeploymentId,
+    FlowRunFilterState,
+    FlowRunFilterStateType,
+)
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, StateType
+from prefect.deployments import run_deployment
+from prefect.deployments.runner import RunnerDeployment
+from prefect.runner import Runner
+from prefect.states import Crashed
+from pydantic import BaseModel
+
+from flows.housekeeping import ReleaseParameters, release_stale_dispatches
+from flows.poll import PollParameters, poll_marketplace
+
+
+@dataclass(frozen=True)
+class ScheduledFlow:
+    """A flow, the deployment it runs as and when. Each flow takes one pydantic `parameters`."""
+
+    flow: Flow[..., Any]
+    name: str
+    cron: str
+    parameters: BaseModel
+    concurrency_limit: ConcurrencyLimitConfig | None = None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.flow.name}/{self.name}"
+
+    def deployment_parameters(self) -> dict[str, Any]:
+        return {"parameters": self.parameters.model_dump(mode="json")}
+
+    def to_deployment(self) -> RunnerDeployment:
+        return self.flow.to_deployment(
+            name=self.name,
+            cron=self.cron,
+            concurrency_limit=self.concurrency_limit,
+            parameters=self.deployment_parameters(),
+        )
+
+
+# One poll at a time; an overlapping one is cancelled rather than queued, because the next run
+# drains whatever is waiting anyway (prefect.yaml says why at more length).
+POLL = ScheduledFlow(
+    flow=poll_marketplace,
+    name="poll-marketplace",
+    cron="*/10 * * * *",
+    parameters=PollParameters(),
+    concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+)
+RELEASE = ScheduledFlow(
+    flow=release_stale_dispatches,
+    name="release-stale-dispatches",
+    cron="0 * * * *",
+    parameters=ReleaseParameters(),
+)
+SCHEDULED_FLOWS = (POLL, RELEASE)
+
+
+def register(runner: Runner) -> dict[str, UUID]:
+    """Create or update the deployments on the server; the runner then executes their runs."""
+    return {scheduled.name: runner.add_deployment(scheduled.to_deployment()) for scheduled in SCHEDULED_FLOWS}
+
+
+def crash_orphaned_runs(deployment_ids: Iterable[UUID]) -> None:
+    """A serving process stopped mid-run (Ctrl-C, a crash) leaves its run Pending or Running, and
+    so holding the poll's one concurrency slot: every later poll would be cancelled. Only this
+    process runs these deployments, so such runs are over; Crashed frees their slot."""
+    in_flight = FlowRunFilter(
+        deployment_id=FlowRunFilterDeploymentId(any_=list(deployment_ids)),
+        state=FlowRunFilterState(
+            type=FlowRunFilterStateType(any_=[StateType.PENDING, StateType.RUNNING, StateType.CANCELLING])
+        ),
+    )
+    with get_client(sync_client=True) as client:
+        for orphan in client.read_flow_runs(flow_run_filter=in_flight):
+            client.set_flow_run_state(orphan.id, Crashed(message="The process serving it stopped."), force=True)
+            print(f"Marked {orphan.name} Crashed: the process serving it stopped mid-run.", flush=True)
+
+
+def start_first_poll(deployment_id: UUID) -> None:
+    # timeout=0: only create the run (scheduled for now); the runner picks it up like any other.
+    flow_run = run_deployment(deployment_id, timeout=0)
+    print(f"First {POLL.full_name} run requested: {flow_run.name}", flush=True)
+
+
+def main() -> None:
+    runner = Runner(name="invoice-automation")
+    deployment_ids = register(runner)
+    crash_orphaned_runs(deployment_ids.values())
+    for scheduled in SCHEDULED_FLOWS:
+        print(f"Serving {scheduled.full_name} on cron '{scheduled.cron}'", flush=True)
+    start_first_poll(deployment_ids[POLL.name])
+    try:
+        asyncio.run(runner.start())
+    except KeyboardInterrupt:
+        print("flows.serve stopped; the deployments' schedules are paused until it serves again.", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""prefect.yaml (deployments for a worker) and flows/serve.py (the same deployments served by one
+process) must describe the same deployments, and both must be valid for Prefect. No server needed."""
+
+import importlib
+from typing import Any
+
+import pytest
+import yaml
+from prefect.client.schemas.schedules import CronSchedule
+from prefect.flows import load_flow_from_entrypoint
+
+from connectors.settings import REPO_ROOT
+from flows.serve import POLL, SCHEDULED_FLOWS, ScheduledFlow
+
+PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
+DECLARED = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}
+WORK_POOL = "invoice-automation"
+
+
+def declared(scheduled: ScheduledFlow) -> dict[str, Any]:
+    return DECLARED[scheduled.name]
+
+
+each_flow = pytest.mark.parametrize("scheduled", SCHEDULED_FLOWS, ids=lambda scheduled: scheduled.name)
+
+
+def test_prefect_yaml_declares_exactly_the_served_deployments() -> None:
+    assert sorted(DECLARED) == sorted(scheduled.name for scheduled in SCHEDULED_FLOWS)
+
+
+@each_flow
+def test_entrypoint_resolves_to_the_flow(scheduled: ScheduledFlow) -> None:
+    path, function = declared(scheduled)["entrypoint"].split(":")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    assert getattr(module, function) is scheduled.flow
+    # What `prefect deploy` itself does with the entrypoint.
+    assert load_flow_from_entrypoint(str(REPO_ROOT / path) + f":{function}").name == scheduled.flow.name
+
+
+@each_flow
+def test_cron_parses_and_matches_serve(scheduled: ScheduledFlow) -> None:
+    [schedule] = declared(scheduled)["schedules"]
+    assert CronSchedule(cron=schedule["cron"]).cron == scheduled.cron
+
+
+@each_flow
+def test_parameters_validate_against_the_flow_and_match_serve(scheduled: ScheduledFlow) -> None:
+    parameters = declared(scheduled)["parameters"]
+    validated = scheduled.flow.validate_parameters(parameters)
+    assert validated["parameters"] == scheduled.parameters
+    assert parameters == scheduled.deployment_parameters()
+
+
+def test_one_poll_at_a_time_and_overlaps_cancelled() -> None:
+    assert declared(POLL)["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    served = POLL.to_deployment()
+    assert served.concurrency_options is not None
+    assert (served.concurrency_limit, served.concurrency_options.collision_strategy.value) == (1, "CANCEL_NEW")
+
+
+@each_flow
+def test_limits_are_declared_only_where_served(scheduled: ScheduledFlow) -> None:
+    assert ("concurrency_limit" in declared(scheduled)) == (scheduled.concurrency_limit is not None)
+
+
+@each_flow
+def test_runs_on_the_process_work_pool(scheduled: ScheduledFlow) -> None:
+    assert declared(scheduled)["work_pool"]["name"] == WORK_POOL
+
+
+def test_workers_run_the_code_from_the_checkout_deployed() -> None:
+    [build] = PREFECT_YAML["build"]
+    [pull] = PREFECT_YAML["pull"]
+    checkout = build["prefect.deployments.steps.run_shell_script"]
+    assert checkout["script"] == "pwd"
+    assert pull["prefect.deployments.steps.set_working_directory"]["directory"] == f"{{{{ {checkout['id']}.stdout }}}}"
+
+
+@each_flow
+def test_served_deployment_carries_schedule_and_parameters(scheduled: ScheduledFlow) -> None:
+    deployment = scheduled.to_deployment()
+    assert [schedule.schedule.cron for schedule in deployment.schedules] == [scheduled.cron]
+    assert deployment.parameters == scheduled.deployment_parameters()
