@@ -8,17 +8,15 @@ them: invoices sharing a PO are queued one after the other by the PO lock, by de
 
 import os
 import statistics
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import sqlalchemy as sa
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
+from benchmarks.api_server import api_client
 from connectors.db import count_statements
 from connectors.erp import demo_schema as erp
 from connectors.marketplace import schema as marketplace
@@ -101,40 +99,17 @@ def one_call_per_invoice(marketplace_url: str, erp_url: str, process_url: str, *
     """Today's architecture: the same invoices judged one HTTP call each (a sample of `calls`,
     extrapolated to the backlog: calls are independent, each judges one invoice)."""
     upgrade(process_url)
-    env = os.environ | {"MARKETPLACE_DB_URL": marketplace_url, "ERP_DB_URL": erp_url, "PROCESS_DB_URL": process_url}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(PORT),
-         "--log-level", "warning", "--no-access-log"],
-        env=env,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-            _wait_until_up(client)
-            latencies = []
-            for invoice_id in range(1, calls + 1):
-                started = time.perf_counter()
-                response = client.post(f"/api/v1/invoices/{invoice_id}/validate")
-                latencies.append(time.perf_counter() - started)
-                if response.status_code != 200:
-                    raise AssertionError(f"invoice {invoice_id}: {response.status_code} {response.text[:200]}")
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
+    with api_client(marketplace_url=marketplace_url, erp_url=erp_url, process_url=process_url, port=PORT) as client:
+        latencies = []
+        for invoice_id in range(1, calls + 1):
+            started = time.perf_counter()
+            response = client.post(f"/api/v1/invoices/{invoice_id}/validate")
+            latencies.append(time.perf_counter() - started)
+            if response.status_code != 200:
+                raise AssertionError(f"invoice {invoice_id}: {response.status_code} {response.text[:200]}")
     per_call = statistics.fmean(latencies)
     figures = {"calls": calls, "ms_per_call": round(per_call * 1000, 1), "backlog_seconds": round(per_call * backlog, 1),
                "invoices_per_second": round(1 / per_call)}
     print(f"one call per invoice [sqlite]: {per_call * 1000:.1f} ms per invoice over {calls} calls → "
           f"{figures['backlog_seconds']} s for {backlog} invoices ({figures['invoices_per_second']} invoices/s)")
     return figures
-
-
-def _wait_until_up(client: httpx.Client) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if client.get("/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the API server did not answer /health within 60 s")

@@ -1,18 +1,14 @@
 """Latency of POST /api/v1/invoices/{id}/validate over 1,000 calls against uvicorn on 127.0.0.1,
 on the demo data in fresh SQLite files (every call judges a new invoice and records its verdict)."""
 
-import os
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from datetime import date
 from pathlib import Path
 
-import httpx
-
+from benchmarks.api_server import api_client
 from connectors.demo import seed_demo
 from connectors.store.migrate import upgrade
 
@@ -26,47 +22,20 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
     return round(cuts[49], 1), round(cuts[98], 1)
 
 
-def _wait_until_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"the API server exited with {server.returncode}")
-        try:
-            if client.get("/health").status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the API server did not answer /health within 60 s")
-
-
 def run(calls: int = 1000) -> dict[str, float | int | dict[int, int]]:
     with tempfile.TemporaryDirectory() as folder:
         urls = {name: f"sqlite:///{Path(folder) / f'{name}.db'}" for name in ("marketplace", "erp", "process")}
         seed_demo(urls["marketplace"], urls["erp"], invoices=max(calls, 1000), today=date.today())
         upgrade(urls["process"])
-        env = os.environ | {
-            "MARKETPLACE_DB_URL": urls["marketplace"], "ERP_DB_URL": urls["erp"], "PROCESS_DB_URL": urls["process"]
-        }
-        server = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(PORT),
-             "--log-level", "warning", "--no-access-log"],
-            env=env,
-        )
-        try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
-                _wait_until_up(client, server)
-                latencies, judged, statuses = [], [], Counter()
-                for invoice_id in range(1, calls + 1):
-                    started = time.perf_counter()
-                    response = client.post(f"/api/v1/invoices/{invoice_id}/validate")
-                    latencies.append((time.perf_counter() - started) * 1000)
-                    statuses[response.status_code] += 1
-                    if response.status_code in JUDGED:
-                        judged.append(latencies[-1])
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        with api_client(marketplace_url=urls["marketplace"], erp_url=urls["erp"], process_url=urls["process"], port=PORT) as client:
+            latencies, judged, statuses = [], [], Counter()
+            for invoice_id in range(1, calls + 1):
+                started = time.perf_counter()
+                response = client.post(f"/api/v1/invoices/{invoice_id}/validate")
+                latencies.append((time.perf_counter() - started) * 1000)
+                statuses[response.status_code] += 1
+                if response.status_code in JUDGED:
+                    judged.append(latencies[-1])
     (p50, p99), (judged_p50, judged_p99) = _percentiles(latencies), _percentiles(judged)
     figures = {"calls": calls, "p50_ms": p50, "p99_ms": p99, "judged_calls": len(judged),
                "judged_p50_ms": judged_p50, "judged_p99_ms": judged_p99, "statuses": dict(sorted(statuses.items()))}

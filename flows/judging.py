@@ -148,18 +148,18 @@ class PullOutcome:
     unreadable: int
 
 
-def pull_into_inbox(service: JudgingService) -> PullOutcome:
+def pull_into_inbox(marketplace: MarketplaceSource, store: ProcessStore) -> PullOutcome:
     """Pull what changed on the marketplace since the stored cursor into the inbox.
 
     Each page and its cursor are stored in one transaction, so a pull that fails half way
     resumes after the last stored page, and a rerun stores nothing twice.
     """
-    source = service.marketplace.source_name
-    stored = service.store.load_cursor(source)
+    source = marketplace.source_name
+    stored = store.load_cursor(source)
     since = MarketplaceCursor.model_validate_json(stored) if stored else None
     new = known = unreadable = 0
-    for page in service.marketplace.pull(since):
-        record = service.store.record_pull(source, page.invoices, page.errors, page.cursor.model_dump_json())
+    for page in marketplace.pull(since):
+        record = store.record_pull(source, page.invoices, page.errors, page.cursor.model_dump_json())
         new, known, unreadable = new + record.new_invoices, known + record.already_known, unreadable + record.errors_recorded
     return PullOutcome(new_invoices=new, already_known=known, unreadable=unreadable)
 

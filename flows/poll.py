@@ -63,7 +63,8 @@ CONNECTOR_RETRIES = {
 
 @task(**CONNECTOR_RETRIES)
 def pull_marketplace() -> PullOutcome:
-    return pull_into_inbox(judging_service(get_settings()))
+    service = judging_service(get_settings())
+    return pull_into_inbox(service.marketplace, service.store)
 
 
 @task(**CONNECTOR_RETRIES)

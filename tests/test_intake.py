@@ -4,22 +4,17 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from connectors.marketplace import MarketplaceCursor, MarketplaceSource
+from connectors.marketplace import MarketplaceSource
 from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
+from flows.judging import pull_into_inbox
 from tests.test_marketplace_source import T0, add_invoice
 
 
 def pull_into(store: ProcessStore, source: MarketplaceSource) -> tuple[int, int, int]:
-    """One pull: every page with its cursor in one store transaction. Returns (new, known, errors)."""
-    stored = store.load_cursor(source.source_name)
-    since = MarketplaceCursor.model_validate_json(stored) if stored else None
-    new = known = errors = 0
-    for page in source.pull(since):
-        record = store.record_pull(source.source_name, page.invoices, page.errors, page.cursor.model_dump_json())
-        new, known, errors = new + record.new_invoices, known + record.already_known, errors + record.errors_recorded
-    return new, known, errors
+    outcome = pull_into_inbox(source, store)
+    return outcome.new_invoices, outcome.already_known, outcome.unreadable
 
 
 def test_pulls_into_the_inbox_once_and_resume_from_the_stored_cursor(db_url: str) -> None:

@@ -304,20 +304,8 @@ class ProcessStore:
                 "reason": f"judged by rule set {verdict.rule_set_version}", "flow_run_id": flow_run_id, "occurred_at": now,
             })
         session.execute(insert(EntryEventRow.__table__), events)
-        inbox = InboxRow.__table__
-        session.execute(
-            update(inbox)
-            .where(
-                inbox.c.source == bindparam("b_source"),
-                inbox.c.source_invoice_id == bindparam("b_source_invoice_id"),
-                inbox.c.version == bindparam("b_version"),
-            )
-            .values(state=INBOX_JUDGED, judged_at=now, entry_id=bindparam("b_entry_id")),
-            [
-                {"b_source": r["source"], "b_source_invoice_id": r["source_invoice_id"], "b_version": r["version"],
-                 "b_entry_id": r["id"]}
-                for r in recorded
-            ],
+        _update_inbox_rows(
+            session, [(_key_of(row), {"entry_id": row["id"]}) for row in recorded], state=INBOX_JUDGED, judged_at=now
         )
 
     def transition(
@@ -507,20 +495,33 @@ def _lock_entry(session: Session, entry_id: int) -> EntryRow:
 
 
 def _mark_failed(session: Session, failures: Mapping[InvoiceKey, str]) -> None:
-    if not failures:
+    _update_inbox_rows(session, [(key, {"error": reason}) for key, reason in failures.items()], state=INBOX_FAILED)
+
+
+def _update_inbox_rows(
+    session: Session, rows: Sequence[tuple[InvoiceKey, Mapping[str, Any]]], **same_for_all: Any
+) -> None:
+    """Update inbox rows found by invoice key, each with its own values plus `same_for_all`:
+    one executemany, whatever the number of rows."""
+    if not rows:
         return
     inbox = InboxRow.__table__
-    session.execute(
+    own_columns = list(rows[0][1])
+    statement = (
         update(inbox)
         .where(
             inbox.c.source == bindparam("b_source"),
             inbox.c.source_invoice_id == bindparam("b_source_invoice_id"),
             inbox.c.version == bindparam("b_version"),
         )
-        .values(state=INBOX_FAILED, error=bindparam("b_error")),
+        .values(**same_for_all, **{column: bindparam(f"b_{column}") for column in own_columns})
+    )
+    session.execute(
+        statement,
         [
-            {"b_source": k.source, "b_source_invoice_id": k.source_invoice_id, "b_version": k.version, "b_error": reason}
-            for k, reason in failures.items()
+            {"b_source": key.source, "b_source_invoice_id": key.source_invoice_id, "b_version": key.version,
+             **{f"b_{column}": value for column, value in own.items()}}
+            for key, own in rows
         ],
     )
 
