@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from connectors.mail import PayloadMailer
 from connectors.settings import Settings, get_settings
 from connectors.store import ProcessStore
 from flows.judging import JudgingService
@@ -23,6 +24,12 @@ def get_store(service: Annotated[JudgingService, Depends(get_service)]) -> Proce
     return service.store
 
 
+def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadMailer | None:
+    # None when no SMTP server or bot mailbox is configured.
+    return PayloadMailer.from_settings(settings)
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+MailerDep = Annotated[PayloadMailer | None, Depends(get_mailer)]
 ServiceDep = Annotated[JudgingService, Depends(get_service)]
 StoreDep = Annotated[ProcessStore, Depends(get_store)]

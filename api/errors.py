@@ -17,8 +17,22 @@ from fastapi.responses import JSONResponse
 from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.schemas import ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
-from connectors.store import EntryNotFoundError, IllegalTransitionError, POLockedError
+from api.schemas import EntryState, ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
+from connectors.mail import MailDispatchError
+from connectors.store import (
+    CallbackConflictError,
+    EntryNotFoundError,
+    IllegalTransitionError,
+    NoPayloadError,
+    POLockedError,
+)
+from connectors.store.accounts import (
+    ApiKeyExistsError,
+    ApiKeyNotFoundError,
+    UserExistsError,
+    UserNotFoundError,
+    WeakPasswordError,
+)
 from flows.judging import InvoiceNotFoundError, InvoiceUnreadableError
 
 logger = logging.getLogger(__name__)
@@ -27,12 +41,20 @@ logger = logging.getLogger(__name__)
 class ApiError(Exception):
     """An error response decided on by a route: raise it anywhere while handling a request."""
 
-    def __init__(self, status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = ()) -> None:
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        details: Sequence[ErrorDetail] = (),
+        headers: dict[str, str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.code = code
         self.message = message
         self.details = list(details)
+        self.headers = headers
 
 
 def error_responses(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
@@ -88,7 +110,21 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     InvoiceUnreadableError: _invoice_unreadable,
     POLockedError: _po_locked,
     EntryNotFoundError: lambda error: ApiError(404, "entry_not_found", str(error)),
-    IllegalTransitionError: lambda error: ApiError(409, "illegal_transition", str(error)),
+    IllegalTransitionError: lambda error: ApiError(
+        409, "illegal_transition", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
+    ),
+    CallbackConflictError: lambda error: ApiError(
+        409, "callback_conflict", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
+    ),
+    NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    MailDispatchError: lambda error: ApiError(502, "mail_failed", str(error)),
+    UserExistsError: lambda error: ApiError(409, "user_exists", str(error)),
+    UserNotFoundError: lambda error: ApiError(404, "user_not_found", str(error)),
+    ApiKeyExistsError: lambda error: ApiError(409, "api_key_exists", str(error)),
+    ApiKeyNotFoundError: lambda error: ApiError(404, "api_key_not_found", str(error)),
+    WeakPasswordError: lambda error: ApiError(
+        422, "weak_password", str(error), [FieldProblem(field="password", message=str(error))]
+    ),
 }
 
 
@@ -103,7 +139,7 @@ def _error_response(
 
 
 async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
-    return _error_response(error.status_code, error.code, error.message, error.details)
+    return _error_response(error.status_code, error.code, error.message, error.details, error.headers)
 
 
 async def _domain_error(request: Request, error: Exception) -> JSONResponse:

@@ -8,7 +8,7 @@ Money and quantities are JSON strings ("24.60"), never floats.
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from domain import EntryStatus, Finding, Invoice, RpaPayload
 from domain.money import Money
@@ -40,7 +40,14 @@ class EntryVerdict(BaseModel):
     findings: list[Finding]
 
 
-ErrorDetail = FieldProblem | POLock | EntryVerdict
+class EntryState(BaseModel):
+    """Where an entry stands, when a request contradicts it (409)."""
+
+    entry_id: int
+    current_status: EntryStatus
+
+
+ErrorDetail = FieldProblem | POLock | EntryVerdict | EntryState
 
 
 class ErrorBody(BaseModel):
@@ -49,7 +56,8 @@ class ErrorBody(BaseModel):
     details: list[ErrorDetail] = Field(
         default_factory=list,
         description="Field problems (invalid_*, invoice_unreadable), the PO lock (po_locked), "
-        "or the recorded verdict with its findings (manual_review, bad_invoice, rejected, po_not_found).",
+        "the recorded verdict with its findings (manual_review, bad_invoice, rejected, po_not_found), "
+        "or the entry's current status (illegal_transition, callback_conflict, no_payload).",
     )
 
 
@@ -101,6 +109,15 @@ class EntrySummary(BaseModel):
     updated_at: datetime
 
 
+class EntryStatusResponse(EntrySummary):
+    """The entry after an action, with who holds it and why the bot failed, when that applies."""
+
+    model_config = ConfigDict(from_attributes=True)  # built from the store's Entry
+
+    dispatched_to: str | None = Field(description="The bot or mailbox a dispatched entry is with.")
+    failure_reason: str | None = Field(description="What the bot reported, while rpa_failed.")
+
+
 class EntryPage(BaseModel):
     items: list[EntrySummary]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
@@ -124,6 +141,103 @@ class EntryDetail(EntrySummary):
     findings: list[Finding]
     payload: RpaPayload | None = Field(description="Present once the invoice maps onto its PO (ready or in review).")
     history: list[HistoryEvent] = Field(description="Oldest first; the first event is the verdict.")
+    dispatched_to: str | None = Field(description="The bot or mailbox a dispatched entry is with.")
+    failure_reason: str | None = Field(description="What the bot reported, while rpa_failed.")
+
+
+class ReviewAction(BaseModel):
+    """A clerk's decision on an entry; the reason goes into the audit trail."""
+
+    reason: str = Field(min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands.")
+
+
+# ---------------------------------------------------------------------- the RPA bot
+
+
+class ClaimedEntry(BaseModel):
+    """The entry handed to the calling bot, now dispatched to it, with what to key into the ERP."""
+
+    entry_id: int
+    po_number: str
+    invoice_number: str
+    payload: RpaPayload
+
+
+class SuccessCallback(BaseModel):
+    erp_document_id: str = Field(min_length=1, max_length=64, description="The ERP document the bot created.")
+
+
+class FailureCallback(BaseModel):
+    reason: str = Field(min_length=1, max_length=2000, description="What went wrong, for the clerk who decides next.")
+
+
+# ---------------------------------------------------------------------- people and keys
+
+
+class LoginRequest(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=1000)
+
+
+class UserView(BaseModel):
+    username: str
+    role: Literal["admin", "clerk"]
+    is_active: bool
+    created_at: datetime
+
+
+class LoginResponse(BaseModel):
+    """The session: also set as an HttpOnly cookie for the browser."""
+
+    token: str = Field(description="Send as 'Authorization: Bearer <token>' from scripts.")
+    token_type: Literal["bearer"] = "bearer"
+    expires_at: datetime
+    user: UserView
+
+
+class CallerView(BaseModel):
+    """Who the credentials sent belong to."""
+
+    kind: Literal["user", "bot"]
+    name: str
+    role: Literal["admin", "clerk", "bot"]
+
+
+class NewUser(BaseModel):
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    password: str = Field(min_length=12, max_length=1000, description="At least 12 characters.")
+    role: Literal["admin", "clerk"]
+
+
+class ApiKeyView(BaseModel):
+    name: str
+    prefix: str = Field(description="The key's visible start (iak_<prefix>_...), to tell keys apart.")
+    created_at: datetime
+    created_by: str
+    revoked_at: datetime | None
+
+
+class NewApiKey(BaseModel):
+    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="The bot, as the audit trail names it.")
+
+
+class IssuedApiKeyView(ApiKeyView):
+    secret: str = Field(description="Shown this once; store it in the bot's vault. Only its hash is kept.")
+
+
+class WebhookDeliveryView(BaseModel):
+    id: int
+    event_id: str
+    event_type: str
+    entry_id: int
+    url: str
+    state: Literal["pending", "delivered", "failed"]
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None
 
 
 # ---------------------------------------------------------------------- health

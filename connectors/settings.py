@@ -3,7 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -56,6 +56,45 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "rules" / "rules.yaml",
         description="The rule set's configuration file (tolerances, charge policy, switched-off rules...).",
     )
+    # --- people
+    session_lifetime_minutes: int = Field(
+        default=480, ge=1, description="How long a sign-in (cookie or bearer token) lasts before the user signs in again."
+    )
+    session_cookie_secure: bool = Field(
+        default=False, description="Send the session cookie over HTTPS only; set true wherever the API is behind TLS."
+    )
+    # --- mail dispatch to the bot's mailbox
+    smtp_host: str | None = Field(default=None, description="SMTP server that mails payloads to the bot; unset: no mail dispatch.")
+    smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS before signing in.")
+    smtp_username: str | None = Field(default=None, description="SMTP user, when the server wants one.")
+    smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
+    smtp_timeout_seconds: float = Field(default=10, gt=0, description="Give up on an SMTP server that does not answer.")
+    mail_from: str = Field(default="invoice-automation@localhost", description="Sender of payload mails.")
+    rpa_mailbox: str | None = Field(default=None, description="The bot's mailbox, where payloads are mailed.")
+    mail_dispatch_auto: bool = Field(
+        default=False, description="Mail every ready payload to RPA_MAILBOX on a schedule, instead of only when a clerk asks."
+    )
+    # --- webhooks
+    # A tuple, not a list: Settings is hashed (judging_service caches one service per Settings).
+    webhook_urls: tuple[str, ...] = Field(
+        default=(),
+        description='Receivers of entry.created and entry.status_changed events, as a JSON list: ["https://..."].',
+    )
+    webhook_secret: SecretStr | None = Field(
+        default=None, description="Key of the HMAC-SHA256 signature each webhook body carries; required with WEBHOOK_URLS."
+    )
+    webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts per delivery before it is marked failed.")
+    webhook_retry_seconds: float = Field(
+        default=10, gt=0, description="Wait before the first retry; each further retry waits twice as long."
+    )
+    webhook_timeout_seconds: float = Field(default=5, gt=0, description="Per attempt, for the receiver to answer.")
+
+    @model_validator(mode="after")
+    def _webhooks_are_signed(self) -> "Settings":
+        if self.webhook_urls and self.webhook_secret is None:
+            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set: receivers verify the signature with it")
+        return self
 
 
 @lru_cache

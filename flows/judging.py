@@ -81,7 +81,7 @@ class JudgingService:
         return cls(
             marketplace=MarketplaceSource.from_settings(settings),
             erp=ErpGateway.from_settings(settings),
-            store=ProcessStore.from_url(settings.process_db_url),
+            store=ProcessStore.from_url(settings.process_db_url, webhook_urls=settings.webhook_urls),
             engine=RuleEngine(load_rule_config(settings.rules_config_path)),
         )
 

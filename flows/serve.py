@@ -1,4 +1,4 @@
-"""`python -m flows.serve`: run both flows on their schedules from this one process, with no work
+"""`python -m flows.serve`: run the flows on their schedules from this one process, with no work
 pool and no worker, and start a first poll at once so nobody waits up to ten minutes for it.
 
 The deployments (names, crons, concurrency, default parameters) are defined here once;
@@ -28,7 +28,9 @@ from prefect.states import Crashed
 from pydantic import BaseModel
 
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
+from flows.mail_dispatch import MailDispatchParameters, mail_ready_payloads
 from flows.poll import PollParameters, poll_marketplace
+from flows.webhooks import DeliveryParameters, deliver_webhooks
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,26 @@ RELEASE = ScheduledFlow(
     cron="0 * * * *",
     parameters=ReleaseParameters(),
 )
-SCHEDULED_FLOWS = (POLL, RELEASE)
+# One run at a time: two would pick the same due deliveries and send each twice. An overlapping
+# run is cancelled; the next minute's run takes whatever is still due.
+WEBHOOKS = ScheduledFlow(
+    flow=deliver_webhooks,
+    name="deliver-webhooks",
+    cron="* * * * *",
+    parameters=DeliveryParameters(),
+    concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+)
+# Five minutes after each poll, so what it judged ready goes out in the same cycle. Does nothing
+# unless MAIL_DISPATCH_AUTO is true. Overlap would be safe (each entry is locked while mailed);
+# one run at a time only avoids the wait.
+MAIL = ScheduledFlow(
+    flow=mail_ready_payloads,
+    name="mail-ready-payloads",
+    cron="5-59/10 * * * *",
+    parameters=MailDispatchParameters(),
+    concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+)
+SCHEDULED_FLOWS = (POLL, RELEASE, WEBHOOKS, MAIL)
 
 
 def register(runner: Runner) -> dict[str, UUID]:

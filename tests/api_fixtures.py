@@ -8,7 +8,7 @@ a few days ago so that the date rules pass).
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -35,13 +35,14 @@ PO_NUMBERS = ("PO-1", "PO-2", "PO-3")
 PO_PRICES = {"HX-001": Decimal("10.00"), "HX-002": Decimal("9.20"), "HX-003": Decimal("0.10")}
 
 
-def settings_in(tmp_path: Path, process_db_url: str | None = None) -> Settings:
+def settings_in(tmp_path: Path, process_db_url: str | None = None, **overrides: Any) -> Settings:
     """Settings over SQLite files in `tmp_path`, ignoring any .env; `process_db_url` replaces the process one."""
     return Settings(
         _env_file=None,
         marketplace_db_url=f"sqlite:///{tmp_path / 'marketplace.db'}",
         erp_db_url=f"sqlite:///{tmp_path / 'erp.db'}",
         process_db_url=process_db_url or f"sqlite:///{tmp_path / 'process.db'}",
+        **overrides,
     )
 
 
@@ -90,12 +91,45 @@ def _seed_erp(connection: sa.Connection) -> None:
     )
 
 
+PASSWORD = "correct horse battery staple"
+ACCOUNT_TABLES = {"users", "user_tokens", "api_keys"}
+
+
+def credentials_for(settings: Settings, role: str, name: str | None = None) -> dict[str, str]:
+    """An Authorization header of a new user (admin, clerk) or bot API key, made in the process database."""
+    name = name or f"test-{role}"
+    store = ProcessStore.from_url(settings.process_db_url)
+    try:
+        if role == "bot":
+            return {"Authorization": f"Bearer {store.accounts.create_api_key(name, created_by='tests').secret}"}
+        store.accounts.create_user(name, PASSWORD, role)  # type: ignore[arg-type]
+        issued = store.accounts.sign_in(name, PASSWORD, lifetime=timedelta(hours=1))
+        assert issued is not None
+        return {"Authorization": f"Bearer {issued.token}"}
+    finally:
+        store.close()
+
+
 @dataclass
 class ApiWorld:
+    """`client` sends a clerk's credentials; `headers(role)` gives an admin's, a clerk's or a bot's."""
+
     client: TestClient
     settings: Settings
     marketplace: sa.Engine
     process: sa.Engine
+    _headers: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def anonymous_client(self) -> TestClient:
+        """Another client of the running app, with no credentials and cookies of its own."""
+        client = TestClient(self.client.app)
+        client.app_state.update(self.client.app_state)  # the started app's state: its judging service
+        return client
+
+    def headers(self, role: str) -> dict[str, str]:
+        if role not in self._headers:
+            self._headers[role] = credentials_for(self.settings, role)
+        return self._headers[role]
 
     def add_invoice(self, invoice_id: int, **header: Any) -> None:
         """Upload marketplace invoice `invoice_id` (see tests.test_marketplace_source.add_invoice)."""
@@ -111,23 +145,30 @@ class ApiWorld:
         return ProcessStore.from_url(self.settings.process_db_url)
 
     def process_row_counts(self) -> dict[str, int]:
+        """Rows per table of the invoices' processing (people and keys left out)."""
         with self.process.connect() as connection:
             return {
                 table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
                 for table in Base.metadata.sorted_tables
+                if table.name not in ACCOUNT_TABLES
             }
 
 
 @contextmanager
-def api_world(tmp_path: Path, *, process_db_url: str | None = None, app: FastAPI | None = None) -> Iterator[ApiWorld]:
-    """Prepared databases and a started app (`create_app(settings)` unless `app` is given) with a client."""
-    settings = settings_in(tmp_path, process_db_url)
+def api_world(
+    tmp_path: Path, *, process_db_url: str | None = None, app: FastAPI | None = None, **setting_values: Any
+) -> Iterator[ApiWorld]:
+    """Prepared databases and a started app (`create_app(settings)` unless `app` is given) with a client;
+    keyword arguments are further settings."""
+    settings = settings_in(tmp_path, process_db_url, **setting_values)
     prepare_databases(settings)
     marketplace = sa.create_engine(settings.marketplace_db_url)
     process = sa.create_engine(settings.process_db_url)
     try:
         with TestClient(app or create_app(settings)) as client:
-            yield ApiWorld(client=client, settings=settings, marketplace=marketplace, process=process)
+            world = ApiWorld(client=client, settings=settings, marketplace=marketplace, process=process)
+            client.headers.update(world.headers("clerk"))
+            yield world
     finally:
         marketplace.dispose()
         process.dispose()

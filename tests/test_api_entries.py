@@ -115,7 +115,7 @@ def test_an_entry_shows_invoice_findings_payload_and_history(world: ApiWorld) ->
     assert [finding["rule_id"] for finding in detail["findings"]] == ["price.unit_mismatch"]
     assert detail["payload"]["lines"][0]["erp_item_id"] == "ITM-HX-001"
     assert [(e["actor"], e["from_status"], e["to_status"], e["reason"]) for e in detail["history"]] == [
-        ("api", None, "manual_review", "judged by rule set 2026.11.1"),
+        ("user:test-clerk", None, "manual_review", "judged by rule set 2026.11.1"),
         ("ap:alice", "manual_review", "ready_to_process", "price agreed by phone"),
     ]
     assert detail["history"][0]["occurred_at"] <= detail["history"][1]["occurred_at"]

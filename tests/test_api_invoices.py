@@ -117,6 +117,7 @@ def test_validating_twice_returns_the_recorded_verdict_and_records_once(world: A
         "process_scheduler": 1,
         "entry_events": 1,
         "po_locks": 0,
+        "webhook_deliveries": 0,
     }
 
 

@@ -10,7 +10,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
 from connectors.settings import REPO_ROOT
-from flows.serve import POLL, SCHEDULED_FLOWS, ScheduledFlow
+from flows.serve import POLL, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
 
 PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
 DECLARED = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}
@@ -51,16 +51,20 @@ def test_parameters_validate_against_the_flow_and_match_serve(scheduled: Schedul
     assert parameters == scheduled.deployment_parameters()
 
 
-def test_one_poll_at_a_time_and_overlaps_cancelled() -> None:
-    assert declared(POLL)["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
-    served = POLL.to_deployment()
+# Two polls would waste work; two webhook runs would send the same deliveries twice.
+@pytest.mark.parametrize("scheduled", [POLL, WEBHOOKS], ids=lambda scheduled: scheduled.name)
+def test_one_run_at_a_time_and_overlaps_cancelled(scheduled: ScheduledFlow) -> None:
+    assert declared(scheduled)["concurrency_limit"] == {"limit": 1, "collision_strategy": "CANCEL_NEW"}
+    served = scheduled.to_deployment()
     assert served.concurrency_options is not None
     assert (served.concurrency_limit, served.concurrency_options.collision_strategy.value) == (1, "CANCEL_NEW")
 
 
 @each_flow
-def test_limits_are_declared_only_where_served(scheduled: ScheduledFlow) -> None:
-    assert ("concurrency_limit" in declared(scheduled)) == (scheduled.concurrency_limit is not None)
+def test_limits_are_declared_as_served(scheduled: ScheduledFlow) -> None:
+    served = scheduled.concurrency_limit
+    as_declared = served and {"limit": served.limit, "collision_strategy": served.collision_strategy.value}
+    assert declared(scheduled).get("concurrency_limit") == as_declared
 
 
 @each_flow

@@ -13,7 +13,10 @@ from connectors.store.__main__ import main
 from connectors.store.migrate import current_revision, downgrade, head_revision, upgrade
 from connectors.store.tables import Base
 
-STORE_TABLES = {"inbox", "intake_errors", "pull_cursors", "process_scheduler", "entry_events", "po_locks"}
+STORE_TABLES = {
+    "inbox", "intake_errors", "pull_cursors", "process_scheduler", "entry_events", "po_locks",
+    "users", "user_tokens", "api_keys", "webhook_deliveries",
+}
 
 
 def table_names(url: str) -> set[str]:

@@ -6,9 +6,19 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import StoreDep
+from api.deps import MailerDep, StoreDep
 from api.errors import ApiError, error_responses
-from api.schemas import EntryDetail, EntryPage, EntrySummary, FieldProblem, HistoryEvent
+from api.schemas import (
+    EntryDetail,
+    EntryPage,
+    EntryStatusResponse,
+    EntrySummary,
+    FieldProblem,
+    HistoryEvent,
+    ReviewAction,
+)
+from api.security import CallerDep, PersonDep
+from connectors.mail import mail_to_bot
 from domain import EntryStatus
 
 router = APIRouter(prefix="/entries", tags=["entries"])
@@ -45,6 +55,7 @@ def decode_cursor(cursor: str) -> int:
     responses=error_responses({422: "A query parameter is invalid (invalid_request, invalid_cursor)."}),
 )
 def list_entries(
+    _caller: CallerDep,
     store: StoreDep,
     status: EntryStatus | None = None,
     po_number: str | None = None,
@@ -73,7 +84,68 @@ def list_entries(
         {404: "No such entry (entry_not_found).", 422: "The entry id is not a whole number (invalid_request)."}
     ),
 )
-def get_entry(entry_id: int, store: StoreDep) -> EntryDetail:
+def get_entry(entry_id: int, _caller: CallerDep, store: StoreDep) -> EntryDetail:
     entry = store.get_entry(entry_id)
     history = [HistoryEvent.model_validate(event, from_attributes=True) for event in store.entry_history(entry_id)]
     return EntryDetail.model_validate({**dict(entry), "history": history})
+
+
+# ---------------------------------------------------------------------- AP's decisions
+
+_ACTION_ERRORS = {404: "No such entry (entry_not_found).", 409: "The entry is not in a status this action applies to (illegal_transition)."}
+
+
+@router.post(
+    "/{entry_id}/approve",
+    response_model=EntryStatusResponse,
+    summary="Approve an entry in manual review: it is queued for the bot",
+    responses=error_responses(
+        {
+            **_ACTION_ERRORS,
+            409: "Not in manual_review (illegal_transition); its PO is locked by another entry (po_locked); or it has "
+            "no payload to enter (no_payload).",
+        }
+    ),
+)
+def approve(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
+                                     only_from=EntryStatus.MANUAL_REVIEW))
+
+
+@router.post(
+    "/{entry_id}/reject",
+    response_model=EntryStatusResponse,
+    summary="Reject an entry (manual review, ready, or failed by the bot); its PO is released",
+    responses=error_responses(_ACTION_ERRORS),
+)
+def reject(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.REJECTED, actor=clerk.actor, reason=action.reason))
+
+
+@router.post(
+    "/{entry_id}/requeue",
+    response_model=EntryStatusResponse,
+    summary="Give an entry the bot failed on back to the bot",
+    responses=error_responses(_ACTION_ERRORS),
+)
+def requeue(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
+                                     only_from=EntryStatus.RPA_FAILED))
+
+
+@router.post(
+    "/{entry_id}/mail",
+    response_model=EntryStatusResponse,
+    summary="Mail a ready entry's payload to the bot's mailbox: it becomes dispatched",
+    responses=error_responses(
+        {
+            **_ACTION_ERRORS,
+            502: "The SMTP server did not accept the mail (mail_failed); the entry stays ready.",
+            503: "No SMTP server or bot mailbox is configured (mail_not_configured).",
+        }
+    ),
+)
+def mail(entry_id: int, clerk: PersonDep, store: StoreDep, mailer: MailerDep) -> EntryStatusResponse:
+    if mailer is None:
+        raise ApiError(503, "mail_not_configured", "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings.")
+    return EntryStatusResponse.model_validate(mail_to_bot(store, mailer, entry_id, actor=clerk.actor))

@@ -5,13 +5,12 @@ from fastapi import APIRouter
 from api.deps import ServiceDep
 from api.errors import ApiError, error_responses
 from api.schemas import EntryVerdict, ValidationResponse
+from api.security import CallerDep
 from connectors.store import Entry
 from domain import EntryStatus
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 
-# Who the audit trail names for verdicts recorded through the API (until callers authenticate).
-API_ACTOR = "api"
 PO_NOT_FOUND_RULE = "po.not_found"
 
 # Entries the RPA bot has (or had) to key in: the invoice was accepted.
@@ -40,14 +39,14 @@ _REFUSALS = {
         }
     ),
 )
-def validate_invoice(source_id: str, service: ServiceDep) -> ValidationResponse:
+def validate_invoice(source_id: str, caller: CallerDep, service: ServiceDep) -> ValidationResponse:
     """Judge the current version of marketplace invoice `source_id` against its PO and record the verdict.
 
     200 with the RPA payload when the invoice is accepted (ready_to_process, or already further along:
     dispatched, rpa_failed, entered). An invoice version is judged once: calling again returns what
     was recorded, as the entry stands now.
     """
-    recorded = service.validate_marketplace_invoice(source_id, actor=API_ACTOR)
+    recorded = service.validate_marketplace_invoice(source_id, actor=caller.actor)
     return _accepted_or_raise(recorded.entry)
 
 

@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from api.deps import ServiceDep
 from api.errors import ApiError, error_responses, field_problems
 from api.schemas import DryRunResponse, FieldProblem
+from api.security import CallerDep
 from domain import EntryStatus, Invoice, load_json_exact
 
 router = APIRouter(tags=["validation"])
@@ -68,11 +69,12 @@ InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
         }
     ),
 )
-def dry_run(invoice: InvoiceBody, service: ServiceDep) -> DryRunResponse:
+def dry_run(_caller: CallerDep, invoice: InvoiceBody, service: ServiceDep) -> DryRunResponse:
     """Judge the invoice against its PO in the ERP and the entries already recorded, as a real run would.
 
     Always 200 when the invoice could be judged: `status` says what a real run would decide.
     """
+    # (The caller is the first parameter so that credentials are checked before the body is read.)
     [judgement] = service.judge([invoice])
     verdict = judgement.verdict
     return DryRunResponse(

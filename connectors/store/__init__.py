@@ -6,7 +6,9 @@ from connectors.store.engine import make_engine
 from connectors.store.errors import (
     EntryExistsError,
     EntryNotFoundError,
+    CallbackConflictError,
     IllegalTransitionError,
+    NoPayloadError,
     POLockedError,
     StoreError,
 )
@@ -20,11 +22,13 @@ from connectors.store.read_models import (
     InboxItem,
     JudgedInvoice,
     PullRecord,
+    WebhookDelivery,
 )
 from connectors.store.store import ProcessStore
 
 __all__ = [
     "BatchRecord",
+    "CallbackConflictError",
     "Entry",
     "EntryEvent",
     "EntryExistsError",
@@ -35,9 +39,11 @@ __all__ = [
     "InboxCounts",
     "InboxItem",
     "JudgedInvoice",
+    "NoPayloadError",
     "POLockedError",
     "ProcessStore",
     "PullRecord",
     "StoreError",
+    "WebhookDelivery",
     "make_engine",
 ]

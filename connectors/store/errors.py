@@ -50,3 +50,24 @@ class IllegalTransitionError(StoreError):
         super().__init__(
             f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options})."
         )
+
+
+class CallbackConflictError(StoreError):
+    """A bot's callback that contradicts what the entry already is (e.g. success after failure,
+    or success with another ERP document id than the one recorded)."""
+
+    def __init__(self, entry_id: int, current_status: EntryStatus, why: str) -> None:
+        self.entry_id = entry_id
+        self.current_status = current_status
+        super().__init__(f"Entry {entry_id} is {current_status}: {why}")
+
+
+class NoPayloadError(StoreError):
+    """Only an entry with an RPA payload can be queued for the bot."""
+
+    def __init__(self, entry_id: int) -> None:
+        self.entry_id = entry_id
+        super().__init__(
+            f"Entry {entry_id} has no RPA payload (some invoice line maps onto no PO line), so the bot "
+            "cannot enter it; reject it and ask the vendor for a corrected invoice."
+        )

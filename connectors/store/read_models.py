@@ -66,6 +66,8 @@ class Entry(EntrySummary):
     payload: RpaPayload | None
     findings: tuple[Finding, ...]
     flow_run_id: str | None
+    dispatched_to: str | None  # the bot (or mailbox) a dispatched entry is with
+    failure_reason: str | None  # why the bot failed, while rpa_failed
 
 
 class EntryPage(_ReadModel):
@@ -113,3 +115,21 @@ class InboxCounts(_ReadModel):
     waiting: int
     waiting_on_lock: int  # of the waiting ones, those whose PO is locked
     failed: int
+
+
+class WebhookDelivery(_ReadModel):
+    """One event on its way to one receiver, with what its attempts so far gave."""
+
+    id: int
+    event_id: str
+    event_type: str
+    entry_id: int
+    url: str
+    body: str
+    state: str
+    attempts: int
+    last_status_code: int | None
+    last_error: str | None
+    next_attempt_at: datetime
+    created_at: datetime
+    delivered_at: datetime | None

@@ -5,7 +5,9 @@ in that transaction. The PO lock lives in `po_locks`, whose primary key lets the
 not this process, decide which of two concurrent writers gets a PO.
 """
 
-from collections.abc import Iterable, Mapping, Sequence
+import json
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -13,13 +15,16 @@ from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, sele
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.store.accounts import AccountStore
 from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
+    CallbackConflictError,
     EntryExistsError,
     EntryNotFoundError,
     IllegalTransitionError,
+    NoPayloadError,
     POLockedError,
 )
 from connectors.store.read_models import (
@@ -32,6 +37,7 @@ from connectors.store.read_models import (
     InboxItem,
     JudgedInvoice,
     PullRecord,
+    WebhookDelivery,
 )
 from connectors.store.tables import (
     CODE,
@@ -39,12 +45,16 @@ from connectors.store.tables import (
     INBOX_JUDGED,
     INBOX_WAITING,
     NAME,
+    WEBHOOK_DELIVERED,
+    WEBHOOK_FAILED,
+    WEBHOOK_PENDING,
     EntryEventRow,
     EntryRow,
     InboxRow,
     IntakeErrorRow,
     POLockRow,
     PullCursorRow,
+    WebhookDeliveryRow,
 )
 from domain.payload_schema import payload_json
 from domain import (
@@ -73,14 +83,17 @@ class ProcessStore:
     (tests pass one bound to a connection with join_transaction_mode="create_savepoint").
     """
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], *, webhook_urls: Sequence[str] = ()) -> None:
         self._sessions = sessions
         self._own_engine: Engine | None = None
+        # Every entry creation and status change is queued for each of these in its own transaction.
+        self._webhook_urls = tuple(webhook_urls)
+        self.accounts = AccountStore(sessions)
 
     @classmethod
-    def from_url(cls, url: str) -> Self:
+    def from_url(cls, url: str, *, webhook_urls: Sequence[str] = ()) -> Self:
         engine = make_engine(url)
-        store = cls(sessionmaker(bind=engine, expire_on_commit=False))
+        store = cls(sessionmaker(bind=engine, expire_on_commit=False), webhook_urls=webhook_urls)
         store._own_engine = engine
         return store
 
@@ -185,17 +198,17 @@ class ProcessStore:
             entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
             if verdict.status.locks_po:
                 _acquire_po_lock(session, entry, now)
-            session.add(
-                _event_row(
-                    entry,
-                    None,
-                    verdict.status,
-                    actor=actor,
-                    reason=reason or f"judged by rule set {verdict.rule_set_version}",
-                    flow_run_id=flow_run_id,
-                    now=now,
-                )
+            event = _event_row(
+                entry,
+                None,
+                verdict.status,
+                actor=actor,
+                reason=reason or f"judged by rule set {verdict.rule_set_version}",
+                flow_run_id=flow_run_id,
+                now=now,
             )
+            session.add(event)
+            self._queue_webhooks(session, [_webhook_event(entry, event)], now)
             session.execute(
                 update(InboxRow)
                 .where(*_matches_key(InboxRow, invoice.key))
@@ -283,8 +296,8 @@ class ProcessStore:
             released.append(entry_id)
         return released
 
-    @staticmethod
     def _record_creations(
+        self,
         session: Session,
         recorded: Sequence[Mapping[str, Any]],
         by_key: Mapping[InvoiceKey, JudgedInvoice],
@@ -296,14 +309,17 @@ class ProcessStore:
         """The creation events of freshly inserted entries, and their inbox rows marked judged."""
         if not recorded:
             return
-        events = []
+        events, announcements = [], []
         for row in recorded:
-            verdict = by_key[_key_of(row)].verdict
-            events.append({
+            invoice, verdict = by_key[_key_of(row)].invoice, by_key[_key_of(row)].verdict
+            event = {
                 "entry_id": row["id"], "from_status": None, "to_status": verdict.status.value, "actor": actor[:NAME],
                 "reason": f"judged by rule set {verdict.rule_set_version}", "flow_run_id": flow_run_id, "occurred_at": now,
-            })
+            }
+            events.append(event)
+            announcements.append(_webhook_event_data(row | {"vendor_id": invoice.vendor_id, "invoice_number": invoice.invoice_number, "erp_document_id": None}, event))
         session.execute(insert(EntryEventRow.__table__), events)
+        self._queue_webhooks(session, announcements, now)
         _update_inbox_rows(
             session, [(_key_of(row), {"entry_id": row["id"]}) for row in recorded], state=INBOX_JUDGED, judged_at=now
         )
@@ -317,32 +333,189 @@ class ProcessStore:
         reason: str,
         erp_document_id: str | None = None,
         flow_run_id: str | None = None,
+        only_from: EntryStatus | None = None,
     ) -> Entry:
         """Move an entry to `to_status`, taking or releasing its PO lock, and audit the change.
 
-        The entry row is locked first (SELECT ... FOR UPDATE), so of two concurrent moves of
-        one entry the second sees the first's result and is judged against it.
+        `only_from` narrows the legal moves to one starting status (approve moves manual_review
+        to ready, requeue moves rpa_failed to ready). The entry row is locked first (SELECT ...
+        FOR UPDATE), so of two concurrent moves of one entry the second sees the first's result.
         """
-        to_status = EntryStatus(to_status)
-        now = _utc_now()
         with self._sessions.begin() as session:
             entry = _lock_entry(session, entry_id)
-            from_status = EntryStatus(entry.status)
-            if not is_legal_transition(from_status, to_status):
-                raise IllegalTransitionError(entry_id, from_status, to_status)
-            if to_status.locks_po and not from_status.locks_po:
-                _acquire_po_lock(session, entry, now)
-            elif from_status.locks_po and not to_status.locks_po:
-                _release_po_lock(session, entry)
-            entry.status = to_status.value
-            entry.updated_at = now
-            if erp_document_id is not None:
-                entry.erp_document_id = erp_document_id
-            session.add(
-                _event_row(entry, from_status, to_status, actor=actor, reason=reason, flow_run_id=flow_run_id, now=now)
-            )
-            session.flush()
+            if only_from is not None and EntryStatus(entry.status) is not only_from:
+                raise IllegalTransitionError(entry_id, EntryStatus(entry.status), EntryStatus(to_status))
+            self._move(session, entry, EntryStatus(to_status), actor=actor, reason=reason, flow_run_id=flow_run_id,
+                       erp_document_id=erp_document_id)
             return _entry_model(entry)
+
+    # ------------------------------------------------------------------ the RPA bot
+
+    def claim_next(self, bot: str) -> Entry | None:
+        """Hand the entry ready the longest to `bot`, now dispatched to it; None when none is ready.
+
+        Concurrent claimers skip rows another claimer holds (FOR UPDATE SKIP LOCKED; SQLite's
+        BEGIN IMMEDIATE lets one writer at a time), so no entry is handed out twice.
+        """
+        query = (
+            select(EntryRow)
+            .where(EntryRow.status == EntryStatus.READY_TO_PROCESS.value)
+            .order_by(EntryRow.updated_at, EntryRow.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        with self._sessions.begin() as session:
+            entry = session.scalars(query).first()
+            if entry is None:
+                return None
+            self._move(session, entry, EntryStatus.DISPATCHED, actor=bot, reason=f"claimed by {bot}", dispatched_to=bot)
+            return _entry_model(entry)
+
+    def ready_entry_ids(self, limit: int) -> list[int]:
+        """Ids of up to `limit` entries ready for the bot, the one ready the longest first (as claimed)."""
+        query = (
+            select(EntryRow.id)
+            .where(EntryRow.status == EntryStatus.READY_TO_PROCESS.value)
+            .order_by(EntryRow.updated_at, EntryRow.id)
+            .limit(limit)
+        )
+        with self._sessions.begin() as session:
+            return list(session.scalars(query))
+
+    def dispatch(self, entry_id: int, *, to: str, actor: str, reason: str, hand_over: Callable[[Entry], None]) -> Entry:
+        """Dispatch a ready entry by other means than a claim (mail): `hand_over` runs while the
+        entry is locked, and the entry is marked dispatched only when it returned; if it raises,
+        nothing changes."""
+        with self._sessions.begin() as session:
+            entry = _lock_entry(session, entry_id)
+            if EntryStatus(entry.status) is not EntryStatus.READY_TO_PROCESS:
+                raise IllegalTransitionError(entry_id, EntryStatus(entry.status), EntryStatus.DISPATCHED)
+            hand_over(_entry_model(entry))
+            self._move(session, entry, EntryStatus.DISPATCHED, actor=actor, reason=reason, dispatched_to=to)
+            return _entry_model(entry)
+
+    def record_bot_success(self, entry_id: int, erp_document_id: str, *, bot: str) -> Entry:
+        """The bot entered the invoice as `erp_document_id`: entered, its PO released."""
+        return self._bot_callback(
+            entry_id, EntryStatus.ENTERED, bot=bot, reason=f"entered in the ERP as document {erp_document_id}",
+            erp_document_id=erp_document_id,
+        )
+
+    def record_bot_failure(self, entry_id: int, reason: str, *, bot: str) -> Entry:
+        """The bot could not enter the invoice: rpa_failed, its PO still locked until AP decides."""
+        return self._bot_callback(entry_id, EntryStatus.RPA_FAILED, bot=bot, reason=reason, failure_reason=reason)
+
+    def _bot_callback(self, entry_id: int, outcome: EntryStatus, *, bot: str, reason: str, **reported: str) -> Entry:
+        """Move a dispatched entry to the outcome the bot reports. `reported` is the one column the
+        callback sets (erp_document_id, failure_reason): the same callback again changes nothing and
+        returns the entry as it is; one reporting another value contradicts it."""
+        [(column, value)] = reported.items()
+        with self._sessions.begin() as session:
+            entry = _lock_entry(session, entry_id)
+            status = EntryStatus(entry.status)
+            if status is outcome:
+                recorded = getattr(entry, column)
+                if recorded != value:
+                    raise CallbackConflictError(
+                        entry_id, status, f"it was already reported {outcome} with {column} {recorded!r}, not {value!r}."
+                    )
+                return _entry_model(entry)
+            if status is not EntryStatus.DISPATCHED:
+                raise CallbackConflictError(entry_id, status, f"only a dispatched entry can be reported {outcome}.")
+            self._move(session, entry, outcome, actor=bot, reason=reason, **reported)
+            return _entry_model(entry)
+
+    def _move(
+        self,
+        session: Session,
+        entry: EntryRow,
+        to_status: EntryStatus,
+        *,
+        actor: str,
+        reason: str,
+        flow_run_id: str | None = None,
+        erp_document_id: str | None = None,
+        dispatched_to: str | None = None,
+        failure_reason: str | None = None,
+    ) -> None:
+        """The one way an entry changes status: legal moves only, the PO lock taken or released,
+        one audit event and its webhooks, all in the caller's transaction on a locked entry."""
+        from_status = EntryStatus(entry.status)
+        if not is_legal_transition(from_status, to_status):
+            raise IllegalTransitionError(entry.id, from_status, to_status)
+        if to_status is EntryStatus.READY_TO_PROCESS and entry.payload is None:
+            raise NoPayloadError(entry.id)
+        now = _utc_now()
+        if to_status.locks_po and not from_status.locks_po:
+            _acquire_po_lock(session, entry, now)
+        elif from_status.locks_po and not to_status.locks_po:
+            _release_po_lock(session, entry)
+        entry.status = to_status.value
+        entry.updated_at = now
+        # who holds it and why the bot failed describe the current status only
+        entry.dispatched_to = dispatched_to
+        entry.failure_reason = failure_reason
+        if erp_document_id is not None:
+            entry.erp_document_id = erp_document_id
+        event = _event_row(entry, from_status, to_status, actor=actor, reason=reason, flow_run_id=flow_run_id, now=now)
+        session.add(event)
+        self._queue_webhooks(session, [_webhook_event(entry, event)], now)
+        session.flush()
+
+    # ------------------------------------------------------------------ webhooks
+
+    def _queue_webhooks(self, session: Session, events: Sequence[Mapping[str, Any]], now: datetime) -> None:
+        """One outbox row per event and receiver, in the transaction of the change it reports."""
+        if not self._webhook_urls or not events:
+            return
+        rows = []
+        for event in events:
+            body = json.dumps(event, separators=(",", ":"), sort_keys=True)
+            rows.extend(
+                {"event_id": event["id"], "event_type": event["type"], "entry_id": event["data"]["entry_id"], "url": url,
+                 "body": body, "state": WEBHOOK_PENDING, "attempts": 0, "next_attempt_at": now, "created_at": now}
+                for url in self._webhook_urls
+            )
+        session.execute(insert(WebhookDeliveryRow.__table__), rows)
+
+    def due_webhook_deliveries(self, limit: int) -> list[WebhookDelivery]:
+        """Pending deliveries whose next attempt is due, oldest first."""
+        query = (
+            select(WebhookDeliveryRow)
+            .where(WebhookDeliveryRow.state == WEBHOOK_PENDING, WebhookDeliveryRow.next_attempt_at <= _utc_now())
+            .order_by(WebhookDeliveryRow.next_attempt_at, WebhookDeliveryRow.id)
+            .limit(limit)
+        )
+        with self._sessions.begin() as session:
+            return [WebhookDelivery.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+
+    def record_webhook_attempt(
+        self, delivery_id: int, *, status_code: int | None, error: str | None, delivered: bool, retry_at: datetime | None
+    ) -> None:
+        """Log one attempt: delivered, or pending again at `retry_at`, or failed for good (no `retry_at`)."""
+        now = _utc_now()
+        state = WEBHOOK_DELIVERED if delivered else WEBHOOK_PENDING if retry_at is not None else WEBHOOK_FAILED
+        with self._sessions.begin() as session:
+            session.execute(
+                update(WebhookDeliveryRow)
+                .where(WebhookDeliveryRow.id == delivery_id)
+                .values(
+                    state=state,
+                    attempts=WebhookDeliveryRow.attempts + 1,
+                    last_status_code=status_code,
+                    last_error=error,
+                    next_attempt_at=retry_at or now,
+                    delivered_at=now if delivered else None,
+                )
+            )
+
+    def webhook_deliveries(self, *, entry_id: int | None = None, limit: int = 100) -> list[WebhookDelivery]:
+        """The delivery log, newest first."""
+        query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+        if entry_id is not None:
+            query = query.where(WebhookDeliveryRow.entry_id == entry_id)
+        with self._sessions.begin() as session:
+            return [WebhookDelivery.model_validate(row, from_attributes=True) for row in session.scalars(query)]
 
     def get_entry(self, entry_id: int) -> Entry:
         with self._sessions.begin() as session:
@@ -600,6 +773,29 @@ def _event_row(
     )
 
 
+def _webhook_event(entry: EntryRow, event: EntryEventRow) -> dict[str, Any]:
+    columns = {name: getattr(entry, name) for name in ("id", *_INVOICE_KEY, "vendor_id", "invoice_number", "po_number", "erp_document_id")}
+    return _webhook_event_data(
+        columns,
+        {"from_status": event.from_status, "to_status": event.to_status, "actor": event.actor, "reason": event.reason,
+         "occurred_at": event.occurred_at},
+    )
+
+
+def _webhook_event_data(entry: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
+    """What receivers get: `entry.created` or `entry.status_changed`, with the entry's identity."""
+    return {
+        "id": str(uuid.uuid4()),
+        "type": "entry.created" if event["from_status"] is None else "entry.status_changed",
+        "occurred_at": event["occurred_at"].isoformat(),
+        "data": {
+            "entry_id": entry["id"],
+            **{name: entry[name] for name in (*_INVOICE_KEY, "vendor_id", "invoice_number", "po_number", "erp_document_id")},
+            **{name: event[name] for name in ("from_status", "to_status", "actor", "reason")},
+        },
+    }
+
+
 def _entry_model(row: EntryRow) -> Entry:
     return Entry(
         id=row.id,
@@ -621,6 +817,8 @@ def _entry_model(row: EntryRow) -> Entry:
         rule_set_version=row.rule_set_version,
         flow_run_id=row.flow_run_id,
         erp_document_id=row.erp_document_id,
+        dispatched_to=row.dispatched_to,
+        failure_reason=row.failure_reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

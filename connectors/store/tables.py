@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
@@ -41,6 +42,12 @@ NAME = 200
 INBOX_WAITING = "waiting"
 INBOX_JUDGED = "judged"
 INBOX_FAILED = "failed"  # could not be judged; `error` says why
+
+ROLES = ("admin", "clerk")  # people; bots authenticate with API keys and have the role 'bot'
+
+WEBHOOK_PENDING = "pending"
+WEBHOOK_DELIVERED = "delivered"
+WEBHOOK_FAILED = "failed"  # gave up after the configured number of attempts
 
 
 def _one_of(column: str, values: list[str]) -> str:
@@ -115,6 +122,8 @@ class EntryRow(Base):
         CheckConstraint(_one_of("status", [status.value for status in EntryStatus]), name="status"),
         # The "already live" duplicate check looks entries up by vendor and normalised number.
         Index("ix_process_scheduler_vendor_invoice_number", "vendor_id", "normalised_invoice_number"),
+        # The bot's claim takes the entry ready the longest.
+        Index("ix_process_scheduler_status_updated_at", "status", "updated_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -138,6 +147,10 @@ class EntryRow(Base):
     rule_set_version: Mapped[str] = mapped_column(String(CODE))
     flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
     erp_document_id: Mapped[str | None] = mapped_column(String(CODE))
+    # who holds a dispatched entry: the bot that claimed it, or the mailbox it was mailed to
+    dispatched_to: Mapped[str | None] = mapped_column(String(NAME))
+    # why the bot failed (rpa_failed), so a clerk deciding on it and a repeated callback see it
+    failure_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
@@ -165,3 +178,71 @@ class POLockRow(Base):
     po_number: Mapped[str] = mapped_column(String(CODE), primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), unique=True)
     locked_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class UserRow(Base):
+    """An AP person who signs in: a clerk reviews entries, an admin also manages users and API keys."""
+
+    __tablename__ = "users"
+    __table_args__ = (CheckConstraint(_one_of("role", list(ROLES)), name="role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(CODE), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(NAME))  # argon2id, with its parameters and salt
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class UserTokenRow(Base):
+    """A signed-in session: the cookie or bearer token given at login, kept only as its SHA-256."""
+
+    __tablename__ = "user_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    expires_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+
+
+class ApiKeyRow(Base):
+    """A bot's API key: shown once when created, kept only as its SHA-256; `name` goes in the audit trail."""
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(CODE), unique=True)
+    # the key's public first part, to find its row without comparing every hash
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    created_by: Mapped[str] = mapped_column(String(NAME))
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+
+
+class WebhookDeliveryRow(Base):
+    """The outbox: one row per event and receiver, written with the status change it reports and
+    sent afterwards, so a receiver that is down never holds up (nor loses) a status change."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        CheckConstraint(_one_of("state", [WEBHOOK_DELIVERED, WEBHOOK_FAILED, WEBHOOK_PENDING]), name="state"),
+        Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(36))  # one event sent to several receivers has one id
+    event_type: Mapped[str] = mapped_column(String(CODE))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)  # the exact bytes signed and sent
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())

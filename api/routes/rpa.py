@@ -1,0 +1,55 @@
+"""The RPA bot's side: claim the next ready payload, then report success or failure.
+
+Callbacks are idempotent: the same callback again returns the same answer and writes nothing;
+a callback that contradicts the entry (success after failure, another ERP document id, an
+entry that was never dispatched) is a 409 naming the entry's current status.
+"""
+
+from fastapi import APIRouter, Response, status
+
+from api.deps import StoreDep
+from api.errors import error_responses
+from api.schemas import ClaimedEntry, EntryStatusResponse, FailureCallback, SuccessCallback
+from api.security import BotDep
+
+router = APIRouter(prefix="/rpa", tags=["rpa"])
+
+_CALLBACK_ERRORS = error_responses(
+    {404: "No such entry (entry_not_found).", 409: "The callback contradicts the entry's status (callback_conflict)."}
+)
+
+
+@router.post(
+    "/claim",
+    response_model=ClaimedEntry,
+    summary="Take the entry ready the longest; it is dispatched to the calling bot",
+    responses={204: {"description": "Nothing is ready to process."}},
+)
+def claim(bot: BotDep, store: StoreDep) -> ClaimedEntry | Response:
+    entry = store.claim_next(bot.actor)
+    if entry is None:
+        return Response(status_code=status.HTTP_204_NO_CONTENT)
+    assert entry.payload is not None  # a ready entry always has one (the store refuses otherwise)
+    return ClaimedEntry(entry_id=entry.id, po_number=entry.po_number, invoice_number=entry.invoice_number, payload=entry.payload)
+
+
+@router.post(
+    "/{entry_id}/success",
+    response_model=EntryStatusResponse,
+    summary="The invoice is in the ERP: entered, its PO released",
+    responses=_CALLBACK_ERRORS,
+)
+def report_success(entry_id: int, callback: SuccessCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
+    entry = store.record_bot_success(entry_id, callback.erp_document_id, bot=bot.actor)
+    return EntryStatusResponse.model_validate(entry)
+
+
+@router.post(
+    "/{entry_id}/failure",
+    response_model=EntryStatusResponse,
+    summary="The bot could not enter the invoice: rpa_failed, waiting for AP",
+    responses=_CALLBACK_ERRORS,
+)
+def report_failure(entry_id: int, callback: FailureCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
+    entry = store.record_bot_failure(entry_id, callback.reason, bot=bot.actor)
+    return EntryStatusResponse.model_validate(entry)

@@ -1,0 +1,24 @@
+"""The webhook delivery log: what was sent where, how many attempts, what the receiver answered."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import StoreDep
+from api.schemas import WebhookDeliveryView
+from api.security import AdminDep
+
+router = APIRouter(prefix="/webhook-deliveries", tags=["webhooks"])
+
+
+@router.get("", response_model=list[WebhookDeliveryView], summary="Webhook deliveries, newest first")
+def list_webhook_deliveries(
+    _admin: AdminDep,
+    store: StoreDep,
+    entry_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> list[WebhookDeliveryView]:
+    return [
+        WebhookDeliveryView.model_validate(delivery, from_attributes=True)
+        for delivery in store.webhook_deliveries(entry_id=entry_id, limit=limit)
+    ]

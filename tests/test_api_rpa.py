@@ -1,0 +1,205 @@
+"""The bot's claim and callbacks and AP's decisions, through the API: every action from every status
+(legal moves succeed, the others are 409 with the current status), idempotent callbacks, audit."""
+
+from collections.abc import Iterator
+from itertools import count
+from pathlib import Path
+
+import pytest
+
+from connectors.store import Entry
+from domain import LEGAL_TRANSITIONS, EntryStatus
+from tests.api_fixtures import ApiWorld, api_world
+from tests.factories import make_invoice, make_payload, make_verdict
+
+_numbers = count(1)
+
+# How each status is reached from a fresh verdict: (created as, then moved through).
+PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
+    EntryStatus.READY_TO_PROCESS: (EntryStatus.READY_TO_PROCESS, []),
+    EntryStatus.MANUAL_REVIEW: (EntryStatus.MANUAL_REVIEW, []),
+    EntryStatus.BAD_INVOICE: (EntryStatus.BAD_INVOICE, []),
+    EntryStatus.DISPATCHED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED]),
+    EntryStatus.ENTERED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.ENTERED]),
+    EntryStatus.RPA_FAILED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED]),
+    EntryStatus.REJECTED: (EntryStatus.MANUAL_REVIEW, [EntryStatus.REJECTED]),
+}
+
+# Each action of the API: who calls it, the body, the status it moves to, and from which statuses it may.
+ACTIONS = {
+    "approve": ("clerk", {"reason": "price agreed by phone"}, EntryStatus.READY_TO_PROCESS, {EntryStatus.MANUAL_REVIEW}),
+    "reject": ("clerk", {"reason": "vendor withdrew it"}, EntryStatus.REJECTED,
+               {s for s, targets in LEGAL_TRANSITIONS.items() if EntryStatus.REJECTED in targets}),
+    "requeue": ("clerk", {"reason": "ERP was down, try again"}, EntryStatus.READY_TO_PROCESS, {EntryStatus.RPA_FAILED}),
+    "success": ("bot", {"erp_document_id": "AP-77001"}, EntryStatus.ENTERED, {EntryStatus.DISPATCHED}),
+    "failure": ("bot", {"reason": "ERP screen timed out"}, EntryStatus.RPA_FAILED, {EntryStatus.DISPATCHED}),
+}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
+    """One API for the module: each test makes entries on POs of their own."""
+    with api_world(tmp_path_factory.mktemp("api")) as world:
+        yield world
+
+
+@pytest.fixture
+def fresh_world(tmp_path: Path) -> Iterator[ApiWorld]:
+    """An API with no entry yet, for what depends on every entry there is (the claim's order)."""
+    with api_world(tmp_path) as world:
+        yield world
+
+
+def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = None, with_payload: bool = True) -> Entry:
+    """A new entry (on a PO of its own unless given) brought to `status` the way the service would."""
+    number = next(_numbers)
+    invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=po_number or f"PO-{number}")
+    created_as, moves = PATHS[status]
+    store = world.store()
+    try:
+        entry = store.create_entry(invoice, make_verdict(created_as), make_payload(invoice) if with_payload else None, actor="flow:test")
+        for move in moves:
+            if move is EntryStatus.ENTERED:
+                entry = store.record_bot_success(entry.id, "AP-00001", bot="bot:earlier")
+            elif move is EntryStatus.RPA_FAILED:
+                entry = store.record_bot_failure(entry.id, "earlier failure", bot="bot:earlier")
+            else:
+                entry = store.transition(entry.id, move, actor="flow:test", reason="set up")
+        return entry
+    finally:
+        store.close()
+
+
+def act(world: ApiWorld, action: str, entry_id: int, body: dict[str, str] | None = None) -> "object":
+    role, default_body, _, _ = ACTIONS[action]
+    prefix = "/api/v1/rpa" if role == "bot" else "/api/v1/entries"
+    return world.client.post(f"{prefix}/{entry_id}/{action}", json=default_body if body is None else body, headers=world.headers(role))
+
+
+def history(world: ApiWorld, entry_id: int) -> list[dict[str, object]]:
+    return world.client.get(f"/api/v1/entries/{entry_id}").json()["history"]
+
+
+@pytest.mark.parametrize("start", list(EntryStatus))
+@pytest.mark.parametrize("action", list(ACTIONS))
+def test_every_action_from_every_status(world: ApiWorld, action: str, start: EntryStatus) -> None:
+    _, _, target, allowed_from = ACTIONS[action]
+    entry = entry_in(world, start)
+    events_before = len(history(world, entry.id))
+
+    response = act(world, action, entry.id)
+
+    if start in allowed_from:
+        assert response.status_code == 200, response.text
+        assert response.json()["status"] == target
+        assert len(history(world, entry.id)) == events_before + 1
+    else:
+        assert response.status_code == 409, response.text
+        error = response.json()["error"]
+        assert error["code"] in {"illegal_transition", "callback_conflict"}
+        assert error["details"] == [{"entry_id": entry.id, "current_status": start.value}]
+        assert len(history(world, entry.id)) == events_before  # nothing written
+
+
+def test_the_same_callback_twice_answers_the_same_and_writes_nothing(world: ApiWorld) -> None:
+    entered, failed = entry_in(world, EntryStatus.DISPATCHED), entry_in(world, EntryStatus.DISPATCHED)
+
+    first_success, second_success = act(world, "success", entered.id), act(world, "success", entered.id)
+    first_failure, second_failure = act(world, "failure", failed.id), act(world, "failure", failed.id)
+
+    assert first_success.status_code == second_success.status_code == 200
+    assert first_success.json() == second_success.json()
+    assert first_success.json()["erp_document_id"] == "AP-77001"
+    assert first_failure.status_code == second_failure.status_code == 200
+    assert first_failure.json() == second_failure.json()
+    assert first_failure.json()["failure_reason"] == "ERP screen timed out"
+    assert [e["to_status"] for e in history(world, entered.id)] == ["ready_to_process", "dispatched", "entered"]
+    assert [e["to_status"] for e in history(world, failed.id)] == ["ready_to_process", "dispatched", "rpa_failed"]
+
+
+def test_a_contradicting_callback_is_409_with_the_current_status(world: ApiWorld) -> None:
+    entry = entry_in(world, EntryStatus.DISPATCHED)
+    act(world, "success", entry.id)
+
+    other_document = act(world, "success", entry.id, {"erp_document_id": "AP-99999"})
+    failure_after_success = act(world, "failure", entry.id)
+
+    for response in (other_document, failure_after_success):
+        assert response.status_code == 409
+        assert response.json()["error"]["code"] == "callback_conflict"
+        assert response.json()["error"]["details"] == [{"entry_id": entry.id, "current_status": "entered"}]
+    assert "AP-77001" in other_document.json()["error"]["message"]
+
+
+def test_claim_hands_out_the_oldest_ready_entry_then_204(fresh_world: ApiWorld) -> None:
+    world = fresh_world
+    older, newer = entry_in(world, EntryStatus.READY_TO_PROCESS), entry_in(world, EntryStatus.READY_TO_PROCESS)
+    bot = world.headers("bot")
+
+    claims = [world.client.post("/api/v1/rpa/claim", headers=bot) for _ in range(3)]
+
+    assert [c.status_code for c in claims] == [200, 200, 204]
+    assert [c.json()["entry_id"] for c in claims[:2]] == [older.id, newer.id]
+    assert claims[0].json()["payload"]["source_invoice_id"] == older.source_invoice_id
+    assert claims[2].content == b""
+    detail = world.client.get(f"/api/v1/entries/{older.id}").json()
+    assert (detail["status"], detail["dispatched_to"]) == ("dispatched", "bot:test-bot")
+    assert detail["history"][-1]["actor"] == "bot:test-bot"
+
+
+def test_success_releases_the_po_and_failure_keeps_it_locked(world: ApiWorld) -> None:
+    entered, failed = entry_in(world, EntryStatus.DISPATCHED, po_number="PO-X"), entry_in(world, EntryStatus.DISPATCHED, po_number="PO-Y")
+
+    act(world, "success", entered.id)
+    act(world, "failure", failed.id)
+
+    store = world.store()
+    try:
+        assert store.po_lock_holder("PO-X") is None
+        assert store.po_lock_holder("PO-Y") == failed.id
+    finally:
+        store.close()
+
+
+def test_a_clerks_decision_is_one_event_naming_the_clerk_and_the_reason(world: ApiWorld) -> None:
+    entry = entry_in(world, EntryStatus.MANUAL_REVIEW)
+
+    response = act(world, "approve", entry.id)
+
+    assert response.status_code == 200
+    last = history(world, entry.id)[-1]
+    assert (last["actor"], last["from_status"], last["to_status"], last["reason"]) == (
+        "user:test-clerk", "manual_review", "ready_to_process", "price agreed by phone"
+    )
+
+
+def test_a_decision_needs_a_reason(world: ApiWorld) -> None:
+    entry = entry_in(world, EntryStatus.MANUAL_REVIEW)
+
+    for body in ({}, {"reason": ""}):
+        response = act(world, "approve", entry.id, body)
+        assert response.status_code == 422
+        assert [p["field"] for p in response.json()["error"]["details"]] == ["body.reason"]
+    assert len(history(world, entry.id)) == 1
+
+
+def test_approve_waits_while_another_entry_holds_the_po(world: ApiWorld) -> None:
+    holder = entry_in(world, EntryStatus.READY_TO_PROCESS, po_number="PO-SHARED")
+    review = entry_in(world, EntryStatus.MANUAL_REVIEW, po_number="PO-SHARED")
+
+    response = act(world, "approve", review.id)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "po_locked"
+    assert response.json()["error"]["details"] == [{"po_number": "PO-SHARED", "holding_entry_id": holder.id}]
+    assert world.client.get(f"/api/v1/entries/{review.id}").json()["status"] == "manual_review"
+
+
+def test_an_entry_without_payload_cannot_be_approved(world: ApiWorld) -> None:
+    entry = entry_in(world, EntryStatus.MANUAL_REVIEW, with_payload=False)
+
+    response = act(world, "approve", entry.id)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "no_payload"
+    assert world.client.get(f"/api/v1/entries/{entry.id}").json()["status"] == "manual_review"
