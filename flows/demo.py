@@ -2,8 +2,9 @@
 service on one machine until Ctrl-C.
 
 Starts a Prefect server (its own SQLite under var/prefect, UI on 127.0.0.1:4200), then
-`python -m flows.serve` against it (both flows on their schedules, a first poll at once), and the
-API on 127.0.0.1:8000. Each child runs in its own process group with its output in var/log/, so
+`python -m flows.serve` against it (the flows on their schedules, a first poll at once), the
+API on 127.0.0.1:8000 and the demo RPA bot (connectors/demo/rpa_bot.py) with its own API key.
+Demo users (a clerk and an admin) are created on the first run. Each child runs in its own process group with its output in var/log/, so
 stopping a group stops what that child started too (the Prefect server runs its own uvicorn).
 Ctrl-C, SIGTERM or SIGHUP stops them all and exits 0; a child that dies stops the rest and exits 1.
 """
@@ -17,10 +18,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from connectors.settings import REPO_ROOT, VAR_DIR
+from connectors.settings import REPO_ROOT, VAR_DIR, get_settings
+from connectors.store import ProcessStore
 
 HOST = "127.0.0.1"
 PREFECT_PORT = 4200
@@ -30,6 +33,11 @@ API_URL = f"http://{HOST}:{API_PORT}"
 LOG_DIR = VAR_DIR / "log"
 STARTUP_TIMEOUT_SECONDS = 120
 STOP_TIMEOUT_SECONDS = 15
+# Demo people, created on the first run; a real installation creates its own with python -m api.accounts.
+DEMO_USERS = {"ap.clerk": "clerk", "ap.admin": "admin"}
+DEMO_PASSWORD = "invoice-demo-2026"
+DEMO_BOT = "demo-bot"
+BOT_KEY_FILE = VAR_DIR / "demo-bot.key"
 
 PREFECT_ENV = {
     "PREFECT_HOME": str(VAR_DIR / "prefect"),
@@ -179,21 +187,52 @@ def run(supervisor: Supervisor) -> None:
     print(f"Prefect server up after {time.monotonic() - started:.0f} s; serving the flows ...", flush=True)
     supervisor.start("flows-serve", "-m", "flows.serve", env=PREFECT_ENV)
     supervisor.wait_until_healthy("The API", f"{API_URL}/health")
-    print(where_to_click(), flush=True)
+    clerk_token = prepare_people()
+    supervisor.start(
+        "rpa-bot", "-m", "connectors.demo.rpa_bot", "--api-url", API_URL,
+        env={"DEMO_BOT_API_KEY": BOT_KEY_FILE.read_text().strip()},
+    )
+    print(where_to_click(clerk_token), flush=True)
     while True:
         supervisor.watch(1)
 
 
-def where_to_click() -> str:
+def prepare_people() -> str:
+    """The demo users (first run only) and the demo bot's API key (kept in var/, mode 600);
+    returns a session token of the demo clerk for the commands printed below."""
+    store = ProcessStore.from_url(get_settings().process_db_url)
+    try:
+        existing = {user.username for user in store.accounts.list_users()}
+        for username, role in DEMO_USERS.items():
+            if username not in existing:
+                store.accounts.create_user(username, DEMO_PASSWORD, role)  # type: ignore[arg-type]
+        if not BOT_KEY_FILE.exists() or store.accounts.bot_for_key(BOT_KEY_FILE.read_text().strip()) is None:
+            taken = {key.name for key in store.accounts.list_api_keys()}
+            name = next(n for n in (DEMO_BOT, *(f"{DEMO_BOT}-{i}" for i in range(2, 1000))) if n not in taken)
+            BOT_KEY_FILE.touch(mode=0o600)
+            BOT_KEY_FILE.write_text(store.accounts.create_api_key(name, created_by="demo").secret + "\n")
+        session = store.accounts.sign_in("ap.clerk", DEMO_PASSWORD, lifetime=timedelta(hours=8))
+        if session is None:
+            raise DemoFailed("the demo user ap.clerk cannot sign in (its password was changed?)")
+        return session.token
+    finally:
+        store.close()
+
+
+def where_to_click(clerk_token: str) -> str:
     return f"""
 Invoice Automation is running. Ctrl-C stops everything.
 
   Prefect UI   {PREFECT_URL}/runs
-               a first poll-marketplace run starts now (then every 10 minutes; release-stale-dispatches hourly);
-               click a run for its task runs, logs and the summary artifact (Artifacts tab)
-  API docs     {API_URL}/docs
-  Try          curl -s -X POST {API_URL}/api/v1/invoices/6/validate
-  Logs         {LOG_DIR.relative_to(REPO_ROOT)}/prefect-server.log, flows-serve.log, api.log
+               a first poll-marketplace run starts now (then every 10 minutes; release-stale-dispatches hourly,
+               deliver-webhooks every minute); click a run for its task runs, logs and the summary artifact
+  API docs     {API_URL}/docs  ("Authorize": paste the token below)
+  Sign in      ap.clerk / {DEMO_PASSWORD} (clerk), ap.admin / {DEMO_PASSWORD} (admin)
+  Token        TOKEN={clerk_token}   (ap.clerk, valid 8 hours)
+  Try          curl -s -X POST -H "Authorization: Bearer $TOKEN" {API_URL}/api/v1/invoices/6/validate
+               curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/entries?status=entered"
+  RPA bot      claims ready payloads, enters them in the demo ERP, fails 1 in 10 (log: rpa-bot.log)
+  Logs         {LOG_DIR.relative_to(REPO_ROOT)}/prefect-server.log, flows-serve.log, api.log, rpa-bot.log
 """
 
 

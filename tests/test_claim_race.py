@@ -1,0 +1,90 @@
+"""Two bots claiming at the same time never receive the same entry.
+
+On PostgreSQL deterministically: a claim held open (its row locked, uncommitted) does not make the
+other bot wait nor hand it the same entry; it gets the next one (FOR UPDATE SKIP LOCKED). Then on
+every database: bots claiming in a loop at once share the ready entries, each exactly once.
+"""
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from connectors.store import Entry, ProcessStore, make_engine
+from connectors.store.migrate import upgrade
+from connectors.store.tables import EntryEventRow
+from domain import EntryStatus
+from tests.factories import make_invoice, make_payload, make_verdict
+from tests.test_po_lock_race import held_open
+
+BOTS = 3
+ENTRIES = 45
+
+
+def ready_entries(store: ProcessStore, how_many: int) -> list[Entry]:
+    entries = []
+    for number in range(1, how_many + 1):
+        invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=f"PO-{number}")
+        entries.append(store.create_entry(invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="flow:test"))
+    return entries
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[sa.Engine]:
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
+    upgrade(postgres_url)
+    engine = make_engine(postgres_url)
+    yield engine
+    engine.dispose()
+
+
+def test_a_claim_in_progress_is_skipped_not_waited_for_on_postgresql(postgres_engine: sa.Engine) -> None:
+    store = ProcessStore(sessionmaker(bind=postgres_engine))
+    first, second = ready_entries(store, 2)
+
+    with held_open(postgres_engine) as slow_bot:
+        held = slow_bot.claim_next("bot:slow")
+        # The slow bot's claim is not committed: its row stays locked while the other bot claims.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            other = pool.submit(store.claim_next, "bot:fast").result(timeout=10)
+
+    assert held is not None and other is not None
+    assert (held.id, other.id) == (first.id, second.id)
+    assert store.claim_next("bot:late") is None  # both committed: nothing left
+
+
+def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) -> None:
+    store = ProcessStore(sessionmaker(bind=engine))
+    entries = ready_entries(store, ENTRIES)
+    start = threading.Barrier(BOTS)
+
+    def bot(name: str) -> list[int]:
+        mine = ProcessStore(sessionmaker(bind=engine))
+        start.wait()
+        claimed = []
+        while (entry := mine.claim_next(name)) is not None:
+            claimed.append(entry.id)
+        return claimed
+
+    with ThreadPoolExecutor(max_workers=BOTS) as pool:
+        claims = [future.result(timeout=120) for future in [pool.submit(bot, f"bot:{n}") for n in range(BOTS)]]
+
+    handed_out = Counter(entry_id for claimed in claims for entry_id in claimed)
+    assert sorted(handed_out) == sorted(entry.id for entry in entries)
+    assert set(handed_out.values()) == {1}
+    with engine.connect() as connection:
+        dispatch_events = connection.scalar(
+            sa.select(sa.func.count()).select_from(EntryEventRow).where(EntryEventRow.to_status == "dispatched")
+        )
+    assert dispatch_events == ENTRIES
