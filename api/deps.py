@@ -7,7 +7,7 @@ startup builds its judging service from the same source.
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from connectors.mail import PayloadMailer
 from connectors.settings import Settings, get_settings
@@ -28,6 +28,11 @@ def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadM
     # None when no SMTP server or bot mailbox is configured.
     return PayloadMailer.from_settings(settings)
 
+
+# Ids are INTEGER columns (32-bit in PostgreSQL and MariaDB, 64-bit in SQLite's driver): an id beyond is
+# refused (422) instead of overflowing the database or its driver (500).
+MIN_ID, MAX_ID = -(2**31), 2**31 - 1
+EntryIdPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[PayloadMailer | None, Depends(get_mailer)]

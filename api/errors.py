@@ -37,6 +37,9 @@ from flows.judging import InvoiceNotFoundError, InvoiceUnreadableError
 
 logger = logging.getLogger(__name__)
 
+# FastAPI's 400 for a request body it could not parse, whatever the cause (kept as its __cause__).
+_UNREADABLE_BODY = "There was an error parsing the body"
+
 
 class ApiError(Exception):
     """An error response decided on by a route: raise it anywhere while handling a request."""
@@ -135,7 +138,7 @@ def _error_response(
     status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = (), headers: dict[str, str] | None = None
 ) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=list(details)))
-    return JSONResponse(body.model_dump(mode="json"), status_code=status_code, headers=headers)
+    return JSONResponse(_utf8_safe(body.model_dump(mode="json")), status_code=status_code, headers=headers)
 
 
 async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
@@ -149,6 +152,11 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
+    if error.status_code == 400 and error.detail == _UNREADABLE_BODY:
+        # A body FastAPI could not decode at all (not UTF-8, nested too deep) is an invalid field like
+        # malformed JSON (422 invalid_request), not an undocumented 400.
+        problem = FieldProblem(field="body", message=f"is not readable JSON: {error.__cause__ or error.detail}")
+        return _error_response(422, "invalid_request", "The request has invalid fields: body.", [problem])
     phrase = HTTPStatus(error.status_code).phrase
     code = phrase.lower().replace(" ", "_").replace("-", "_")
     # Starlette's own errors (unknown route, wrong method) carry only the phrase: say what was asked.
@@ -169,6 +177,18 @@ async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
     return _error_response(
         500, "internal_error", f"Something went wrong on our side; it has been logged under reference {reference}."
     )
+
+
+def _utf8_safe(document: Any) -> Any:
+    """`document` with lone surrogates escaped: JSON lets a client send "\\ud800", errors echo what was
+    sent (a rejected value, an unknown field's name), and UTF-8 cannot encode it."""
+    if isinstance(document, str):
+        return document.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(document, dict):
+        return {_utf8_safe(key): _utf8_safe(value) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_utf8_safe(item) for item in document]
+    return document
 
 
 def _shown(value: object) -> str | None:

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows]` runs only those sections.
+`python -m benchmarks [foundation] [rules] [flows] [rpa]` runs only those sections.
 """
 
 import sys
@@ -8,7 +8,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from benchmarks import erp_gateway, poll_backlog, rule_engine, seed, validate_api
+from benchmarks import erp_gateway, poll_backlog, rpa_callbacks, rule_engine, seed, validate_api
 from benchmarks.databases import SERVERS, bench_database
 from connectors.demo import seed_demo
 
@@ -52,8 +52,13 @@ def flows() -> None:
                 poll_backlog.one_poll_run(url, url, url, label="postgresql", invoices=INVOICES)
 
 
+def rpa() -> None:
+    print("== rpa: two bots draining 5000 ready entries")
+    rpa_callbacks.run(5000)
+
+
 def main() -> int:
-    sections = {"foundation": foundation, "rules": rules, "flows": flows}
+    sections = {"foundation": foundation, "rules": rules, "flows": flows, "rpa": rpa}
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:
         sections[name]()

@@ -1,4 +1,5 @@
-"""The API under uvicorn on 127.0.0.1, in its own process, for the benchmarks that call it over HTTP."""
+"""The API under uvicorn on 127.0.0.1, in its own process, for the benchmarks that call it over HTTP,
+and clients that send an API key (every /api/v1 route wants credentials)."""
 
 import os
 import subprocess
@@ -9,23 +10,45 @@ from contextlib import contextmanager
 
 import httpx
 
+from connectors.store import ProcessStore
+
 
 @contextmanager
-def api_client(*, marketplace_url: str, erp_url: str, process_url: str, port: int) -> Iterator[httpx.Client]:
-    """A client of a fresh API server over these databases, once its /health answers; the server stops after."""
+def api_server(*, marketplace_url: str, erp_url: str, process_url: str, port: int, workers: int = 1) -> Iterator[str]:
+    """A fresh API server over these databases (the process one migrated): its base URL once its
+    /health answers; the server stops after."""
     env = os.environ | {"MARKETPLACE_DB_URL": marketplace_url, "ERP_DB_URL": erp_url, "PROCESS_DB_URL": process_url}
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=env,
     )
+    base_url = f"http://127.0.0.1:{port}"
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
-            _wait_until_up(client, server)
-            yield client
+        with httpx.Client(base_url=base_url, timeout=30) as probe:
+            _wait_until_up(probe, server)
+        yield base_url
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def bot_client(base_url: str, process_url: str, name: str) -> httpx.Client:
+    """A client sending a new API key named `name`, created in the process database."""
+    store = ProcessStore.from_url(process_url)
+    try:
+        secret = store.accounts.create_api_key(name, created_by="benchmarks").secret
+    finally:
+        store.close()
+    return httpx.Client(base_url=base_url, timeout=30, headers={"Authorization": f"Bearer {secret}"})
+
+
+@contextmanager
+def api_client(*, marketplace_url: str, erp_url: str, process_url: str, port: int) -> Iterator[httpx.Client]:
+    """A client of a fresh API server (1 worker) over these databases, with the API key "bench"."""
+    with api_server(marketplace_url=marketplace_url, erp_url=erp_url, process_url=process_url, port=port) as base_url:
+        with bot_client(base_url, process_url, "bench") as client:
+            yield client
 
 
 def _wait_until_up(client: httpx.Client, server: subprocess.Popen[bytes]) -> None:

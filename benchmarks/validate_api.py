@@ -17,7 +17,7 @@ PORT = 8765
 JUDGED = {200, 400, 404}
 
 
-def _percentiles(latencies: list[float]) -> tuple[float, float]:
+def percentiles(latencies: list[float]) -> tuple[float, float]:
     cuts = statistics.quantiles(latencies, n=100)
     return round(cuts[49], 1), round(cuts[98], 1)
 
@@ -36,7 +36,7 @@ def run(calls: int = 1000) -> dict[str, float | int | dict[int, int]]:
                 statuses[response.status_code] += 1
                 if response.status_code in JUDGED:
                     judged.append(latencies[-1])
-    (p50, p99), (judged_p50, judged_p99) = _percentiles(latencies), _percentiles(judged)
+    (p50, p99), (judged_p50, judged_p99) = percentiles(latencies), percentiles(judged)
     figures = {"calls": calls, "p50_ms": p50, "p99_ms": p99, "judged_calls": len(judged),
                "judged_p50_ms": judged_p50, "judged_p99_ms": judged_p99, "statuses": dict(sorted(statuses.items()))}
     if 500 in statuses:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import MailerDep, StoreDep
+from api.deps import MAX_ID, EntryIdPath, MailerDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import (
     EntryDetail,
@@ -36,7 +36,7 @@ def decode_cursor(cursor: str) -> int:
     try:
         text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         prefix, before_id = text.split(":")
-        if prefix == "before" and before_id.isdigit():
+        if prefix == "before" and before_id.isdigit() and int(before_id) <= MAX_ID:
             return int(before_id)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
@@ -84,7 +84,7 @@ def list_entries(
         {404: "No such entry (entry_not_found).", 422: "The entry id is not a whole number (invalid_request)."}
     ),
 )
-def get_entry(entry_id: int, _caller: CallerDep, store: StoreDep) -> EntryDetail:
+def get_entry(entry_id: EntryIdPath, _caller: CallerDep, store: StoreDep) -> EntryDetail:
     entry = store.get_entry(entry_id)
     history = [HistoryEvent.model_validate(event, from_attributes=True) for event in store.entry_history(entry_id)]
     return EntryDetail.model_validate({**dict(entry), "history": history})
@@ -107,7 +107,7 @@ _ACTION_ERRORS = {404: "No such entry (entry_not_found).", 409: "The entry is no
         }
     ),
 )
-def approve(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+def approve(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
     return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
                                      only_from=EntryStatus.MANUAL_REVIEW))
 
@@ -118,7 +118,7 @@ def approve(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreD
     summary="Reject an entry (manual review, ready, or failed by the bot); its PO is released",
     responses=error_responses(_ACTION_ERRORS),
 )
-def reject(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+def reject(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
     return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.REJECTED, actor=clerk.actor, reason=action.reason))
 
 
@@ -128,7 +128,7 @@ def reject(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDe
     summary="Give an entry the bot failed on back to the bot",
     responses=error_responses(_ACTION_ERRORS),
 )
-def requeue(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
+def requeue(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
     return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
                                      only_from=EntryStatus.RPA_FAILED))
 
@@ -145,7 +145,7 @@ def requeue(entry_id: int, action: ReviewAction, clerk: PersonDep, store: StoreD
         }
     ),
 )
-def mail(entry_id: int, clerk: PersonDep, store: StoreDep, mailer: MailerDep) -> EntryStatusResponse:
+def mail(entry_id: EntryIdPath, clerk: PersonDep, store: StoreDep, mailer: MailerDep) -> EntryStatusResponse:
     if mailer is None:
         raise ApiError(503, "mail_not_configured", "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings.")
     return EntryStatusResponse.model_validate(mail_to_bot(store, mailer, entry_id, actor=clerk.actor))

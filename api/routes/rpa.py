@@ -7,7 +7,7 @@ entry that was never dispatched) is a 409 naming the entry's current status.
 
 from fastapi import APIRouter, Response, status
 
-from api.deps import StoreDep
+from api.deps import EntryIdPath, StoreDep
 from api.errors import error_responses
 from api.schemas import ClaimedEntry, EntryStatusResponse, FailureCallback, SuccessCallback
 from api.security import BotDep
@@ -39,7 +39,7 @@ def claim(bot: BotDep, store: StoreDep) -> ClaimedEntry | Response:
     summary="The invoice is in the ERP: entered, its PO released",
     responses=_CALLBACK_ERRORS,
 )
-def report_success(entry_id: int, callback: SuccessCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
+def report_success(entry_id: EntryIdPath, callback: SuccessCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
     entry = store.record_bot_success(entry_id, callback.erp_document_id, bot=bot.actor)
     return EntryStatusResponse.model_validate(entry)
 
@@ -50,6 +50,6 @@ def report_success(entry_id: int, callback: SuccessCallback, bot: BotDep, store:
     summary="The bot could not enter the invoice: rpa_failed, waiting for AP",
     responses=_CALLBACK_ERRORS,
 )
-def report_failure(entry_id: int, callback: FailureCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
+def report_failure(entry_id: EntryIdPath, callback: FailureCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
     entry = store.record_bot_failure(entry_id, callback.reason, bot=bot.actor)
     return EntryStatusResponse.model_validate(entry)

@@ -35,7 +35,7 @@ async def invoice_from_body(request: Request) -> Invoice:
     """The raw body as an `Invoice`, fractions kept exact: FastAPI's own JSON parsing would turn 0.1 into a float."""
     try:
         document = load_json_exact(await request.body())
-    except ValueError as error:  # JSONDecodeError, or bytes that are not UTF-8
+    except (ValueError, RecursionError) as error:  # JSONDecodeError, bytes that are not UTF-8, or nested too deep
         # 422 like any other unusable body (FastAPI answers unparseable JSON the same way).
         problem = FieldProblem(field="body", message=f"not valid JSON: {error}")
         raise ApiError(422, "malformed_json", f"The request body is not valid JSON: {error}.", [problem]) from None

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import StoreDep
+from api.deps import MAX_ID, MIN_ID, StoreDep
 from api.schemas import WebhookDeliveryView
 from api.security import AdminDep
 
@@ -15,7 +15,7 @@ router = APIRouter(prefix="/webhook-deliveries", tags=["webhooks"])
 def list_webhook_deliveries(
     _admin: AdminDep,
     store: StoreDep,
-    entry_id: int | None = None,
+    entry_id: Annotated[int | None, Query(ge=MIN_ID, le=MAX_ID)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> list[WebhookDeliveryView]:
     return [

@@ -138,7 +138,8 @@ class MarketplaceSource:
 
     def fetch_invoice(self, source_invoice_id: str) -> Invoice | IntakeError | None:
         """The current version of one marketplace invoice (None when there is no such invoice)."""
-        if not source_invoice_id.isdigit():
+        # ASCII digits only (int("²") raises), within the INTEGER column (a larger id overflows the database or driver).
+        if not (source_invoice_id.isascii() and source_invoice_id.isdigit()) or int(source_invoice_id) > 2**31 - 1:
             return None
         invoice_id = int(source_invoice_id)
         with self._engine.connect() as conn:

@@ -10,6 +10,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Literal
 
 from argon2 import PasswordHasher
@@ -27,8 +28,6 @@ Role = Literal["admin", "clerk"]
 SESSION_TOKEN_PREFIX = "ias_"
 API_KEY_PREFIX = "iak_"
 _hasher = PasswordHasher()
-# Checked against when the username is unknown, so a wrong username takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 MIN_PASSWORD_LENGTH = 12
 
 
@@ -154,7 +153,7 @@ class AccountStore:
         with self._sessions.begin() as session:
             row = session.scalars(select(UserRow).where(UserRow.username == username)).one_or_none()
             if row is None or not row.is_active:
-                _verify(_DUMMY_HASH, password)
+                _verify(_dummy_hash(), password)  # so a wrong username takes as long as a wrong password
                 return None
             if not _verify(row.password_hash, password):
                 return None
@@ -238,6 +237,11 @@ def _api_key_prefix(secret: str) -> str | None:
         return None
     prefix, _, rest = secret.removeprefix(API_KEY_PREFIX).partition("_")
     return prefix if len(prefix) == 8 and rest else None
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def _check_password(password: str) -> None:

@@ -208,7 +208,7 @@ class ProcessStore:
                 now=now,
             )
             session.add(event)
-            self._queue_webhooks(session, [_webhook_event(entry, event)], now)
+            self._queue_webhooks(session, lambda: [_webhook_event(entry, event)], now)
             session.execute(
                 update(InboxRow)
                 .where(*_matches_key(InboxRow, invoice.key))
@@ -309,16 +309,21 @@ class ProcessStore:
         """The creation events of freshly inserted entries, and their inbox rows marked judged."""
         if not recorded:
             return
-        events, announcements = [], []
+        events = []
         for row in recorded:
-            invoice, verdict = by_key[_key_of(row)].invoice, by_key[_key_of(row)].verdict
-            event = {
+            verdict = by_key[_key_of(row)].verdict
+            events.append({
                 "entry_id": row["id"], "from_status": None, "to_status": verdict.status.value, "actor": actor[:NAME],
                 "reason": f"judged by rule set {verdict.rule_set_version}", "flow_run_id": flow_run_id, "occurred_at": now,
-            }
-            events.append(event)
-            announcements.append(_webhook_event_data(row | {"vendor_id": invoice.vendor_id, "invoice_number": invoice.invoice_number, "erp_document_id": None}, event))
+            })
         session.execute(insert(EntryEventRow.__table__), events)
+
+        def announcements() -> list[dict[str, Any]]:
+            return [
+                _webhook_event_data({**row, **_invoice_identity(by_key[_key_of(row)].invoice), "erp_document_id": None}, event)
+                for row, event in zip(recorded, events, strict=True)
+            ]
+
         self._queue_webhooks(session, announcements, now)
         _update_inbox_rows(
             session, [(_key_of(row), {"entry_id": row["id"]}) for row in recorded], state=INBOX_JUDGED, judged_at=now
@@ -459,17 +464,20 @@ class ProcessStore:
             entry.erp_document_id = erp_document_id
         event = _event_row(entry, from_status, to_status, actor=actor, reason=reason, flow_run_id=flow_run_id, now=now)
         session.add(event)
-        self._queue_webhooks(session, [_webhook_event(entry, event)], now)
+        self._queue_webhooks(session, lambda: [_webhook_event(entry, event)], now)
         session.flush()
 
     # ------------------------------------------------------------------ webhooks
 
-    def _queue_webhooks(self, session: Session, events: Sequence[Mapping[str, Any]], now: datetime) -> None:
-        """One outbox row per event and receiver, in the transaction of the change it reports."""
-        if not self._webhook_urls or not events:
+    def _queue_webhooks(
+        self, session: Session, events: Callable[[], Sequence[Mapping[str, Any]]], now: datetime
+    ) -> None:
+        """One outbox row per event and receiver, in the transaction of the change it reports
+        (`events` is only built when there are receivers)."""
+        if not self._webhook_urls:
             return
         rows = []
-        for event in events:
+        for event in events():
             body = json.dumps(event, separators=(",", ":"), sort_keys=True)
             rows.extend(
                 {"event_id": event["id"], "event_type": event["type"], "entry_id": event["data"]["entry_id"], "url": url,
@@ -780,6 +788,10 @@ def _webhook_event(entry: EntryRow, event: EntryEventRow) -> dict[str, Any]:
         {"from_status": event.from_status, "to_status": event.to_status, "actor": event.actor, "reason": event.reason,
          "occurred_at": event.occurred_at},
     )
+
+
+def _invoice_identity(invoice: Invoice) -> dict[str, str]:
+    return {"vendor_id": invoice.vendor_id, "invoice_number": invoice.invoice_number}
 
 
 def _webhook_event_data(entry: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
