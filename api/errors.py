@@ -79,10 +79,18 @@ def field_problems(errors: Iterable[ErrorDetails], *, root: str) -> list[FieldPr
         FieldProblem(
             field=field_path(error["loc"]) or root,
             message="is required" if error["type"] == "missing" else error["msg"].removeprefix("Value error, "),
-            value=_shown(error.get("input")),
+            value=None if _is_secret(error["loc"]) else _shown(error.get("input")),
         )
         for error in errors
     ]
+
+
+# Fields whose rejected value an error must not repeat: it would land in client logs and proxies.
+_SECRET_FIELDS = frozenset({"password", "new_password", "token", "api_key"})
+
+
+def _is_secret(location: Iterable[int | str]) -> bool:
+    return any(part in _SECRET_FIELDS for part in location if isinstance(part, str))
 
 
 def install_error_handlers(app: FastAPI) -> None:

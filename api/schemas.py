@@ -11,6 +11,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain import EntryStatus, Finding, Invoice, RpaPayload
+from domain.models import FreeText
 from domain.money import Money
 
 # ---------------------------------------------------------------------- errors
@@ -148,7 +149,7 @@ class EntryDetail(EntrySummary):
 class ReviewAction(BaseModel):
     """A clerk's decision on an entry; the reason goes into the audit trail."""
 
-    reason: str = Field(min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands.")
+    reason: FreeText = Field(min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands.")
 
 
 # ---------------------------------------------------------------------- the RPA bot
@@ -164,18 +165,18 @@ class ClaimedEntry(BaseModel):
 
 
 class SuccessCallback(BaseModel):
-    erp_document_id: str = Field(min_length=1, max_length=64, description="The ERP document the bot created.")
+    erp_document_id: FreeText = Field(min_length=1, max_length=64, description="The ERP document the bot created.")
 
 
 class FailureCallback(BaseModel):
-    reason: str = Field(min_length=1, max_length=2000, description="What went wrong, for the clerk who decides next.")
+    reason: FreeText = Field(min_length=1, max_length=2000, description="What went wrong, for the clerk who decides next.")
 
 
 # ---------------------------------------------------------------------- people and keys
 
 
 class LoginRequest(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
+    username: FreeText = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1000)
 
 
@@ -203,8 +204,12 @@ class CallerView(BaseModel):
     role: Literal["admin", "clerk", "bot"]
 
 
+USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
+API_KEY_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
+
+
 class NewUser(BaseModel):
-    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")
+    username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=12, max_length=1000, description="At least 12 characters.")
     role: Literal["admin", "clerk"]
 
@@ -218,7 +223,7 @@ class ApiKeyView(BaseModel):
 
 
 class NewApiKey(BaseModel):
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$", description="The bot, as the audit trail names it.")
+    name: str = Field(pattern=API_KEY_NAME_PATTERN, description="The bot, as the audit trail names it.")
 
 
 class IssuedApiKeyView(ApiKeyView):

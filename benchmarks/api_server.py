@@ -1,4 +1,4 @@
-"""The API under uvicorn on 127.0.0.1, in its own process, for the benchmarks that call it over HTTP,
+"""The API under uvicorn (`python -m api`) on 127.0.0.1, in its own process, for the benchmarks that call it over HTTP,
 and clients that send an API key (every /api/v1 route wants credentials)."""
 
 import os
@@ -19,7 +19,7 @@ def api_server(*, marketplace_url: str, erp_url: str, process_url: str, port: in
     /health answers; the server stops after."""
     env = os.environ | {"MARKETPLACE_DB_URL": marketplace_url, "ERP_DB_URL": erp_url, "PROCESS_DB_URL": process_url}
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
+        [sys.executable, "-m", "api", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         env=env,
     )

@@ -16,8 +16,18 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstra
 from domain.money import Money, NonNegativeMoney, NonNegativeQuantity, Percent, Quantity
 from domain.status import EntryStatus
 
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+
+
+def without_nul(text: str) -> str:
+    # PostgreSQL's text and JSONB cannot hold NUL: refuse it as a field error, not a database error later.
+    if "\x00" in text:
+        raise ValueError("must not contain NUL characters (\\u0000)")
+    return text
+
+
+FreeText = Annotated[str, AfterValidator(without_nul)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(without_nul)]
+Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(without_nul)]
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 
@@ -76,13 +86,13 @@ class Charge(_Model):
 
     kind: ChargeKind
     amount: Money
-    description: str = ""
+    description: FreeText = ""
 
 
 class InvoiceLine(_Model):
     line_no: int = Field(ge=1)
     part_number: Code
-    description: str = ""
+    description: FreeText = ""
     # Negative only on credit notes; never zero (a zero line is a data-entry slip).
     quantity: Quantity
     uom: UnitOfMeasure = "EA"
@@ -118,7 +128,7 @@ class Invoice(_Model):
     source_invoice_id: Code
     version: int = Field(default=1, ge=1)
     vendor_id: Code
-    vendor_name: str = ""
+    vendor_name: FreeText = ""
     invoice_number: Code
     invoice_date: date
     due_date: date | None = None
@@ -193,7 +203,7 @@ class POLine(_Model):
     line_no: int = Field(ge=1)
     part_number: Code
     erp_item_id: Code
-    description: str = ""
+    description: FreeText = ""
     uom: UnitOfMeasure = "EA"
     ordered_qty: NonNegativeQuantity
     # None when the ERP has no goods receipts for this line (two-way match only).
@@ -295,7 +305,7 @@ class RpaPayloadLine(_Model):
     po_line_no: int = Field(ge=1)
     erp_item_id: Code
     part_number: Code
-    description: str = ""
+    description: FreeText = ""
     quantity: Quantity
     uom: UnitOfMeasure
     unit_price: NonNegativeMoney
@@ -310,7 +320,7 @@ class RpaPayload(_Model):
     source_invoice_id: Code
     version: int = Field(ge=1)
     vendor_id: Code
-    vendor_name: str
+    vendor_name: FreeText
     po_number: Code
     invoice_number: Code
     invoice_date: date

@@ -1,10 +1,12 @@
 """The bots' API keys, managed by admins (or with `python -m api.accounts`)."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from api.deps import StoreDep
 from api.errors import error_responses
-from api.schemas import ApiKeyView, IssuedApiKeyView, NewApiKey
+from api.schemas import API_KEY_NAME_PATTERN, ApiKeyView, IssuedApiKeyView, NewApiKey
 from api.security import AdminDep
 
 router = APIRouter(prefix="/api-keys", tags=["api-keys"])
@@ -33,5 +35,5 @@ def create_api_key(new_key: NewApiKey, admin: AdminDep, store: StoreDep) -> Issu
     summary="Revoke an API key at once",
     responses=error_responses({404: "No active key of that name (api_key_not_found)."}),
 )
-def revoke_api_key(name: str, _admin: AdminDep, store: StoreDep) -> ApiKeyView:
+def revoke_api_key(name: Annotated[str, Path(pattern=API_KEY_NAME_PATTERN)], _admin: AdminDep, store: StoreDep) -> ApiKeyView:
     return ApiKeyView.model_validate(store.accounts.revoke_api_key(name), from_attributes=True)

@@ -1,10 +1,12 @@
 """AP users, managed by admins (there is no sign-up)."""
 
-from fastapi import APIRouter, status
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 
 from api.deps import StoreDep
 from api.errors import error_responses
-from api.schemas import NewUser, UserView
+from api.schemas import USERNAME_PATTERN, NewUser, UserView
 from api.security import AdminDep
 
 router = APIRouter(prefix="/users", tags=["users"])
@@ -33,5 +35,5 @@ def create_user(new_user: NewUser, _admin: AdminDep, store: StoreDep) -> UserVie
     summary="Deactivate a user and end their sessions",
     responses=error_responses({404: "No such user (user_not_found)."}),
 )
-def deactivate_user(username: str, _admin: AdminDep, store: StoreDep) -> None:
+def deactivate_user(username: Annotated[str, Path(pattern=USERNAME_PATTERN)], _admin: AdminDep, store: StoreDep) -> None:
     store.accounts.deactivate_user(username)

@@ -1,0 +1,56 @@
+"""Serving the API with uvicorn (`python -m api [--host HOST] [--port PORT] [--workers N]`).
+
+With several workers uvicorn binds the listening socket itself and hands it to the worker
+processes, but creates it without IPPROTO_TCP (Kludex/uvicorn#3149, open in 0.54): asyncio then
+leaves Nagle's algorithm on for every accepted connection and each keep-alive request after the
+first waits ~40 ms for the client's delayed ACK. A bot calling back thousands of times pays that
+on every call, so the listener is bound here, as TCP.
+"""
+
+import argparse
+import socket
+
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+
+class TcpListenerConfig(uvicorn.Config):
+    """uvicorn's settings, with a pre-bound listener that says it is TCP, so connections get TCP_NODELAY."""
+
+    def bind_socket(self) -> socket.socket:
+        listener = super().bind_socket()
+        if listener.family not in (socket.AF_INET, socket.AF_INET6) or listener.proto == socket.IPPROTO_TCP:
+            return listener
+        # The same file descriptor, declared TCP: accepted sockets inherit `proto`, and asyncio sets
+        # TCP_NODELAY only on sockets whose proto is IPPROTO_TCP.
+        tcp = socket.socket(listener.family, listener.type, socket.IPPROTO_TCP, fileno=listener.detach())
+        tcp.set_inheritable(True)
+        return tcp
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Invoice Automation API.")
+    parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
+    parser.add_argument("--port", type=int, default=8000, help="port to listen on (default: %(default)s)")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (default: %(default)s)")
+    parser.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--no-access-log", action="store_true", help="do not log every request")
+    arguments = parser.parse_args(argv)
+    if arguments.workers < 1:
+        parser.error("--workers must be at least 1")
+    config = TcpListenerConfig(
+        "api.main:app",
+        host=arguments.host,
+        port=arguments.port,
+        workers=arguments.workers,
+        log_level=arguments.log_level,
+        access_log=not arguments.no_access_log,
+    )
+    if config.workers == 1:
+        # asyncio binds the port itself, as TCP.
+        uvicorn.run(config.app, host=config.host, port=config.port, log_level=arguments.log_level, access_log=config.access_log)
+        return
+    try:
+        Multiprocess(config, sockets=[config.bind_socket()]).run()
+    except KeyboardInterrupt:
+        pass
