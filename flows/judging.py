@@ -2,11 +2,11 @@
 and the scheduled poll both do. Plain functions over connectors and rules, no Prefect here.
 
 A batch of any size costs a constant number of queries: one ERP snapshot (four queries per
-2000 POs) and one look-up of the vendors' live entries.
+2000 POs) and one look-up of the live entries its invoices could duplicate.
 """
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -107,11 +107,8 @@ class JudgingService:
         snapshot = self.erp.fetch_snapshot(
             {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
         )
-        live = self._live_entries({i.vendor_id for i in invoices})
+        live = [live_entry(e) for e in self.store.duplicate_candidates(invoices)]
         return self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
-
-    def _live_entries(self, vendor_ids: Iterable[str]) -> list[LiveEntry]:
-        return [live_entry(e) for e in self.store.live_entries_for_vendors(vendor_ids)]
 
     def validate_marketplace_invoice(self, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
         """Judge one marketplace invoice now and record it, or return its recorded verdict.

@@ -35,9 +35,10 @@ from domain import (
     FieldError,
     IntakeError,
     Invoice,
+    InvoiceLine,
 )
 from tests.databases import KINDS, scratch_database
-from tests.factories import make_finding, make_invoice, make_payload, make_verdict
+from tests.factories import make_finding, make_invoice, make_line, make_payload, make_verdict
 
 S = EntryStatus
 LEGAL_MOVES = sorted((from_status, to_status) for from_status, targets in LEGAL_TRANSITIONS.items() for to_status in targets)
@@ -387,7 +388,7 @@ def test_totals_come_back_as_exact_decimals(store: ProcessStore, total: Decimal,
     assert isinstance(read, Decimal)
     assert read == total
     assert str(read) == stored
-    assert store.live_entries_for_vendors(["V001"])[0].total == total
+    assert store.duplicate_candidates([invoice_for(2, total=total)])[0].total == total
 
 
 # ---------------------------------------------------------------------- transitions
@@ -509,7 +510,7 @@ def test_unknown_entries_are_reported_as_not_found(store: ProcessStore) -> None:
 # ---------------------------------------------------------------------- reads
 
 
-def test_live_entries_for_vendors_leave_out_rejected_and_bad(store: ProcessStore) -> None:
+def test_duplicate_candidates_leave_out_rejected_bad_and_other_vendors(store: ProcessStore) -> None:
     ready = judge(store, invoice_for(1), S.READY_TO_PROCESS)
     review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
     judge(store, invoice_for(3, po_number="PO-3"), S.BAD_INVOICE)
@@ -518,10 +519,28 @@ def test_live_entries_for_vendors_leave_out_rejected_and_bad(store: ProcessStore
     other_vendor = judge(store, invoice_for(5, po_number="PO-5", vendor_id="V002"), S.MANUAL_REVIEW)
     judge(store, invoice_for(6, po_number="PO-6", vendor_id="V003"), S.MANUAL_REVIEW)
 
-    live = store.live_entries_for_vendors(["V001", "V002"])
+    # all of the same total: each is a candidate of the same vendor's invoices
+    live = store.duplicate_candidates([invoice_for(7), invoice_for(8, vendor_id="V002")])
 
     assert [entry.id for entry in live] == [ready.id, review.id, other_vendor.id]
-    assert store.live_entries_for_vendors([]) == []
+    assert store.duplicate_candidates([]) == []
+
+
+def test_duplicate_candidates_share_a_normalised_number_or_a_total(store: ProcessStore) -> None:
+    def costing(units: int) -> tuple[InvoiceLine, ...]:
+        return (make_line(1, quantity=Decimal(units)),)
+
+    same_number = judge(store, invoice_for(1, lines=costing(1)), S.MANUAL_REVIEW)
+    same_total = judge(store, invoice_for(2, po_number="PO-2", lines=costing(2)), S.MANUAL_REVIEW)
+    judge(store, invoice_for(3, po_number="PO-3", lines=costing(3)), S.MANUAL_REVIEW)  # neither
+    judge(store, invoice_for(4, po_number="PO-4", vendor_id="V002", lines=costing(2)), S.MANUAL_REVIEW)  # other vendor
+
+    batch = [
+        make_invoice(source_invoice_id="10", invoice_number="inv 0001", lines=costing(7)),  # normalised INV1, as INV-1
+        make_invoice(source_invoice_id="11", invoice_number="INV-11", lines=costing(2)),
+    ]
+
+    assert [entry.id for entry in store.duplicate_candidates(batch)] == [same_number.id, same_total.id]
 
 
 def test_entries_are_detached_with_utc_timestamps(store: ProcessStore) -> None:
@@ -564,7 +583,7 @@ def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None
         assert [e.to_status for e in reader.entry_history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED]
         assert reader.locked_po_numbers(["PO-1001"]) == {"PO-1001"}
         assert [item.invoice.source_invoice_id for item in reader.waiting_invoices(limit=10)] == ["2"]
-        assert [e.id for e in reader.live_entries_for_vendors(["V001"])] == [entry.id]
+        assert [e.id for e in reader.duplicate_candidates([invoice_for(9)])] == [entry.id]
     finally:
         writer.close()
         reader.close()

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -542,15 +542,26 @@ class ProcessStore:
             raise EntryNotFoundError(entry_id)
         return events
 
-    def live_entries_for_vendors(self, vendor_ids: Iterable[str]) -> list[EntrySummary]:
-        """Entries of these vendors on their way to the ERP (not rejected, bad or entered yet).
+    def duplicate_candidates(self, invoices: Sequence[Invoice]) -> list[EntrySummary]:
+        """Live entries (not rejected, bad or entered yet) of these invoices' vendors that share a
+        normalised invoice number or a total with one of them: all the duplicate rules compare with.
 
-        Summary columns only: a batch asks this of every vendor it holds, and the documents
-        (invoice, payload, findings) of their whole history are not needed for it.
+        One query per batch whose answer grows with the duplicates, not with the vendors' history:
+        asking for every live entry of the batch's vendors read a growing share of the table on
+        every batch of a large backlog. Summary columns only (no documents).
         """
+        if not invoices:
+            return []
         query = (
             select(*_SUMMARY_COLUMNS)
-            .where(EntryRow.vendor_id.in_(sorted(set(vendor_ids))), EntryRow.status.not_in(_NOT_LIVE))
+            .where(
+                EntryRow.vendor_id.in_(sorted({i.vendor_id for i in invoices})),
+                EntryRow.status.not_in(_NOT_LIVE),
+                or_(
+                    EntryRow.normalised_invoice_number.in_(sorted({i.normalised_invoice_number for i in invoices})),
+                    EntryRow.total.in_(sorted({i.total for i in invoices})),
+                ),
+            )
             .order_by(EntryRow.id)
         )
         with self._sessions.begin() as session:
