@@ -18,9 +18,10 @@ from rules.matching import LineMatching, match_lines
 
 @dataclass(frozen=True)
 class LiveEntry:
-    """An invoice already judged and still live in process_scheduler (not rejected, not bad)."""
+    """An invoice already judged and still live in process_scheduler (not rejected, not bad), or
+    judged earlier in the same batch (no entry id yet: the batch is recorded in one transaction)."""
 
-    entry_id: int
+    entry_id: int | None
     source: str
     source_invoice_id: str
     version: int
@@ -32,6 +33,29 @@ class LiveEntry:
     total: Decimal
     po_number: str
     status: EntryStatus
+
+    @classmethod
+    def judged_in_batch(cls, invoice: Invoice, status: EntryStatus) -> "LiveEntry":
+        return cls(
+            entry_id=None,
+            source=invoice.source,
+            source_invoice_id=invoice.source_invoice_id,
+            version=invoice.version,
+            vendor_id=invoice.vendor_id,
+            invoice_number=invoice.invoice_number,
+            normalised_invoice_number=invoice.normalised_invoice_number,
+            invoice_date=invoice.invoice_date,
+            currency=invoice.currency,
+            total=invoice.total,
+            po_number=invoice.po_number,
+            status=status,
+        )
+
+    @property
+    def where(self) -> str:
+        if self.entry_id is None:
+            return f"invoice {self.source_invoice_id} of the same batch ({self.status.value})"
+        return f"entry {self.entry_id} ({self.status.value})"
 
 
 class ErpReference(Protocol):
@@ -85,8 +109,7 @@ class InvoiceContext:
             for d in self.entered_invoices
         )
         live = (
-            EarlierInvoice(f"entry {e.entry_id} ({e.status.value})", e.invoice_number, e.normalised_invoice_number,
-                           e.invoice_date, e.currency, e.total)
+            EarlierInvoice(e.where, e.invoice_number, e.normalised_invoice_number, e.invoice_date, e.currency, e.total)
             for e in self.live_entries
         )
         return (*entered, *live)

@@ -5,7 +5,7 @@ ready_to_process with the RPA payload. A rule that raises does not stop anything
 an `engine.rule_error` finding on that invoice (soft: a person looks) and the batch goes on.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -94,14 +94,21 @@ class RuleEngine:
         in_flight_qty: Mapping[str, Mapping[int, Decimal]] | None = None,
         judged_at: datetime | None = None,
     ) -> list[Judgement]:
-        """Judge a batch against the ERP data fetched for it; `in_flight_qty` is keyed by PO number."""
+        """Judge a batch against the ERP data fetched for it; `in_flight_qty` is keyed by PO number.
+
+        Invoices are judged in order, and each sees the ones of its vendor judged before it in the
+        batch (unless bad) as live entries, as if they had been judged and recorded one by one: two
+        copies of a bill on different POs in one batch make the second a duplicate, not two payments.
+        """
         live_by_vendor: dict[str, list[LiveEntry]] = defaultdict(list)
         for entry in live_entries:
             live_by_vendor[entry.vendor_id].append(entry)
         in_flight_qty = in_flight_qty or {}
         judged_at = judged_at or datetime.now(UTC)
-        return [
-            self.judge(
+        shared = _shared_within_batch(invoices)
+        judgements = []
+        for invoice in invoices:
+            judgement = self.judge(
                 build_context(
                     invoice,
                     erp,
@@ -112,5 +119,19 @@ class RuleEngine:
                 ),
                 judged_at=judged_at,
             )
-            for invoice in invoices
-        ]
+            judgements.append(judgement)
+            if judgement.verdict.status is not EntryStatus.BAD_INVOICE and not _duplicate_keys(invoice).isdisjoint(shared):
+                live_by_vendor[invoice.vendor_id].append(LiveEntry.judged_in_batch(invoice, judgement.verdict.status))
+        return judgements
+
+
+def _duplicate_keys(invoice: Invoice) -> set[tuple[str, str, object]]:
+    """What the duplicate rules compare within a vendor: the normalised number, and the total."""
+    return {(invoice.vendor_id, "number", invoice.normalised_invoice_number), (invoice.vendor_id, "total", invoice.total)}
+
+
+def _shared_within_batch(invoices: Sequence[Invoice]) -> set[tuple[str, str, object]]:
+    """Duplicate keys that more than one invoice of the batch has: only those invoices can be
+    duplicates of each other, so only they are carried forward as live (a batch stays linear)."""
+    counts = Counter(key for invoice in invoices for key in _duplicate_keys(invoice))
+    return {key for key, count in counts.items() if count > 1}

@@ -101,6 +101,33 @@ def test_a_batch_is_judged_against_its_own_po_vendor_and_history() -> None:
     assert sorted(f.rule_id for f in judged[1].verdict.findings) == ["duplicate.exact", "vendor.unknown"]
 
 
+def test_copies_of_a_bill_in_one_batch_make_the_later_ones_duplicates() -> None:
+    original = make_invoice(source_invoice_id="1", po_number="PO-1", invoice_number="INV-77")
+    same_number = make_invoice(source_invoice_id="2", po_number="PO-2", invoice_number="inv 0077")
+    same_amount = make_invoice(source_invoice_id="3", po_number="PO-3", invoice_number="INV-78")
+    other_vendor = make_invoice(source_invoice_id="4", po_number="PO-4", invoice_number="INV-77", vendor_id="V002")
+    batch = [original, same_number, same_amount, other_vendor]
+    vendors = {v: Vendor(vendor_id=v, name="Acme Industrial Supply") for v in ("V001", "V002")}
+    erp = Erp(purchase_orders={i.po_number: make_purchase_order(i) for i in batch}, vendors=vendors)
+
+    judged = RuleEngine(BASE_CONFIG).judge_batch(batch, erp, today=TODAY, judged_at=JUDGED_AT)
+
+    assert [sorted(f.rule_id for f in j.verdict.findings) for j in judged] == [
+        [], ["duplicate.exact"], ["duplicate.possible"], []
+    ]
+    assert "as INV-77 (invoice 1 of the same batch (ready_to_process)" in judged[1].verdict.findings[0].message
+
+
+def test_a_bad_invoice_earlier_in_the_batch_is_no_original() -> None:
+    bad = make_invoice(source_invoice_id="1", po_number="PO-GONE", invoice_number="INV-77")  # no such PO: bad
+    copy = make_invoice(source_invoice_id="2", po_number="PO-2", invoice_number="INV-77")
+    erp = Erp(purchase_orders={"PO-2": make_purchase_order(copy)}, vendors={"V001": Vendor(vendor_id="V001", name="Acme Industrial Supply")})
+
+    judged = RuleEngine(BASE_CONFIG).judge_batch([bad, copy], erp, today=TODAY, judged_at=JUDGED_AT)
+
+    assert [j.verdict.status for j in judged] == [EntryStatus.BAD_INVOICE, EntryStatus.READY_TO_PROCESS]
+
+
 def test_the_payload_carries_what_the_bot_keys_in_and_passes_the_published_schema() -> None:
     invoice = make_invoice(lines=(make_line(1, quantity=Decimal("12")), make_line(2, part_number="PART-002", quantity=Decimal("1"))))
     po = make_purchase_order(make_invoice(lines=(make_line(1, quantity=Decimal("5")), make_line(2, part_number="PART-001", quantity=Decimal("10")),

@@ -1,6 +1,7 @@
 """Marketplace pull into the store's inbox: idempotent, resumable, garbled rows kept aside."""
 
 from datetime import timedelta
+from pathlib import Path
 
 import sqlalchemy as sa
 
@@ -8,7 +9,9 @@ from connectors.marketplace import MarketplaceSource
 from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
-from flows.judging import pull_into_inbox
+from domain import EntryStatus
+from flows.judging import JudgingService, judge_next_batch, pull_into_inbox
+from tests.api_fixtures import api_world
 from tests.test_marketplace_source import T0, add_invoice
 
 
@@ -40,3 +43,23 @@ def test_pulls_into_the_inbox_once_and_resume_from_the_stored_cursor(db_url: str
     )
     store.close()
     engine.dispose()
+
+
+def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp_path: Path) -> None:
+    """The vendor uploads the same bill against two POs; one batch judges both: only the first may be paid."""
+    with api_world(tmp_path) as world:
+        world.add_invoice(1, po_number="PO-1", invoice_number="INV-9")
+        world.add_invoice(2, po_number="PO-2", invoice_number="inv 0009")
+        world.add_invoice(3, po_number="PO-3", invoice_number="INV-10")  # same amount, another number: for a person
+        service = JudgingService.from_settings(world.settings)
+        try:
+            pull_into_inbox(service.marketplace, service.store)
+            batch = judge_next_batch(service, batch_size=10, actor="flow:test", flow_run_id=None)
+            entries = {e.source_invoice_id: e for e in service.store.list_entries(limit=10).entries}
+        finally:
+            service.close()
+
+    assert batch.recorded == 3
+    assert {number: entry.status for number, entry in entries.items()} == {
+        "1": EntryStatus.READY_TO_PROCESS, "2": EntryStatus.BAD_INVOICE, "3": EntryStatus.MANUAL_REVIEW
+    }
