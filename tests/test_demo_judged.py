@@ -3,7 +3,6 @@ judged in pull order by the default rule set against one ERP snapshot. Each invo
 rules its planted problem exercises (connectors.demo.EXPECTED_RULES), every rule fires somewhere and
 every outcome occurs."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from connectors.marketplace import MarketplaceSource
 from domain import EntryStatus, Invoice
 from rules.catalogue import REGISTRY
 from rules.config import load_rule_config
-from rules.context import LiveEntry, build_context
 from rules.engine import RuleEngine
 
 
@@ -52,38 +50,13 @@ def seed_and_pull(directory: Path, invoices: int) -> tuple[SeedReport, Pulled]:
 
 
 def judge_in_order(pulled: Pulled) -> dict[str, Outcome]:
-    """Each invoice sees as live the earlier ones of its vendor that were not bad, as recording them would
-    leave them, so a marketplace duplicate meets its original."""
-    config = load_rule_config()
-    engine = RuleEngine(config)
-    live: dict[str, list[LiveEntry]] = defaultdict(list)
-    outcomes: dict[str, Outcome] = {}
-    for entry_id, invoice in enumerate(pulled.invoices, start=1):
-        context = build_context(
-            invoice, pulled.snapshot, config, today=DEFAULT_TODAY, live_entries=live[invoice.vendor_id]
-        )
-        verdict = engine.judge(context).verdict
-        outcomes[invoice.source_invoice_id] = Outcome(verdict.status, {finding.rule_id for finding in verdict.findings})
-        if verdict.status is not EntryStatus.BAD_INVOICE:
-            live[invoice.vendor_id].append(as_live_entry(invoice, entry_id, verdict.status))
-    return outcomes
-
-
-def as_live_entry(invoice: Invoice, entry_id: int, status: EntryStatus) -> LiveEntry:
-    return LiveEntry(
-        entry_id=entry_id,
-        source=invoice.source,
-        source_invoice_id=invoice.source_invoice_id,
-        version=invoice.version,
-        vendor_id=invoice.vendor_id,
-        invoice_number=invoice.invoice_number,
-        normalised_invoice_number=invoice.normalised_invoice_number,
-        invoice_date=invoice.invoice_date,
-        currency=invoice.currency,
-        total=invoice.total,
-        po_number=invoice.po_number,
-        status=status,
-    )
+    """One batch in pull order: each invoice sees the earlier ones of its vendor that were not bad, as
+    recording them would leave them, so a marketplace duplicate meets its original."""
+    judged = RuleEngine(load_rule_config()).judge_batch(pulled.invoices, pulled.snapshot, today=DEFAULT_TODAY)
+    return {
+        j.invoice.source_invoice_id: Outcome(j.verdict.status, {finding.rule_id for finding in j.verdict.findings})
+        for j in judged
+    }
 
 
 # The smallest set plants every problem once; 2000 is the demo's default size.
