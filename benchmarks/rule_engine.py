@@ -15,6 +15,7 @@ from rules.config import load_rule_config
 from rules.engine import RuleEngine
 
 TODAY = date(2026, 11, 20)
+CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -38,16 +39,20 @@ def _backlog(invoices: int, lines: int) -> tuple[list[Invoice], _Erp]:
                                received_qty=Decimal(100), invoiced_qty=Decimal(10), unit_price=price) for k in range(1, lines + 1)),
         )
         purchase_orders[po.po_number] = po
+        # a different total for each invoice of a vendor: equal totals would be possible duplicates
+        quantity = Decimal(1 + n // 200)
+        line_total = (quantity * price).quantize(CENT)
+        tax = (line_total * Decimal("0.08875")).quantize(CENT)
         invoice_lines = tuple(
-            InvoiceLine(line_no=k, part_number=f"hx {k:03d} b", quantity=Decimal(5), unit_price=price,
-                        line_total=Decimal("61.73"), tax_rate=Decimal("8.875"), tax_amount=Decimal("5.48"))
+            InvoiceLine(line_no=k, part_number=f"hx {k:03d} b", quantity=quantity, unit_price=price,
+                        line_total=line_total, tax_rate=Decimal("8.875"), tax_amount=tax)
             for k in range(1, lines + 1)
         )
         backlog.append(Invoice(
             source="marketplace", source_invoice_id=str(n), vendor_id=vendor_id, invoice_number=f"INV-{n:06d}",
             invoice_date=TODAY - timedelta(days=3), due_date=TODAY + timedelta(days=27), currency="USD",
-            po_number=po.po_number, lines=invoice_lines, subtotal=Decimal("61.73") * lines,
-            tax_amount=Decimal("5.48") * lines, total=Decimal("67.21") * lines,
+            po_number=po.po_number, lines=invoice_lines, subtotal=line_total * lines,
+            tax_amount=tax * lines, total=(line_total + tax) * lines,
         ))
     vendors = {f"V{v:04d}": Vendor(vendor_id=f"V{v:04d}", name=f"Vendor {v}") for v in range(200)}
     return backlog, _Erp(purchase_orders, vendors)
