@@ -2,9 +2,11 @@
 and (on purpose) invalid, never get a 5xx, and every answer is documented (status, content type) and
 matches its own schema (body, headers).
 
-Every operation is fuzzed (25 generated cases each, plus schemathesis' coverage cases: boundary
-values, missing and malformed parameters and bodies, other methods). A fixed seed makes the run the
-same on every machine, and there is no example database and no deadline. Requests go in-process to
+Every operation is fuzzed over each kind of process database (SQLite, PostgreSQL, MariaDB: what
+one refuses must be a 422 there, not a driver error), 25 generated cases each plus schemathesis'
+coverage cases (boundary values, missing and malformed parameters and bodies, other methods).
+A fixed seed makes the run the same on every machine, and there is no example database and no
+deadline. Requests go in-process to
 the app the world started, whose lifespan built the judging service. A few hand-made requests then
 reach the answers that fuzzing hardly ever produces (a dry run that passes, each verdict of a
 marketplace invoice) and the bodies and ids that once got a 5xx, and are checked the same way.
@@ -32,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from api.main import create_app
 from domain import EntryStatus
 from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, dry_run_invoice
+from tests.databases import KINDS, scratch_database
 from tests.test_api_rpa import entry_in
 from tests.test_mail_dispatch import MAILBOX, Mailroom, free_port
 
@@ -125,10 +128,15 @@ def smtp_port() -> Iterator[int]:
     controller.stop()
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[ApiWorld]:
+@pytest.fixture(scope="module", params=KINDS)
+def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[ApiWorld]:
+    """The API over each kind of process database: what one refuses (PostgreSQL: NUL in text)
+    must be a 422 there too, not a driver error."""
     mail = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "smtp_starttls": False, "rpa_mailbox": MAILBOX}
-    with api_world(tmp_path_factory.mktemp("schemathesis"), **mail) as world:
+    with (
+        scratch_database(request.param, tmp_path_factory) as process_url,
+        api_world(tmp_path_factory.mktemp("schemathesis"), process_db_url=process_url, **mail) as world,
+    ):
         seed(world)
         yield world
 

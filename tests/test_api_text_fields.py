@@ -42,6 +42,9 @@ def test_nul_in_any_text_field_is_a_422_naming_it_and_writes_nothing(world: ApiW
 
         assert response.status_code == 422, (field, response.text)
         assert field in [problem["field"] for problem in response.json()["error"]["details"]]
+    listed = world.client.get("/api/v1/entries", params={"po_number": NUL, "vendor_id": NUL})
+    assert listed.status_code == 422
+    assert {problem["field"] for problem in listed.json()["error"]["details"]} == {"query.po_number", "query.vendor_id"}
     assert world.process_row_counts() == before
 
 

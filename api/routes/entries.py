@@ -20,6 +20,7 @@ from api.schemas import (
 from api.security import CallerDep, PersonDep
 from connectors.mail import mail_to_bot
 from domain import EntryStatus
+from domain.models import FreeText
 
 router = APIRouter(prefix="/entries", tags=["entries"])
 
@@ -58,8 +59,8 @@ def list_entries(
     _caller: CallerDep,
     store: StoreDep,
     status: EntryStatus | None = None,
-    po_number: str | None = None,
-    vendor_id: str | None = None,
+    po_number: FreeText | None = None,
+    vendor_id: FreeText | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Entries per page.")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> EntryPage:
