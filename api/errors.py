@@ -21,6 +21,7 @@ from api.schemas import EntryState, ErrorBody, ErrorDetail, ErrorResponse, Field
 from connectors.mail import MailDispatchError
 from connectors.store import (
     CallbackConflictError,
+    DuplicateCheckOutdatedError,
     EntryNotFoundError,
     IllegalTransitionError,
     NoPayloadError,
@@ -128,6 +129,7 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
         409, "callback_conflict", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
     ),
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    DuplicateCheckOutdatedError: lambda error: ApiError(409, "judging_conflict", str(error)),
     MailDispatchError: lambda error: ApiError(502, "mail_failed", str(error)),
     UserExistsError: lambda error: ApiError(409, "user_exists", str(error)),
     UserNotFoundError: lambda error: ApiError(404, "user_not_found", str(error)),

@@ -13,7 +13,15 @@ from datetime import UTC, date, datetime
 from connectors.erp import ErpGateway
 from connectors.marketplace import MarketplaceCursor, MarketplaceSource
 from connectors.settings import Settings
-from connectors.store import Entry, EntryExistsError, EntrySummary, InboxItem, POLockedError, ProcessStore
+from connectors.store import (
+    DuplicateCheckOutdatedError,
+    Entry,
+    EntryExistsError,
+    EntrySummary,
+    InboxItem,
+    POLockedError,
+    ProcessStore,
+)
 from domain import EntryStatus, IntakeError, Invoice
 from rules.config import load_rule_config
 from rules.context import LiveEntry
@@ -34,6 +42,17 @@ class InvoiceUnreadableError(Exception):
             f"Invoice {intake_error.source_invoice_id} cannot be read from {intake_error.source}: {intake_error.reason}"
         )
         self.intake_error = intake_error
+
+
+# A verdict whose duplicate check went out of date while it was judged is judged again, this often.
+JUDGING_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class JudgedBatch:
+    judgements: list[Judgement]
+    # the live entries the duplicate check saw: recording re-checks for any recorded since
+    seen_entry_ids: frozenset[int]
 
 
 @dataclass(frozen=True)
@@ -97,7 +116,7 @@ class JudgingService:
     def today(self) -> date:
         return self._clock().date()
 
-    def judge(self, invoices: Sequence[Invoice]) -> list[Judgement]:
+    def judge(self, invoices: Sequence[Invoice]) -> "JudgedBatch":
         """Judge without recording anything (dry runs; batches record the result themselves).
 
         No in-flight quantities are passed: an invoice is only judged while its PO is unlocked,
@@ -107,8 +126,10 @@ class JudgingService:
         snapshot = self.erp.fetch_snapshot(
             {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
         )
-        live = [live_entry(e) for e in self.store.duplicate_candidates(invoices)]
-        return self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
+        candidates = self.store.duplicate_candidates(invoices)
+        live = [live_entry(e) for e in candidates]
+        judgements = self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
+        return JudgedBatch(judgements, frozenset(e.id for e in candidates))
 
     def validate_marketplace_invoice(self, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
         """Judge one marketplace invoice now and record it, or return its recorded verdict.
@@ -127,12 +148,21 @@ class JudgingService:
         holder = self.store.po_lock_holder(found.po_number)
         if holder is not None:
             raise POLockedError(found.po_number, holder)
-        [judgement] = self.judge([found])
-        try:
-            entry = self.store.create_entry(found, judgement.verdict, judgement.payload, actor=actor)
-        except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
-            return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
-        return RecordedVerdict(entry, created=True)
+        for attempt in range(1, JUDGING_ATTEMPTS + 1):
+            judged = self.judge([found])
+            [judgement] = judged.judgements
+            try:
+                entry = self.store.create_entry(
+                    found, judgement.verdict, judgement.payload, actor=actor, seen_entry_ids=judged.seen_entry_ids
+                )
+            except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
+                return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
+            except DuplicateCheckOutdatedError:
+                if attempt == JUDGING_ATTEMPTS:
+                    raise
+                continue  # a possible original was recorded meanwhile: judge again, against it
+            return RecordedVerdict(entry, created=True)
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 # ---------------------------------------------------------------- the scheduled poll's steps
@@ -169,6 +199,7 @@ class BatchOutcome:
     waiting_on_lock: int  # judged, but another writer locked the PO meanwhile
     already_judged: int  # recorded by another writer meanwhile
     failed: int
+    judged_again: int = 0  # a possible original of it was recorded meanwhile: judged by the next batch
 
     @property
     def recorded(self) -> int:
@@ -197,9 +228,11 @@ def judge_next_batch(service: JudgingService, *, batch_size: int, actor: str, fl
     invoices, deferred = first_invoice_per_po(items)
     if not invoices:
         return BatchOutcome(selected=0, statuses={}, deferred=0, waiting_on_lock=0, already_judged=0, failed=0)
-    judgements = service.judge(invoices)
-    record = service.store.record_verdicts(judgements, actor=actor, flow_run_id=flow_run_id)
-    statuses = Counter(j.verdict.status for j in judgements if j.invoice.key in record.recorded)
+    judged = service.judge(invoices)
+    record = service.store.record_verdicts(
+        judged.judgements, actor=actor, flow_run_id=flow_run_id, seen_entry_ids=judged.seen_entry_ids
+    )
+    statuses = Counter(j.verdict.status for j in judged.judgements if j.invoice.key in record.recorded)
     return BatchOutcome(
         selected=len(items),
         statuses=dict(statuses),
@@ -207,4 +240,5 @@ def judge_next_batch(service: JudgingService, *, batch_size: int, actor: str, fl
         waiting_on_lock=len(record.waiting_on_lock),
         already_judged=len(record.already_judged),
         failed=len(record.failed),
+        judged_again=len(record.judged_again),
     )

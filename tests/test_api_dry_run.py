@@ -10,7 +10,7 @@ from tests.api_fixtures import ApiWorld, api_world, dry_run_invoice
 
 URL = "/api/v1/validate"
 NOTHING_RECORDED = {"inbox": 0, "intake_errors": 0, "pull_cursors": 0, "process_scheduler": 0, "entry_events": 0, "po_locks": 0,
-                    "webhook_deliveries": 0}
+                    "webhook_deliveries": 0, "vendor_locks": 0}
 
 
 @pytest.fixture

@@ -3,14 +3,15 @@
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from connectors.marketplace import MarketplaceSource
 from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
-from domain import EntryStatus
-from flows.judging import JudgingService, judge_next_batch, pull_into_inbox
+from domain import EntryStatus, Invoice
+from flows.judging import JudgedBatch, JudgingService, judge_next_batch, pull_into_inbox
 from tests.api_fixtures import api_world
 from tests.test_marketplace_source import T0, add_invoice
 
@@ -63,3 +64,32 @@ def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp
     assert {number: entry.status for number, entry in entries.items()} == {
         "1": EntryStatus.READY_TO_PROCESS, "2": EntryStatus.BAD_INVOICE, "3": EntryStatus.MANUAL_REVIEW
     }
+
+
+def test_a_copy_recorded_while_the_api_judges_makes_it_judge_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """POST /invoices/2/validate judges invoice 2 while another writer records invoice 1, a copy of the
+    same bill on another PO: the verdict it reached is not recorded; judged again, it is a duplicate."""
+    with api_world(tmp_path) as world:
+        world.add_invoice(1, po_number="PO-1", invoice_number="INV-9")
+        world.add_invoice(2, po_number="PO-2", invoice_number="INV-9")
+        service: JudgingService = world.client.app_state["service"]
+        judge, judged_copies = service.judge, []
+
+        def judge_while_invoice_1_is_recorded(invoices: list[Invoice]) -> JudgedBatch:
+            judged = judge(invoices)
+            if not judged_copies:  # the other writer commits between this judging and its recording
+                other = JudgingService.from_settings(world.settings)
+                try:
+                    judged_copies.append(other.validate_marketplace_invoice("1", actor="user:other-clerk"))
+                finally:
+                    other.close()
+            return judged
+
+        monkeypatch.setattr(service, "judge", judge_while_invoice_1_is_recorded)
+        response = world.validate(2)
+
+    assert judged_copies[0].entry.status is EntryStatus.READY_TO_PROCESS
+    assert response.status_code == 400, response.text
+    [verdict] = response.json()["error"]["details"]
+    assert verdict["status"] == "bad_invoice"
+    assert [f["rule_id"] for f in verdict["findings"]] == ["duplicate.exact"]

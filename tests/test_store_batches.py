@@ -4,14 +4,16 @@ by the database (an invoice recorded twice, a PO locked by another writer meanwh
 import threading
 from dataclasses import dataclass
 
+import pytest
+
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from connectors.db import count_statements
-from connectors.store import ProcessStore, make_engine
+from connectors.store import DuplicateCheckOutdatedError, ProcessStore, make_engine
 from connectors.store.migrate import upgrade
 from domain import EntryStatus, Invoice, RpaPayload, Verdict
-from tests.factories import make_payload, make_verdict
+from tests.factories import make_invoice, make_payload, make_verdict
 from tests.test_store import connection, invoice_for, migrated_engine, store  # noqa: F401 - shared fixtures
 
 
@@ -106,6 +108,92 @@ def test_two_writers_at_once_never_give_a_po_two_live_entries(postgres_url: str)
     assert entries == events == 20
     recorded = [key for result in results.values() for key in result.recorded]
     assert len(recorded) == len(set(recorded)) == 20
+
+
+def bill(number: int, po_number: str, invoice_number: str, **overrides: object) -> Judged:
+    """Marketplace invoice `number` billing `invoice_number` on `po_number`, judged ready."""
+    invoice = make_invoice(source_invoice_id=str(number), po_number=po_number, invoice_number=invoice_number, **overrides)
+    return Judged(invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice))
+
+
+def copy_of_bill(number: int, po_number: str) -> Judged:
+    """Invoice `number` on its own PO, billing what every copy bills: invoice number INV-77."""
+    return bill(number, po_number, "INV-77")
+
+
+def test_an_invoice_whose_possible_original_was_recorded_meanwhile_waits_to_be_judged_again(store: ProcessStore) -> None:
+    seen = store.create_entry(invoice_for(1, po_number="PO-1"), make_verdict(), make_payload(invoice_for(1, po_number="PO-1")), actor="api")
+    copy, other_vendor = copy_of_bill(2, "PO-2"), bill(3, "PO-3", "INV-77", vendor_id="V002")
+    store.record_pull("marketplace", [copy.invoice, other_vendor.invoice], [], None)
+    seen_ids = {e.id for e in store.duplicate_candidates([copy.invoice, other_vendor.invoice])}
+    # judged against `seen_ids`; meanwhile another writer records an earlier copy of the bill
+    original = copy_of_bill(4, "PO-4")
+    store.create_entry(original.invoice, original.verdict, original.payload, actor="api")
+
+    record = store.record_verdicts([copy, other_vendor], actor="flow:test", seen_entry_ids=seen_ids)
+
+    assert seen.id in seen_ids
+    assert record.judged_again == (copy.invoice.key,)
+    assert set(record.recorded) == {other_vendor.invoice.key}
+    assert record.already_judged == record.waiting_on_lock == ()
+    assert store.find_entry(copy.invoice.key) is None
+    assert [i.invoice.key for i in store.waiting_invoices(limit=10)] == [copy.invoice.key]
+
+
+def test_a_single_verdict_judged_against_an_outdated_picture_is_refused(store: ProcessStore) -> None:
+    copy = copy_of_bill(1, "PO-1")
+    store.record_pull("marketplace", [copy.invoice], [], None)
+    original = copy_of_bill(2, "PO-2")
+    recorded_meanwhile = store.create_entry(original.invoice, original.verdict, original.payload, actor="api")
+
+    with pytest.raises(DuplicateCheckOutdatedError, match=f"while entries {recorded_meanwhile.id} of its vendor"):
+        store.create_entry(copy.invoice, copy.verdict, copy.payload, actor="api", seen_entry_ids=set())
+
+    assert store.find_entry(copy.invoice.key) is None
+    # judged again, against the entry it missed, it is recorded
+    entry = store.create_entry(copy.invoice, copy.verdict, copy.payload, actor="api", seen_entry_ids={recorded_meanwhile.id})
+    assert entry.status is EntryStatus.READY_TO_PROCESS
+
+
+def test_two_writers_at_once_never_record_copies_of_a_bill_both_unseen(db_url: str) -> None:
+    """Two runs judged copies of the same bills (on different POs) at the same moment, neither
+    seeing the other's: whichever records second finds the first's entries and leaves its own
+    copies for the next batch, which judges them as duplicates."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    writers = [ProcessStore(sessionmaker(bind=engine, expire_on_commit=False)) for _ in range(2)]
+    bills = 20
+    batches = {
+        name: [bill(offset + n, f"PO-{offset + n}", f"INV-{n}") for n in range(bills)]
+        for name, offset in (("a", 100), ("b", 200))
+    }
+    for store, batch in zip(writers, batches.values(), strict=True):
+        store.record_pull("marketplace", [j.invoice for j in batch], [], None)
+    barrier = threading.Barrier(2)
+    results, failures = {}, []
+
+    def run(name: str, store: ProcessStore) -> None:
+        barrier.wait()
+        try:
+            results[name] = store.record_verdicts(batches[name], actor=f"flow:{name}", seen_entry_ids=set())
+        except Exception as error:  # reported below: a writer must never fail (e.g. deadlock)
+            failures.append(error)
+
+    threads = [threading.Thread(target=run, args=(name, store)) for name, store in zip(batches, writers, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    with engine.connect() as conn:
+        per_number = dict(conn.execute(sa.text(
+            "SELECT normalised_invoice_number, count(*) FROM process_scheduler GROUP BY normalised_invoice_number"
+        )).all())
+    engine.dispose()
+    assert failures == []
+    assert per_number == {f"INV{n}": 1 for n in range(bills)}
+    assert sorted(len(result.recorded) for result in results.values()) == [0, bills]
+    assert sorted(len(result.judged_again) for result in results.values()) == [0, bills]
 
 
 def test_an_unrecordable_verdict_fails_alone_and_the_inbox_counts_say_so(store: ProcessStore) -> None:

@@ -15,7 +15,7 @@ from connectors.store.tables import Base
 
 STORE_TABLES = {
     "inbox", "intake_errors", "pull_cursors", "process_scheduler", "entry_events", "po_locks",
-    "users", "user_tokens", "api_keys", "webhook_deliveries",
+    "users", "user_tokens", "api_keys", "webhook_deliveries", "vendor_locks",
 }
 
 

@@ -34,7 +34,8 @@ _REFUSALS = {
             "(rejected); details holds the recorded verdict with its findings.",
             404: "No such invoice (invoice_not_found), or its PO is not in the ERP (po_not_found, "
             "with the recorded verdict in details).",
-            409: "Another entry holds the invoice's PO (po_locked); the invoice waits for it.",
+            409: "Another entry holds the invoice's PO (po_locked); the invoice waits for it. Or, rarely, entries "
+            "of its vendor kept being recorded while it was judged (judging_conflict): call again.",
             422: "The marketplace row cannot be read as an invoice (invoice_unreadable); details names every field.",
         }
     ),

@@ -75,7 +75,7 @@ def dry_run(_caller: CallerDep, invoice: InvoiceBody, service: ServiceDep) -> Dr
     Always 200 when the invoice could be judged: `status` says what a real run would decide.
     """
     # (The caller is the first parameter so that credentials are checked before the body is read.)
-    [judgement] = service.judge([invoice])
+    [judgement] = service.judge([invoice]).judgements
     verdict = judgement.verdict
     return DryRunResponse(
         status=verdict.status,

@@ -4,6 +4,7 @@ PO locks): SQLAlchemy models, Alembic migrations (`python -m connectors.store up
 
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
+    DuplicateCheckOutdatedError,
     EntryExistsError,
     EntryNotFoundError,
     CallbackConflictError,
@@ -29,6 +30,7 @@ from connectors.store.store import ProcessStore
 __all__ = [
     "BatchRecord",
     "CallbackConflictError",
+    "DuplicateCheckOutdatedError",
     "Entry",
     "EntryEvent",
     "EntryExistsError",

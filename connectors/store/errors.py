@@ -71,3 +71,16 @@ class NoPayloadError(StoreError):
             f"Entry {entry_id} has no RPA payload (some invoice line maps onto no PO line), so the bot "
             "cannot enter it; reject it and ask the vendor for a corrected invoice."
         )
+
+
+class DuplicateCheckOutdatedError(StoreError):
+    """While the invoice was judged, another writer recorded an entry of its vendor with the same
+    number or total: the duplicate check saw an outdated picture, so the verdict is not recorded."""
+
+    def __init__(self, key: InvoiceKey, entry_ids: list[int]) -> None:
+        self.key = key
+        self.entry_ids = entry_ids
+        super().__init__(
+            f"Invoice {key} was judged while entries {', '.join(map(str, entry_ids))} of its vendor were being "
+            "recorded (same number or total); judge it again."
+        )

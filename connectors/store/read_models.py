@@ -109,6 +109,8 @@ class BatchRecord:
     already_judged: tuple[InvoiceKey, ...]  # recorded by another writer meanwhile
     waiting_on_lock: tuple[InvoiceKey, ...]  # its PO was locked meanwhile: still waiting in the inbox
     failed: dict[InvoiceKey, str]  # could not be recorded (→ inbox 'failed' with the reason)
+    # its vendor got an entry with the same number or total while it was judged: still waiting, judged again
+    judged_again: tuple[InvoiceKey, ...] = ()
 
 
 class InboxCounts(_ReadModel):

@@ -7,11 +7,11 @@ not this process, decide which of two concurrent writers gets a PO.
 
 import json
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Self
 
-from sqlalchemy import Engine, and_, bindparam, case, delete, func, insert, or_, select, update
+from sqlalchemy import Engine, Select, and_, bindparam, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,7 @@ from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
     CallbackConflictError,
+    DuplicateCheckOutdatedError,
     EntryExistsError,
     EntryNotFoundError,
     IllegalTransitionError,
@@ -54,6 +55,7 @@ from connectors.store.tables import (
     IntakeErrorRow,
     POLockRow,
     PullCursorRow,
+    VendorLockRow,
     WebhookDeliveryRow,
 )
 from domain.payload_schema import payload_json
@@ -187,14 +189,24 @@ class ProcessStore:
         actor: str,
         flow_run_id: str | None = None,
         reason: str | None = None,
+        seen_entry_ids: Collection[int] | None = None,
     ) -> Entry:
         """Record a verdict: the entry, its creation event, the PO lock when it locks, the inbox row judged.
 
+        `seen_entry_ids`: the live entries the verdict's duplicate check saw (`duplicate_candidates`);
+        if another of the vendor's entries with the same number or total was recorded since,
+        DuplicateCheckOutdatedError. None for a verdict not judged against live entries.
         Raises EntryExistsError when this invoice version already has an entry, POLockedError
         when the verdict locks a PO another entry holds; either way nothing is written.
         """
         now = _utc_now()
+        if seen_entry_ids is not None:
+            self._ensure_vendor_locks([invoice.vendor_id], now)
         with self._sessions.begin() as session:
+            if seen_entry_ids is not None:
+                unseen = _unseen_duplicate_candidates(session, [invoice], seen_entry_ids)
+                if unseen:
+                    raise DuplicateCheckOutdatedError(invoice.key, sorted(unseen[invoice.key]))
             entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
             if verdict.status.locks_po:
                 _acquire_po_lock(session, entry, now)
@@ -217,28 +229,46 @@ class ProcessStore:
             return _entry_model(entry)
 
     def record_verdicts(
-        self, verdicts: Sequence[JudgedInvoice], *, actor: str, flow_run_id: str | None = None
+        self,
+        verdicts: Sequence[JudgedInvoice],
+        *,
+        actor: str,
+        flow_run_id: str | None = None,
+        seen_entry_ids: Collection[int] | None = None,
     ) -> BatchRecord:
         """Record a batch of verdicts in one transaction and a constant number of statements.
 
         The database settles every race: an invoice version another writer recorded meanwhile
         is left out (`already_judged`), and a locking verdict whose PO another entry locked
         meanwhile is not recorded at all (`waiting_on_lock`: it stays in the inbox, to be judged
-        again once the lock is released). Everything else is recorded with its creation event,
+        again once the lock is released). With `seen_entry_ids` (the live entries the batch's
+        duplicate check saw), an invoice whose vendor got an entry with the same number or total
+        since is not recorded either (`judged_again`: it stays in the inbox, and the next batch
+        judges it against that entry). Everything else is recorded with its creation event,
         its PO lock and its inbox row marked judged; if anything fails, nothing is.
         """
         now = _utc_now()
         by_key = {judged.invoice.key: judged for judged in verdicts}
-        # Rows go in key order (and locks in PO order): concurrent writers then take the unique
-        # index's locks in the same order and wait for each other instead of deadlocking.
-        ordered = sorted(by_key.values(), key=lambda j: (j.invoice.source, j.invoice.source_invoice_id, j.invoice.version))
-        values, failed = [], {}
-        for judged in ordered:
-            try:
-                values.append(_entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now))
-            except ValueError as error:  # e.g. a payload breaking its schema: that invoice fails, not the batch
-                failed[judged.invoice.key] = str(error)
+        if seen_entry_ids is not None:
+            self._ensure_vendor_locks([j.invoice.vendor_id for j in by_key.values()], now)
         with self._sessions.begin() as session:
+            outdated = (
+                {}
+                if seen_entry_ids is None
+                else _unseen_duplicate_candidates(session, [j.invoice for j in by_key.values()], seen_entry_ids)
+            )
+            # Rows go in key order (and locks in PO order): concurrent writers then take the unique
+            # index's locks in the same order and wait for each other instead of deadlocking.
+            ordered = sorted(
+                (j for key, j in by_key.items() if key not in outdated),
+                key=lambda j: (j.invoice.source, j.invoice.source_invoice_id, j.invoice.version),
+            )
+            values, failed = [], {}
+            for judged in ordered:
+                try:
+                    values.append(_entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now))
+                except ValueError as error:  # e.g. a payload breaking its schema: that invoice fails, not the batch
+                    failed[judged.invoice.key] = str(error)
             _mark_failed(session, failed)
             inserted = insert_returning_new(session, EntryRow.__table__, values, _INVOICE_KEY, returning=_RECORDED)
             locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
@@ -259,9 +289,12 @@ class ProcessStore:
         lost_keys = {_key_of(row) for row in lost_lock}
         return BatchRecord(
             recorded={_key_of(row): row["id"] for row in recorded},
-            already_judged=tuple(k for k in by_key if k not in recorded_keys | lost_keys and k not in failed),
+            already_judged=tuple(
+                k for k in by_key if k not in recorded_keys | lost_keys and k not in failed and k not in outdated
+            ),
             waiting_on_lock=tuple(sorted(lost_keys, key=str)),
             failed=failed,
+            judged_again=tuple(sorted(outdated, key=str)),
         )
 
     def inbox_counts(self) -> InboxCounts:
@@ -552,20 +585,16 @@ class ProcessStore:
         """
         if not invoices:
             return []
-        query = (
-            select(*_SUMMARY_COLUMNS)
-            .where(
-                EntryRow.vendor_id.in_(sorted({i.vendor_id for i in invoices})),
-                EntryRow.status.not_in(_NOT_LIVE),
-                or_(
-                    EntryRow.normalised_invoice_number.in_(sorted({i.normalised_invoice_number for i in invoices})),
-                    EntryRow.total.in_(sorted({i.total for i in invoices})),
-                ),
-            )
-            .order_by(EntryRow.id)
-        )
         with self._sessions.begin() as session:
-            return [_summary_model(row._mapping) for row in session.execute(query)]
+            return [_summary_model(row._mapping) for row in session.execute(_duplicate_candidates_query(invoices))]
+
+    def _ensure_vendor_locks(self, vendor_ids: Iterable[str], now: datetime) -> None:
+        """The vendors' lock rows, created (and committed) before a recording transaction locks them:
+        inserting them there would have concurrent recorders wait on each other's inserts, which
+        MariaDB resolves by deadlock."""
+        rows = [{"vendor_id": vendor_id, "created_at": now} for vendor_id in sorted(set(vendor_ids))]
+        with self._sessions.begin() as session:
+            insert_new_rows(session, VendorLockRow.__table__, rows, ("vendor_id",))
 
     def list_entries(
         self,
@@ -606,6 +635,53 @@ class ProcessStore:
 
 
 # ---------------------------------------------------------------------- writes
+
+
+def _duplicate_candidates_query(invoices: Sequence[Invoice]) -> Select[Any]:
+    return (
+        select(*_SUMMARY_COLUMNS)
+        .where(
+            EntryRow.vendor_id.in_(sorted({i.vendor_id for i in invoices})),
+            EntryRow.status.not_in(_NOT_LIVE),
+            or_(
+                EntryRow.normalised_invoice_number.in_(sorted({i.normalised_invoice_number for i in invoices})),
+                EntryRow.total.in_(sorted({i.total for i in invoices})),
+            ),
+        )
+        .order_by(EntryRow.id)
+    )
+
+
+def _unseen_duplicate_candidates(
+    session: Session, invoices: Sequence[Invoice], seen_entry_ids: Collection[int]
+) -> dict[InvoiceKey, set[int]]:
+    """Per invoice, the live entries its duplicate check did not see that could make it a duplicate.
+
+    First locks the invoices' vendors (in vendor order, so recorders never wait in a circle): a
+    concurrent recorder of the same vendor commits before this look-up or waits until this
+    transaction ends. The look-up is a locking read, so MariaDB's REPEATABLE READ shows it the
+    latest committed entries rather than an older snapshot.
+    """
+    if not invoices:
+        return {}
+    vendors = sorted({i.vendor_id for i in invoices})
+    session.execute(
+        select(VendorLockRow.vendor_id).where(VendorLockRow.vendor_id.in_(vendors)).order_by(VendorLockRow.vendor_id).with_for_update()
+    )
+    seen = set(seen_entry_ids)
+    unseen_by_match: dict[tuple[str, str, object], set[int]] = {}
+    for row in session.execute(_duplicate_candidates_query(invoices).with_for_update(read=True)).mappings():
+        if row["id"] in seen:
+            continue
+        for match in ((row["vendor_id"], "number", row["normalised_invoice_number"]), (row["vendor_id"], "total", row["total"])):
+            unseen_by_match.setdefault(match, set()).add(row["id"])
+    unseen: dict[InvoiceKey, set[int]] = {}
+    for invoice in invoices:
+        matches = ((invoice.vendor_id, "number", invoice.normalised_invoice_number), (invoice.vendor_id, "total", invoice.total))
+        entry_ids = set().union(*(unseen_by_match.get(match, set()) for match in matches))
+        if entry_ids:
+            unseen[invoice.key] = entry_ids
+    return unseen
 
 
 def _entry_values(

@@ -180,6 +180,18 @@ class POLockRow(Base):
     locked_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
 
+class VendorLockRow(Base):
+    """One row per vendor that has had entries recorded. A transaction recording entries locks its
+    vendors' rows first (SELECT ... FOR UPDATE, in vendor order), so recorders of one vendor take
+    turns and each sees the entries the one before it committed: the duplicate re-check before
+    writing cannot be raced, as the PO lock cannot."""
+
+    __tablename__ = "vendor_locks"
+
+    vendor_id: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
 class UserRow(Base):
     """An AP person who signs in: a clerk reviews entries, an admin also manages users and API keys."""
 
