@@ -140,6 +140,16 @@ def test_an_invoice_whose_possible_original_was_recorded_meanwhile_waits_to_be_j
     assert [i.invoice.key for i in store.waiting_invoices(limit=10)] == [copy.invoice.key]
 
 
+def test_the_same_invoice_recorded_meanwhile_is_already_judged_not_judged_again(store: ProcessStore) -> None:
+    copy = copy_of_bill(1, "PO-1")
+    store.record_pull("marketplace", [copy.invoice], [], None)
+    store.create_entry(copy.invoice, copy.verdict, copy.payload, actor="flow:other-run")
+
+    record = store.record_verdicts([copy], actor="flow:test", seen_entry_ids=set())
+
+    assert (record.already_judged, record.judged_again, record.recorded) == ((copy.invoice.key,), (), {})
+
+
 def test_a_single_verdict_judged_against_an_outdated_picture_is_refused(store: ProcessStore) -> None:
     copy = copy_of_bill(1, "PO-1")
     store.record_pull("marketplace", [copy.invoice], [], None)

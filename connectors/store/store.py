@@ -669,16 +669,20 @@ def _unseen_duplicate_candidates(
         select(VendorLockRow.vendor_id).where(VendorLockRow.vendor_id.in_(vendors)).order_by(VendorLockRow.vendor_id).with_for_update()
     )
     seen = set(seen_entry_ids)
-    unseen_by_match: dict[tuple[str, str, object], set[int]] = {}
+    # (vendor, "number" or "total", value) → the unseen entries with it, by id, with their invoice
+    unseen_by_match: dict[tuple[str, str, object], dict[int, tuple[str, str]]] = {}
     for row in session.execute(_duplicate_candidates_query(invoices).with_for_update(read=True)).mappings():
         if row["id"] in seen:
             continue
         for match in ((row["vendor_id"], "number", row["normalised_invoice_number"]), (row["vendor_id"], "total", row["total"])):
-            unseen_by_match.setdefault(match, set()).add(row["id"])
+            unseen_by_match.setdefault(match, {})[row["id"]] = (row["source"], row["source_invoice_id"])
     unseen: dict[InvoiceKey, set[int]] = {}
     for invoice in invoices:
+        own = (invoice.source, invoice.source_invoice_id)  # its own versions are no duplicates of it
         matches = ((invoice.vendor_id, "number", invoice.normalised_invoice_number), (invoice.vendor_id, "total", invoice.total))
-        entry_ids = set().union(*(unseen_by_match.get(match, set()) for match in matches))
+        entry_ids = {
+            entry_id for match in matches for entry_id, of in unseen_by_match.get(match, {}).items() if of != own
+        }
         if entry_ids:
             unseen[invoice.key] = entry_ids
     return unseen
