@@ -116,7 +116,7 @@ class JudgingService:
     def today(self) -> date:
         return self._clock().date()
 
-    def judge(self, invoices: Sequence[Invoice]) -> "JudgedBatch":
+    def judge(self, invoices: Sequence[Invoice]) -> JudgedBatch:
         """Judge without recording anything (dry runs; batches record the result themselves).
 
         No in-flight quantities are passed: an invoice is only judged while its PO is unlocked,
