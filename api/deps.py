@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from connectors.db import MAX_INTEGER_ID, MIN_INTEGER_ID
 from connectors.mail import PayloadMailer
 from connectors.settings import Settings, get_settings
 from connectors.store import ProcessStore
@@ -29,9 +30,8 @@ def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadM
     return PayloadMailer.from_settings(settings)
 
 
-# Ids are INTEGER columns (32-bit in PostgreSQL and MariaDB, 64-bit in SQLite's driver): an id beyond is
-# refused (422) instead of overflowing the database or its driver (500).
-MIN_ID, MAX_ID = -(2**31), 2**31 - 1
+# An id beyond the INTEGER columns is refused (422) instead of overflowing the database or its driver (500).
+MIN_ID, MAX_ID = MIN_INTEGER_ID, MAX_INTEGER_ID
 EntryIdPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

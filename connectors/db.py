@@ -8,6 +8,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+# Ids are INTEGER columns: 32-bit in PostgreSQL and MariaDB. A larger id is refused before a query,
+# where it would overflow the database or its driver.
+MIN_INTEGER_ID, MAX_INTEGER_ID = -(2**31), 2**31 - 1
+
 
 def create_engine_for(url: str, **kwargs: object) -> sa.Engine:
     """An engine for `url`; a SQLite file's folder is created so a fresh clone needs no setup."""

@@ -18,6 +18,7 @@ from domain.models import (
     Severity,
     Vendor,
     Verdict,
+    duplicate_keys,
     load_json_exact,
     normalise_invoice_number,
     normalise_part_number,
@@ -54,6 +55,7 @@ __all__ = [
     "Verdict",
     "is_legal_transition",
     "load_json_exact",
+    "duplicate_keys",
     "normalise_invoice_number",
     "normalise_part_number",
 ]

@@ -17,7 +17,6 @@ from domain.money import Money, NonNegativeMoney, NonNegativeQuantity, Percent, 
 from domain.status import EntryStatus
 
 
-
 def without_nul(text: str) -> str:
     # PostgreSQL's text and JSONB cannot hold NUL: refuse it as a field error, not a database error later.
     if "\x00" in text:
@@ -63,6 +62,14 @@ def normalise_invoice_number(number: str) -> str:
     """
     runs = _ALNUM_RUNS.findall(number.upper())
     return "".join(run.lstrip("0") or "0" if run.isdigit() else run for run in runs)
+
+
+DuplicateKey = tuple[str, str, object]
+
+
+def duplicate_keys(vendor_id: str, normalised_invoice_number: str, total: Decimal) -> tuple[DuplicateKey, DuplicateKey]:
+    """What the duplicate rules compare within a vendor: the normalised invoice number, and the total."""
+    return (vendor_id, "number", normalised_invoice_number), (vendor_id, "total", total)
 
 
 @lru_cache(maxsize=65536)  # the same few thousand parts recur on every invoice of a batch
@@ -160,6 +167,10 @@ class Invoice(_Model):
     @property
     def normalised_invoice_number(self) -> str:
         return normalise_invoice_number(self.invoice_number)
+
+    @property
+    def duplicate_keys(self) -> tuple[DuplicateKey, DuplicateKey]:
+        return duplicate_keys(self.vendor_id, self.normalised_invoice_number, self.total)
 
 
 class FieldError(_Model):

@@ -6,6 +6,7 @@ A batch of any size costs a constant number of queries: one ERP snapshot (four q
 """
 
 from collections import Counter
+from contextlib import suppress
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -148,21 +149,22 @@ class JudgingService:
         holder = self.store.po_lock_holder(found.po_number)
         if holder is not None:
             raise POLockedError(found.po_number, holder)
-        for attempt in range(1, JUDGING_ATTEMPTS + 1):
-            judged = self.judge([found])
-            [judgement] = judged.judgements
-            try:
-                entry = self.store.create_entry(
-                    found, judgement.verdict, judgement.payload, actor=actor, seen_entry_ids=judged.seen_entry_ids
-                )
-            except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
-                return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
-            except DuplicateCheckOutdatedError:
-                if attempt == JUDGING_ATTEMPTS:
-                    raise
-                continue  # a possible original was recorded meanwhile: judge again, against it
-            return RecordedVerdict(entry, created=True)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+        for _ in range(JUDGING_ATTEMPTS - 1):
+            # a possible original recorded meanwhile: judge again, against it
+            with suppress(DuplicateCheckOutdatedError):
+                return self._judge_and_record(found, actor=actor)
+        return self._judge_and_record(found, actor=actor)
+
+    def _judge_and_record(self, invoice: Invoice, *, actor: str) -> RecordedVerdict:
+        judged = self.judge([invoice])
+        [judgement] = judged.judgements
+        try:
+            entry = self.store.create_entry(
+                invoice, judgement.verdict, judgement.payload, actor=actor, seen_entry_ids=judged.seen_entry_ids
+            )
+        except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
+            return RecordedVerdict(self.store.get_entry(exists.entry_id), created=False)
+        return RecordedVerdict(entry, created=True)
 
 
 # ---------------------------------------------------------------- the scheduled poll's steps

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from domain import EntryStatus, Finding, Invoice, RpaPayload, Severity, Verdict
+from domain.models import DuplicateKey
 from rules.catalogue import REGISTRY
 from rules.config import RuleConfig
 from rules.context import ErpReference, InvoiceContext, LiveEntry, build_context
@@ -120,18 +121,13 @@ class RuleEngine:
                 judged_at=judged_at,
             )
             judgements.append(judgement)
-            if judgement.verdict.status is not EntryStatus.BAD_INVOICE and not _duplicate_keys(invoice).isdisjoint(shared):
+            if judgement.verdict.status is not EntryStatus.BAD_INVOICE and not shared.isdisjoint(invoice.duplicate_keys):
                 live_by_vendor[invoice.vendor_id].append(LiveEntry.judged_in_batch(invoice, judgement.verdict.status))
         return judgements
 
 
-def _duplicate_keys(invoice: Invoice) -> set[tuple[str, str, object]]:
-    """What the duplicate rules compare within a vendor: the normalised number, and the total."""
-    return {(invoice.vendor_id, "number", invoice.normalised_invoice_number), (invoice.vendor_id, "total", invoice.total)}
-
-
-def _shared_within_batch(invoices: Sequence[Invoice]) -> set[tuple[str, str, object]]:
+def _shared_within_batch(invoices: Sequence[Invoice]) -> set[DuplicateKey]:
     """Duplicate keys that more than one invoice of the batch has: only those invoices can be
     duplicates of each other, so only they are carried forward as live (a batch stays linear)."""
-    counts = Counter(key for invoice in invoices for key in _duplicate_keys(invoice))
+    counts = Counter(key for invoice in invoices for key in invoice.duplicate_keys)
     return {key for key, count in counts.items() if count > 1}

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors.db import create_engine_for
+from connectors.db import MAX_INTEGER_ID, create_engine_for
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
 from connectors.settings import Settings
 from domain import ChargeKind, FieldError, IntakeError, Invoice
@@ -138,8 +138,8 @@ class MarketplaceSource:
 
     def fetch_invoice(self, source_invoice_id: str) -> Invoice | IntakeError | None:
         """The current version of one marketplace invoice (None when there is no such invoice)."""
-        # ASCII digits only (int("²") raises), within the INTEGER column (a larger id overflows the database or driver).
-        if not (source_invoice_id.isascii() and source_invoice_id.isdigit()) or int(source_invoice_id) > 2**31 - 1:
+        # ASCII digits only (int("²") raises), within the INTEGER column.
+        if not (source_invoice_id.isascii() and source_invoice_id.isdigit()) or int(source_invoice_id) > MAX_INTEGER_ID:
             return None
         invoice_id = int(source_invoice_id)
         with self._engine.connect() as conn:

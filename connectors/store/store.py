@@ -66,8 +66,10 @@ from domain import (
     InvoiceKey,
     RpaPayload,
     Verdict,
+    duplicate_keys,
     is_legal_transition,
 )
+from domain.models import DuplicateKey
 
 _INVOICE_KEY = ("source", "source_invoice_id", "version")
 _RECORDED = ("id", *_INVOICE_KEY, "po_number", "status")
@@ -669,19 +671,18 @@ def _unseen_duplicate_candidates(
         select(VendorLockRow.vendor_id).where(VendorLockRow.vendor_id.in_(vendors)).order_by(VendorLockRow.vendor_id).with_for_update()
     )
     seen = set(seen_entry_ids)
-    # (vendor, "number" or "total", value) → the unseen entries with it, by id, with their invoice
-    unseen_by_match: dict[tuple[str, str, object], dict[int, tuple[str, str]]] = {}
+    # duplicate key → the unseen entries with it, by id, with their invoice
+    unseen_by_key: dict[DuplicateKey, dict[int, tuple[str, str]]] = {}
     for row in session.execute(_duplicate_candidates_query(invoices).with_for_update(read=True)).mappings():
         if row["id"] in seen:
             continue
-        for match in ((row["vendor_id"], "number", row["normalised_invoice_number"]), (row["vendor_id"], "total", row["total"])):
-            unseen_by_match.setdefault(match, {})[row["id"]] = (row["source"], row["source_invoice_id"])
+        for key in duplicate_keys(row["vendor_id"], row["normalised_invoice_number"], row["total"]):
+            unseen_by_key.setdefault(key, {})[row["id"]] = (row["source"], row["source_invoice_id"])
     unseen: dict[InvoiceKey, set[int]] = {}
     for invoice in invoices:
         own = (invoice.source, invoice.source_invoice_id)  # its own versions are no duplicates of it
-        matches = ((invoice.vendor_id, "number", invoice.normalised_invoice_number), (invoice.vendor_id, "total", invoice.total))
         entry_ids = {
-            entry_id for match in matches for entry_id, of in unseen_by_match.get(match, {}).items() if of != own
+            entry_id for key in invoice.duplicate_keys for entry_id, of in unseen_by_key.get(key, {}).items() if of != own
         }
         if entry_ids:
             unseen[invoice.key] = entry_ids
