@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from connectors.store import Entry, ProcessStore, make_engine
+from connectors.store.engine import is_deadlock
 from connectors.store.migrate import upgrade
 from connectors.store.tables import EntryEventRow
 from domain import EntryStatus
+from tests.databases import scratch_database
 from tests.factories import make_invoice, make_payload, make_verdict
 from tests.test_po_lock_race import held_open
 
@@ -88,3 +90,38 @@ def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) ->
             sa.select(sa.func.count()).select_from(EntryEventRow).where(EntryEventRow.to_status == "dispatched")
         )
     assert dispatch_events == ENTRIES
+
+
+@pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
+def test_a_deadlock_victim_is_recognised_as_safe_to_run_again(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Two transactions locking two rows in opposite order: the server rolls one back, and
+    `is_deadlock` (which makes a claim run again) recognises its error on each server's driver."""
+    with scratch_database(kind, tmp_path_factory) as url:
+        engine = make_engine(url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(sa.text("CREATE TABLE pair (id INTEGER PRIMARY KEY)"))
+                conn.execute(sa.text("INSERT INTO pair (id) VALUES (1), (2)"))
+            both_hold_one = threading.Barrier(2)
+            errors: list[sa.exc.DBAPIError] = []
+
+            def lock(first: int, second: int) -> None:
+                try:
+                    with engine.begin() as conn:
+                        conn.execute(sa.text("SELECT id FROM pair WHERE id = :id FOR UPDATE"), {"id": first})
+                        both_hold_one.wait(timeout=10)
+                        conn.execute(sa.text("SELECT id FROM pair WHERE id = :id FOR UPDATE"), {"id": second})
+                except sa.exc.DBAPIError as error:
+                    errors.append(error)
+
+            threads = [threading.Thread(target=lock, args=pair) for pair in ((1, 2), (2, 1))]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=60)
+        finally:
+            engine.dispose()
+
+    [victim] = errors
+    assert is_deadlock(victim)
+    assert not is_deadlock(sa.exc.DBAPIError("SELECT 1", None, Exception("42P01", "no such table")))

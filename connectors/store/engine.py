@@ -4,8 +4,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+# SQLSTATEs of a transaction the database rolled back to break a deadlock or a serialization
+# conflict (PostgreSQL 40P01/40001, MariaDB through ODBC 40001), and MariaDB's own error number.
+_RETRYABLE = {"40001", "40P01", 1213}
 
 
 def make_engine(url: str, **engine_options: Any) -> Engine:
@@ -25,6 +29,14 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     event.listen(engine, "connect", _take_over_sqlite_transactions)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def is_deadlock(error: DBAPIError) -> bool:
+    """Whether the database chose this transaction as the victim of a deadlock: it was rolled back
+    in full, so running it again is safe."""
+    original = error.orig
+    code = getattr(original, "sqlstate", None) or (original.args[0] if original is not None and original.args else None)
+    return code in _RETRYABLE
 
 
 def _take_over_sqlite_transactions(dbapi_connection: Any, _record: Any) -> None:

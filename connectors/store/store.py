@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 from typing import Any, Self
 
 from sqlalchemy import Engine, Select, and_, bindparam, case, delete, func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.accounts import AccountStore
 from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
-from connectors.store.engine import make_engine
+from connectors.store.engine import is_deadlock, make_engine
 from connectors.store.errors import (
     CallbackConflictError,
     DuplicateCheckOutdatedError,
@@ -72,6 +72,7 @@ from domain import (
 from domain.models import DuplicateKey
 
 _INVOICE_KEY = ("source", "source_invoice_id", "version")
+_DEADLOCK_RETRIES = 3
 _RECORDED = ("id", *_INVOICE_KEY, "po_number", "status")
 # Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
 # them here too would make every batch read a vendor's whole history.
@@ -397,6 +398,18 @@ class ProcessStore:
         Concurrent claimers skip rows another claimer holds (FOR UPDATE SKIP LOCKED; SQLite's
         BEGIN IMMEDIATE lets one writer at a time), so no entry is handed out twice.
         """
+        # MariaDB may still pick one of two claims as a deadlock victim (the claimed row's status
+        # index entry is locked by the update while the other claim scans that index): it rolled
+        # back in full, so it is simply claimed again.
+        for _ in range(_DEADLOCK_RETRIES):
+            try:
+                return self._claim_once(bot)
+            except DBAPIError as error:
+                if not is_deadlock(error):
+                    raise
+        return self._claim_once(bot)
+
+    def _claim_once(self, bot: str) -> Entry | None:
         query = (
             select(EntryRow)
             .where(EntryRow.status == EntryStatus.READY_TO_PROCESS.value)
