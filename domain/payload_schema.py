@@ -2,13 +2,13 @@
 
 The bot's developers code against this schema (GET /api/v1/schemas/rpa-payload); checking each
 stored payload against the same document keeps what we promise and what we send the same.
-Draft 7, so that fastjsonschema can compile it to code: a payload is checked in ~35 µs, where a
-generic validator takes ~0.5 ms, which would dominate a 10,000-invoice poll.
+jsonschema-rs checks a 10-line payload in ~5 µs (fastjsonschema's generated Python took ~60 µs,
+a generic Python validator ~0.5 ms): cheap enough to check every payload of a 10,000-invoice poll.
 """
 
 from typing import Any
 
-import fastjsonschema
+import jsonschema_rs
 
 from domain.models import RpaPayload
 
@@ -17,7 +17,7 @@ RPA_PAYLOAD_SCHEMA: dict[str, Any] = {
     "$id": "urn:invoice-automation:rpa-payload",
     **RpaPayload.model_json_schema(mode="serialization"),
 }
-_check = fastjsonschema.compile(RPA_PAYLOAD_SCHEMA)
+_validator = jsonschema_rs.Draft7Validator(RPA_PAYLOAD_SCHEMA)
 
 
 class PayloadSchemaError(ValueError):
@@ -28,9 +28,10 @@ def payload_json(payload: RpaPayload) -> dict[str, Any]:
     """The payload as the bot receives it, checked against the published schema."""
     data = payload.model_dump(mode="json")
     try:
-        _check(data)
-    except fastjsonschema.JsonSchemaValueException as problem:
+        _validator.validate(data)
+    except jsonschema_rs.ValidationError as problem:
+        where = "/".join(str(part) for part in problem.instance_path) or "(the payload)"
         raise PayloadSchemaError(
-            f"RPA payload for {payload.source}:{payload.source_invoice_id} breaks its schema: {problem.message}"
+            f"RPA payload for {payload.source}:{payload.source_invoice_id} breaks its schema at {where}: {problem.message}"
         ) from None
     return data

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from domain import EnteredInvoice, EntryStatus, PurchaseOrder, Severity, Vendor
-from domain.payload_schema import payload_json
+from domain.payload_schema import PayloadSchemaError, payload_json
 from rules.catalogue import REGISTRY
 from rules.config import DEFAULT_CONFIG_PATH, ConfigError, load_rule_config
 from rules.engine import ENGINE_RULE_ID, RuleEngine
@@ -144,6 +144,18 @@ def test_the_payload_carries_what_the_bot_keys_in_and_passes_the_published_schem
     ]
     assert (payload.total, payload.rule_set_version, payload.vendor_name) == (Decimal("162.50"), "test-1", "Acme Industrial Supply")
     assert payload_json(payload)["lines"][0]["amount"] == "62.50"
+
+
+def test_a_payload_that_breaks_the_published_schema_is_refused_naming_where() -> None:
+    payload = RuleEngine(BASE_CONFIG).judge(make_context(make_invoice()), judged_at=JUDGED_AT).payload
+    assert payload is not None
+    line = payload.lines[0]
+
+    # model_copy skips validation: the way a bug in our own code could produce such a payload
+    with pytest.raises(PayloadSchemaError, match=r"breaks its schema at lines: \[\] has less than 1 item"):
+        payload_json(payload.model_copy(update={"lines": ()}))
+    with pytest.raises(PayloadSchemaError, match=r"at lines/0/erp_item_id: .*shorter than 1 character"):
+        payload_json(payload.model_copy(update={"lines": (line.model_copy(update={"erp_item_id": ""}),)}))
 
 
 def test_the_shipped_config_loads_and_switches_on_every_rule() -> None:

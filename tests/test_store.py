@@ -27,6 +27,7 @@ from connectors.store import (
     make_engine,
 )
 from connectors.store.migrate import upgrade
+from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.tables import Base, InboxRow, IntakeErrorRow, POLockRow
 from domain import (
     INITIAL_STATUSES,
@@ -237,6 +238,54 @@ def test_waiting_invoices_are_oldest_first_and_leave_judged_ones_out(store: Proc
     assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=10)] == ["2", "3"]
     assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=1)] == ["2"]
     assert all(item.pulled_at.tzinfo is UTC for item in store.waiting_invoices(limit=10))
+
+
+def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the_database(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    """A batch does not parse and validate again what this process has just pulled."""
+    pulled_here = [invoice_for(1), invoice_for(2)]
+    store.record_pull("marketplace", pulled_here, [], cursor=None)
+    another_process = ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+    pulled_elsewhere = invoice_for(3)
+    another_process.record_pull("marketplace", [pulled_elsewhere], [], cursor=None)
+
+    with selects_sent(connection.engine) as selects:
+        waiting = [item.invoice for item in store.waiting_invoices(limit=10)]
+
+    assert waiting == [*pulled_here, pulled_elsewhere]
+    assert [a is b for a, b in zip(waiting, pulled_here, strict=False)] == [True, True]
+    assert waiting[2] is not pulled_elsewhere
+    assert len(selects) == 2  # the waiting rows, then the JSON of the one not held here
+    # taken once: asked again, the store reads every invoice from the database, unchanged
+    with selects_sent(connection.engine) as selects:
+        again = [item.invoice for item in store.waiting_invoices(limit=10)]
+    assert again == waiting and not any(a is b for a, b in zip(again, waiting, strict=True))
+    assert len(selects) == 2
+    with selects_sent(connection.engine) as selects:
+        assert [item.invoice for item in another_process.waiting_invoices(limit=10)] == waiting
+    assert len(selects) == 2
+
+
+def test_a_known_invoice_version_pulled_again_is_judged_as_first_stored(store: ProcessStore) -> None:
+    store.record_pull("marketplace", [invoice_for(1, vendor_name="First name")], [], cursor=None)
+    store.record_pull("marketplace", [invoice_for(1, vendor_name="Changed without a new version")], [], cursor=None)
+
+    assert [item.invoice.vendor_name for item in store.waiting_invoices(limit=10)] == ["First name"]
+
+
+def test_held_invoices_are_bounded_and_taken_once_by_their_exact_row() -> None:
+    held = PulledInvoices(max_lines=3)
+    at = datetime(2024, 3, 1, tzinfo=UTC)
+    first, second = invoice_for(1, lines=(make_line(1), make_line(2))), invoice_for(2, lines=(make_line(1), make_line(2)))
+    identity = InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=at)
+
+    held.hold([(identity, first), (InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at), second)])
+
+    assert held.take(InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at)) is None
+    assert held.take(InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=datetime.now(UTC))) is None
+    assert held.take(identity) is first
+    assert held.take(identity) is None
 
 
 def test_waiting_invoices_can_pass_over_locked_pos(store: ProcessStore) -> None:

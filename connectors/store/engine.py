@@ -2,6 +2,7 @@
 
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
@@ -22,6 +23,7 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     # Bulk inserts send up to 5000 rows per statement (SQLAlchemy still splits them below each
     # database's parameter limit): a batch then costs one statement per table.
     engine_options.setdefault("insertmanyvalues_page_size", 5000)
+    engine_options.setdefault("json_serializer", json_text)
     if make_url(url).get_backend_name() != "sqlite":
         return create_engine(url, **engine_options)
     engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
@@ -29,6 +31,13 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     event.listen(engine, "connect", _take_over_sqlite_transactions)
     event.listen(engine, "begin", _begin_immediate)
     return engine
+
+
+def json_text(document: Any) -> str:
+    """JSON columns are written by orjson: ~10x faster than the json module on a poll's entries
+    and payloads, and as strict (a Decimal or other non-JSON value raises TypeError, never turns
+    into a float; a NaN float, which no model of ours lets through, would become null)."""
+    return orjson.dumps(document).decode()
 
 
 def is_deadlock(error: DBAPIError) -> bool:

@@ -19,6 +19,7 @@ from connectors.store.accounts import AccountStore
 from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.engine import is_deadlock, make_engine
+from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.errors import (
     CallbackConflictError,
     DuplicateCheckOutdatedError,
@@ -93,6 +94,7 @@ class ProcessStore:
         self._own_engine: Engine | None = None
         # Every entry creation and status change is queued for each of these in its own transaction.
         self._webhook_urls = tuple(webhook_urls)
+        self._pulled = PulledInvoices()
         self.accounts = AccountStore(sessions)
 
     @classmethod
@@ -120,10 +122,11 @@ class ProcessStore:
         _require_source(source, [*invoices, *errors])
         now = _utc_now()
         # Keyed dicts drop repeats within the batch (PostgreSQL refuses to upsert one row twice in a statement).
-        inbox_rows = list({invoice.key: _inbox_row(invoice, now) for invoice in invoices}.values())
+        by_key = {invoice.key: invoice for invoice in invoices}
+        inbox_rows = [_inbox_row(invoice, now) for invoice in by_key.values()]
         error_rows = list({error.key: _intake_error_row(error, now) for error in errors}.values())
         with self._sessions.begin() as session:
-            new_invoices = insert_new_rows(session, InboxRow.__table__, inbox_rows, _INVOICE_KEY)
+            inserted = insert_returning_new(session, InboxRow.__table__, inbox_rows, _INVOICE_KEY, returning=("id", *_INVOICE_KEY))
             upsert_rows(
                 session,
                 IntakeErrorRow.__table__,
@@ -134,9 +137,11 @@ class ProcessStore:
             if cursor is not None:
                 cursor_row = {"source": source, "cursor": cursor, "updated_at": now}
                 upsert_rows(session, PullCursorRow.__table__, [cursor_row], ("source",), update=("cursor", "updated_at"))
+        # only once committed: a rolled-back row's id may be given to another invoice
+        self._pulled.hold([(InboxRowIdentity(pulled_at=now, **row), by_key[_key_of(row)]) for row in inserted])
         return PullRecord(
-            new_invoices=new_invoices,
-            already_known=len(inbox_rows) - new_invoices,
+            new_invoices=len(inserted),
+            already_known=len(inbox_rows) - len(inserted),
             errors_recorded=len(error_rows),
         )
 
@@ -151,7 +156,7 @@ class ProcessStore:
         filled with invoices it cannot judge yet while newer ones wait behind them.
         """
         query = (
-            select(InboxRow)
+            select(InboxRow.id, InboxRow.source, InboxRow.source_invoice_id, InboxRow.version, InboxRow.pulled_at)
             .where(InboxRow.state == INBOX_WAITING)
             .order_by(InboxRow.pulled_at, InboxRow.id)
             .limit(limit)
@@ -159,10 +164,12 @@ class ProcessStore:
         if exclude_locked_pos:
             query = query.where(~select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists())
         with self._sessions.begin() as session:
-            return [
-                InboxItem(id=row.id, invoice=row.invoice, pulled_at=row.pulled_at)
-                for row in session.scalars(query)
-            ]
+            rows = [InboxRowIdentity(**row) for row in session.execute(query).mappings()]
+            invoices: dict[int, Invoice | dict[str, Any] | None] = {row.id: self._pulled.take(row) for row in rows}
+            unheld = [row_id for row_id, invoice in invoices.items() if invoice is None]
+            if unheld:  # pulled by another process or before a restart: read and validate its JSON
+                invoices.update(session.execute(select(InboxRow.id, InboxRow.invoice).where(InboxRow.id.in_(unheld))).tuples().all())
+        return [InboxItem(id=row.id, invoice=invoices[row.id], pulled_at=row.pulled_at) for row in rows]
 
     def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
         """Which of these POs are locked right now."""
