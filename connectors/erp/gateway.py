@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from connectors.db import create_engine_for
+from connectors.db import create_engine_for, rows_as_dicts
 from connectors.erp.queries import ErpQuery, load_queries
 from connectors.settings import Settings
 from domain import EnteredInvoice, PurchaseOrder, Vendor
@@ -86,8 +86,7 @@ class ErpGateway:
         query = self._queries[name]
         result = conn.execute(query.statement, params)
         query.check_columns(list(result.keys()))
-        for row in result.mappings():
-            yield dict(row)
+        yield from rows_as_dicts(result)
 
     def _rows_for_keys(
         self, conn: sa.Connection, name: str, list_param: str, keys: Collection[str], **params: Any

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors.db import MAX_INTEGER_ID, create_engine_for
+from connectors.db import MAX_INTEGER_ID, create_engine_for, rows_as_dicts
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
 from connectors.settings import Settings
 from domain import ChargeKind, FieldError, IntakeError, Invoice
@@ -160,7 +160,7 @@ class MarketplaceSource:
                     sa.and_(mp_invoice.c.updated_at == position.updated_at, mp_invoice.c.invoice_id > position.invoice_id),
                 )
             )
-        return [dict(row) for row in conn.execute(query).mappings()]
+        return rows_as_dicts(conn.execute(query))
 
     @staticmethod
     def _children(
@@ -168,8 +168,8 @@ class MarketplaceSource:
     ) -> dict[int, list[dict[str, Any]]]:
         by_invoice: dict[int, list[dict[str, Any]]] = defaultdict(list)
         query = sa.select(table).where(table.c.invoice_id.in_(invoice_ids)).order_by(table.c.invoice_id, order)
-        for row in conn.execute(query).mappings():
-            by_invoice[row["invoice_id"]].append(dict(row))
+        for row in rows_as_dicts(conn.execute(query)):
+            by_invoice[row["invoice_id"]].append(row)
         return by_invoice
 
     def _parse_page(

@@ -259,6 +259,14 @@ class ProcessStore:
         """
         now = _utc_now()
         by_key = {judged.invoice.key: judged for judged in verdicts}
+        # Payloads and JSON documents are built before the transaction: most of a batch's CPU
+        # time, which would otherwise hold its vendor locks (and SQLite's one writer lock).
+        prepared: dict[InvoiceKey, dict[str, Any] | str] = {}
+        for key, judged in by_key.items():
+            try:
+                prepared[key] = _entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now)
+            except ValueError as error:  # e.g. a payload breaking its schema: that invoice fails, not the batch
+                prepared[key] = str(error)
         if seen_entry_ids is not None:
             self._ensure_vendor_locks([j.invoice.vendor_id for j in by_key.values()], now)
         with self._sessions.begin() as session:
@@ -270,15 +278,10 @@ class ProcessStore:
             # Rows go in key order (and locks in PO order): concurrent writers then take the unique
             # index's locks in the same order and wait for each other instead of deadlocking.
             ordered = sorted(
-                (j for key, j in by_key.items() if key not in outdated),
-                key=lambda j: (j.invoice.source, j.invoice.source_invoice_id, j.invoice.version),
+                (key for key in by_key if key not in outdated), key=lambda k: (k.source, k.source_invoice_id, k.version)
             )
-            values, failed = [], {}
-            for judged in ordered:
-                try:
-                    values.append(_entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now))
-                except ValueError as error:  # e.g. a payload breaking its schema: that invoice fails, not the batch
-                    failed[judged.invoice.key] = str(error)
+            values = [entry for key in ordered if isinstance(entry := prepared[key], dict)]
+            failed = {key: reason for key in ordered if isinstance(reason := prepared[key], str)}
             _mark_failed(session, failed)
             inserted = insert_returning_new(session, EntryRow.__table__, values, _INVOICE_KEY, returning=_RECORDED)
             locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
