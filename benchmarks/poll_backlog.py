@@ -9,6 +9,8 @@ them: invoices sharing a PO are queued one after the other by the PO lock, by de
 import os
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -21,11 +23,15 @@ from connectors.db import count_statements
 from connectors.erp import demo_schema as erp
 from connectors.marketplace import schema as marketplace
 from connectors.settings import get_settings
-from connectors.store.migrate import upgrade
-from flows.poll import PollParameters, judging_service, poll_marketplace
+from connectors.store.migrate import downgrade, upgrade
+from connectors.store.partitions import MAX_PARTITIONS
+from flows.judging import judging_service
+from flows.poll import PollParameters, poll_marketplace
 
 VENDORS = 200
 PORT = 8766
+# judging is CPU work: one process per core
+CORES = min(os.cpu_count() or 1, MAX_PARTITIONS)
 
 
 def _chunked_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
@@ -77,24 +83,41 @@ def _use_databases(marketplace_url: str, erp_url: str, process_url: str) -> None
     judging_service.cache_clear()
 
 
-def one_poll_run(marketplace_url: str, erp_url: str, process_url: str, *, label: str, invoices: int) -> dict[str, float | int | str]:
+@contextmanager
+def prefect_harness() -> Iterator[None]:
+    """One Prefect test server for every run of a section (it takes ~10 s to start)."""
+    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+        yield
+
+
+def one_poll_run(
+    marketplace_url: str, erp_url: str, process_url: str, *, label: str, invoices: int, judging_processes: int
+) -> dict[str, float | int | str]:
+    """One poll-marketplace run over the whole backlog, into an empty process store. Run it inside
+    `prefect_harness()`."""
+    downgrade(process_url, "base")
     upgrade(process_url)
     _use_databases(marketplace_url, erp_url, process_url)
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
-        with count_statements(sa.Engine) as count:  # every engine of this process: marketplace, ERP, store
-            started = time.perf_counter()
-            report = poll_marketplace(PollParameters(batch_size=1000, max_batches=50))
-            seconds = time.perf_counter() - started
+    # Every engine of this process: marketplace, ERP, store. Worker processes count their own,
+    # which this cannot see: statements are reported for single-process runs only.
+    with count_statements(sa.Engine) as count:
+        started = time.perf_counter()
+        report = poll_marketplace(PollParameters(batch_size=1000, max_batches=50, judging_processes=judging_processes))
+        seconds = time.perf_counter() - started
     judging_service(get_settings()).close()
     if report.recorded != invoices:
         raise AssertionError(f"one run should judge the whole backlog, it recorded {report.recorded} of {invoices}")
-    figures = {"database": label, "invoices": invoices, "seconds": round(seconds, 1), "run_seconds": round(report.seconds, 1),
-               "invoices_per_second": round(invoices / seconds), "sql_statements": count.statements}
+    figures = {"database": label, "judging_processes": judging_processes, "invoices": invoices, "seconds": round(seconds, 1),
+               "run_seconds": round(report.seconds, 1), "invoices_per_second": round(invoices / seconds)}
+    statements = ""
+    if judging_processes == 1:
+        figures["sql_statements"] = count.statements
+        statements = f", {count.statements} SQL statements"
     # The run's own duration (what its artifact reports) leaves out creating the flow run and
     # reporting its states to the Prefect API: the difference is Prefect's, not the poll's.
-    print(f"poll-marketplace [{label}]: {invoices} invoices in one run, {figures['seconds']} s = "
-          f"{figures['invoices_per_second']} invoices/s, {count.statements} SQL statements (target ≤ 30 s); "
-          f"the run's own duration {figures['run_seconds']} s")
+    print(f"poll-marketplace [{label}, {judging_processes} judging process{'es' if judging_processes > 1 else ''}]: "
+          f"{invoices} invoices in one run, {figures['seconds']} s = {figures['invoices_per_second']} invoices/s{statements} "
+          f"(target ≤ 30 s); the run's own duration {figures['run_seconds']} s")
     return figures
 
 

@@ -7,7 +7,8 @@ from prefect import flow, task
 from pydantic import BaseModel, Field
 
 from connectors.settings import get_settings
-from flows.poll import CONNECTOR_RETRIES, judging_service
+from flows.judging import judging_service
+from flows.poll import CONNECTOR_RETRIES
 
 ACTOR = "flow:release-stale-dispatches"
 

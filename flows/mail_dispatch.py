@@ -9,7 +9,8 @@ from pydantic import BaseModel, Field
 
 from connectors.mail import MailRun, PayloadMailer, mail_ready_entries
 from connectors.settings import get_settings
-from flows.poll import CONNECTOR_RETRIES, judging_service
+from flows.judging import judging_service
+from flows.poll import CONNECTOR_RETRIES
 
 ACTOR = "flow:mail-ready-payloads"
 

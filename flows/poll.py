@@ -1,19 +1,19 @@
 """`poll-marketplace`: every 10 minutes, pull new marketplace invoices into the inbox, judge the
 waiting ones batch by batch, record verdicts, payloads and PO locks.
 
-The flow only sequences steps; what each step does lives in flows/judging.py. A task per
-batch (never per invoice); connector failures are retried with backoff by Prefect.
+The flow only sequences steps; what each step does lives in flows/judging.py. A task per vendor
+partition, each judging batch by batch (never a task per invoice): one partition unless
+`judging_processes` asks for more, the others judged in worker processes
+(flows/judging_workers.py). Connector failures are retried with backoff by Prefect.
 """
 
-import gc
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from functools import lru_cache
+from math import ceil
 
 import sqlalchemy as sa
 from prefect import Task, flow, task
 from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
 from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
 from prefect.states import State
@@ -21,9 +21,18 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 from pydantic import BaseModel, Field
 
-from connectors.settings import Settings, get_settings
+from connectors.settings import get_settings
 from connectors.store import InboxCounts
-from flows.judging import BatchOutcome, JudgingService, PullOutcome, judge_next_batch, pull_into_inbox
+from connectors.store.partitions import MAX_PARTITIONS, VendorPartition
+from flows.judging import (
+    BatchOutcome,
+    PullOutcome,
+    fewer_garbage_collections,
+    judge_partition,
+    judging_service,
+    pull_into_inbox,
+)
+from flows.judging_workers import JudgingWorkers
 from flows.report import PollReport, summarise_poll
 
 ACTOR = "flow:poll-marketplace"
@@ -32,13 +41,13 @@ ACTOR = "flow:poll-marketplace"
 class PollParameters(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=2000, description="Invoices judged and recorded per transaction.")
     max_batches: int = Field(default=200, ge=1, description="Upper bound on batches in one run; the rest waits for the next.")
-
-
-@lru_cache(maxsize=4)
-def judging_service(settings: Settings) -> JudgingService:
-    """One service (and so one set of connection pools) per process and settings; tasks look it up
-    rather than receive it, so nothing holding connections crosses a task boundary."""
-    return JudgingService.from_settings(settings)
+    judging_processes: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_PARTITIONS,
+        description="Processes judging at once, each a share of the vendors: the flow's own and the rest spawned "
+        "for the run. Judging is CPU work, so up to the worker machine's cores; 1 spawns nothing.",
+    )
 
 
 def connector_failed(_task: Task, _run: TaskRun, state: State) -> bool:
@@ -62,14 +71,27 @@ CONNECTOR_RETRIES = {
 
 
 @task(**CONNECTOR_RETRIES)
-def pull_marketplace() -> PullOutcome:
+def pull_marketplace(judged_here: VendorPartition) -> PullOutcome:
     service = judging_service(get_settings())
-    return pull_into_inbox(service.marketplace, service.store)
+    return pull_into_inbox(service.marketplace, service.store, judged_here=judged_here)
 
 
-@task(**CONNECTOR_RETRIES)
-def judge_batch(batch_size: int, flow_run_id: str | None) -> BatchOutcome:
-    return judge_next_batch(judging_service(get_settings()), batch_size=batch_size, actor=ACTOR, flow_run_id=flow_run_id)
+# Never from a cache: the workers argument cannot be hashed, and a verdict is only worth what the
+# database says now.
+@task(**CONNECTOR_RETRIES, cache_policy=NO_CACHE)
+def judge_vendor_partition(
+    parameters: PollParameters, partition: VendorPartition, flow_run_id: str | None, workers: JudgingWorkers | None
+) -> list[BatchOutcome]:
+    """The partition's batches, judged in this process (workers None) or in a worker process."""
+    shares = {
+        "batch_size": parameters.batch_size,
+        "max_batches": ceil(parameters.max_batches / partition.count),
+        "actor": ACTOR,
+        "flow_run_id": flow_run_id,
+    }
+    if workers is None:
+        return judge_partition(judging_service(get_settings()), partition, **shares)
+    return workers.judge(partition, **shares)
 
 
 @task(**CONNECTOR_RETRIES)
@@ -77,36 +99,24 @@ def count_inbox() -> InboxCounts:
     return judging_service(get_settings()).store.inbox_counts()
 
 
-@contextmanager
-def fewer_garbage_collections() -> Iterator[None]:
-    """A batch allocates ~100 objects per invoice line and keeps them until it is recorded, so
-    Python's default thresholds (a collection every 700 allocations) rescan an ever larger heap
-    thousands of times per run: ~40 % of a 10,000-invoice poll, measured. Reference cycles are
-    rare here, so collect far less often while the run lasts."""
-    previous = gc.get_threshold()
-    gc.set_threshold(100_000, 50, 100)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*previous)
-
-
-@flow(name="poll-marketplace", task_runner=ThreadPoolTaskRunner(max_workers=2))
+@flow(name="poll-marketplace", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARTITIONS))
 def poll_marketplace(parameters: PollParameters = PollParameters()) -> PollReport:
-    with fewer_garbage_collections():
-        return _poll(parameters)
+    # Workers start now, so that their start overlaps the pull.
+    with fewer_garbage_collections(), JudgingWorkers(parameters.judging_processes - 1, get_settings()) as workers:
+        return _poll(parameters, workers)
 
 
-def _poll(parameters: PollParameters) -> PollReport:
+def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
     started = time.perf_counter()
-    pulled = pull_marketplace()
+    partitions = VendorPartition.all_of(parameters.judging_processes)
+    # The first partition is judged here, from the invoices the pull keeps in memory for it.
+    pulled = pull_marketplace(partitions[0])
     run_id = flow_run.get_id()
-    batches: list[BatchOutcome] = []
-    while len(batches) < parameters.max_batches:
-        batch = judge_batch(parameters.batch_size, run_id)
-        batches.append(batch)
-        if batch.selected == 0:
-            break
+    judging = [
+        judge_vendor_partition.submit(parameters, partition, run_id, workers if partition.index else None)
+        for partition in partitions
+    ]
+    batches = [batch for future in judging for batch in future.result()]
     report = summarise_poll(pulled, batches, count_inbox(), seconds=time.perf_counter() - started)
     create_markdown_artifact(
         key="poll-marketplace-summary", markdown=report.markdown(), description="Counts of one poll-marketplace run"

@@ -65,7 +65,7 @@ POLL = ScheduledFlow(
     flow=poll_marketplace,
     name="poll-marketplace",
     cron="*/10 * * * *",
-    parameters=PollParameters(),
+    parameters=PollParameters(judging_processes=2),
     concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
 )
 RELEASE = ScheduledFlow(

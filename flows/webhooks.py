@@ -6,7 +6,8 @@ from pydantic import BaseModel, Field
 
 from connectors.settings import get_settings
 from connectors.webhooks import DeliveryReport, WebhookSender, deliver_due_webhooks
-from flows.poll import CONNECTOR_RETRIES, judging_service
+from flows.judging import judging_service
+from flows.poll import CONNECTOR_RETRIES
 
 
 class DeliveryParameters(BaseModel):

@@ -24,7 +24,8 @@ from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
 from domain import EntryStatus, Severity
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
-from flows.poll import PollParameters, judging_service, poll_marketplace
+from flows.judging import judging_service
+from flows.poll import PollParameters, poll_marketplace
 from rules.catalogue import REGISTRY
 from tests.databases import scratch_database
 
@@ -98,8 +99,9 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     yield from _world(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'process.db'}")
 
 
-def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World) -> None:
-    report = poll_marketplace(PollParameters(batch_size=25))
+@pytest.mark.parametrize("judging_processes", [1, 2], ids=["one-process", "two-processes"])
+def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World, judging_processes: int) -> None:
+    report = poll_marketplace(PollParameters(batch_size=25, judging_processes=judging_processes))
 
     garbled = sum(1 for problem in world.report.problems.values() if problem.startswith("garbled."))
     assert report.pulled == INVOICES - garbled
@@ -121,7 +123,7 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World
     assert f"| recorded `ready_to_process` | {report.statuses[EntryStatus.READY_TO_PROCESS]} |" in artifact
     assert f"| waiting on a locked PO | {report.waiting_on_lock} |" in artifact
 
-    again = poll_marketplace(PollParameters(batch_size=25))
+    again = poll_marketplace(PollParameters(batch_size=25, judging_processes=judging_processes))
 
     assert (again.pulled, again.recorded, again.waiting_on_lock) == (0, 0, report.waiting_on_lock)
     assert len(world.entry_rows()) == report.recorded

@@ -11,8 +11,10 @@ from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
 from domain import EntryStatus, Invoice
+from connectors.store.partitions import VendorPartition
 from flows.judging import JudgedBatch, JudgingService, judge_next_batch, pull_into_inbox
-from tests.api_fixtures import api_world
+from flows.judging_workers import JudgingWorkers
+from tests.api_fixtures import api_world, settings_in
 from tests.test_marketplace_source import T0, add_invoice
 
 
@@ -44,6 +46,33 @@ def test_pulls_into_the_inbox_once_and_resume_from_the_stored_cursor(db_url: str
     )
     store.close()
     engine.dispose()
+
+
+def test_a_worker_process_judges_its_vendor_partition_and_leaves_the_others_waiting(tmp_path: Path) -> None:
+    with api_world(tmp_path) as world:
+        for n in range(1, 21):
+            world.add_invoice(n, vendor_id=f"V{n}", po_number=f"PO-{n}", invoice_number=f"INV-{n}")
+        service = JudgingService.from_settings(world.settings)
+        theirs = VendorPartition(1, 2)
+        try:
+            pull_into_inbox(service.marketplace, service.store, judged_here=VendorPartition(0, 2))
+            with JudgingWorkers(1, world.settings) as workers:
+                batches = workers.judge(theirs, batch_size=4, max_batches=50, actor="flow:test", flow_run_id="run-1")
+            judged = {e.vendor_id: service.store.get_entry(e.id).flow_run_id for e in service.store.list_entries(limit=100).entries}
+            waiting = {item.invoice.vendor_id for item in service.store.waiting_invoices(100)}
+        finally:
+            service.close()
+
+    vendors = {f"V{n}" for n in range(1, 21)}
+    assert set(judged) == {v for v in vendors if theirs.contains(v)} and set(judged.values()) == {"run-1"}
+    assert waiting == vendors - set(judged)
+    assert sum(batch.recorded for batch in batches) == len(judged) and batches[-1].selected == 0
+
+
+def test_worker_processes_are_only_asked_within_their_with_block(tmp_path: Path) -> None:
+    workers = JudgingWorkers(1, settings_in(tmp_path))
+    with pytest.raises(RuntimeError, match="outside its with-block"):
+        workers.judge(VendorPartition(1, 2), batch_size=1, max_batches=1, actor="flow:test", flow_run_id=None)
 
 
 def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp_path: Path) -> None:

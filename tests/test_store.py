@@ -27,6 +27,7 @@ from connectors.store import (
     make_engine,
 )
 from connectors.store.migrate import upgrade
+from connectors.store.partitions import VendorPartition
 from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.tables import Base, InboxRow, IntakeErrorRow, POLockRow
 from domain import (
@@ -272,6 +273,37 @@ def test_a_known_invoice_version_pulled_again_is_judged_as_first_stored(store: P
     store.record_pull("marketplace", [invoice_for(1, vendor_name="Changed without a new version")], [], cursor=None)
 
     assert [item.invoice.vendor_name for item in store.waiting_invoices(limit=10)] == ["First name"]
+
+
+def test_vendor_partitions_share_the_waiting_invoices_out_without_overlap(store: ProcessStore) -> None:
+    invoices = [invoice_for(n, vendor_id=f"V{n % 7:03d}", po_number=f"PO-{n}") for n in range(1, 43)]
+    store.record_pull("marketplace", invoices, [], cursor=None)
+
+    shares = {p: [i.invoice for i in store.waiting_invoices(100, partition=p)] for p in VendorPartition.all_of(3)}
+
+    assert sorted((i for share in shares.values() for i in share), key=lambda i: int(i.source_invoice_id)) == invoices
+    assert all(p.contains(invoice.vendor_id) for p, share in shares.items() for invoice in share)
+    assert all(shares.values()), "seven vendors over three partitions: none is empty"
+    whole = VendorPartition(0, 1)
+    assert [i.invoice for i in store.waiting_invoices(100, partition=whole)] == invoices
+
+
+def test_a_pull_keeps_in_memory_only_what_this_process_judges(store: ProcessStore) -> None:
+    invoices = [invoice_for(n, vendor_id=f"V{n:03d}", po_number=f"PO-{n}") for n in range(1, 21)]
+    mine = VendorPartition(0, 2)
+    store.record_pull("marketplace", invoices, [], cursor=None, judged_here=mine)
+
+    waiting = [item.invoice for item in store.waiting_invoices(100)]
+    assert {mine.contains(i.vendor_id) for i in invoices} == {True, False}
+
+    assert waiting == invoices
+    assert [any(w is i for i in invoices) for w in waiting] == [mine.contains(i.vendor_id) for i in invoices]
+
+
+def test_a_partition_needs_an_index_below_its_count() -> None:
+    for index, count in ((2, 2), (-1, 2), (0, 0), (0, 17)):
+        with pytest.raises(ValueError, match="need 0 <= index < count <= 16"):
+            VendorPartition(index, count)
 
 
 def test_held_invoices_are_bounded_and_taken_once_by_their_exact_row() -> None:

@@ -26,7 +26,7 @@ from connectors.webhooks import (
     verify_signature,
 )
 from domain import EntryStatus
-from flows.poll import judging_service
+from flows.judging import judging_service
 from flows.webhooks import deliver_due
 from tests.factories import make_invoice, make_payload, make_verdict
 

@@ -19,6 +19,7 @@ from connectors.store.accounts import AccountStore
 from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.engine import is_deadlock, make_engine
+from connectors.store.partitions import VendorPartition, vendor_hash
 from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.errors import (
     CallbackConflictError,
@@ -117,8 +118,14 @@ class ProcessStore:
         invoices: Sequence[Invoice],
         errors: Sequence[IntakeError],
         cursor: str | None,
+        *,
+        judged_here: VendorPartition | None = None,
     ) -> PullRecord:
-        """Queue the invoices not seen before, record the unreadable ones, move the cursor (None: keep it)."""
+        """Queue the invoices not seen before, record the unreadable ones, move the cursor (None: keep it).
+
+        The new invoices are also kept in memory for `waiting_invoices` to hand out without
+        reading them back; with `judged_here`, only those of the vendors this process judges.
+        """
         _require_source(source, [*invoices, *errors])
         now = _utc_now()
         # Keyed dicts drop repeats within the batch (PostgreSQL refuses to upsert one row twice in a statement).
@@ -138,7 +145,8 @@ class ProcessStore:
                 cursor_row = {"source": source, "cursor": cursor, "updated_at": now}
                 upsert_rows(session, PullCursorRow.__table__, [cursor_row], ("source",), update=("cursor", "updated_at"))
         # only once committed: a rolled-back row's id may be given to another invoice
-        self._pulled.hold([(InboxRowIdentity(pulled_at=now, **row), by_key[_key_of(row)]) for row in inserted])
+        held = [(InboxRowIdentity(pulled_at=now, **row), by_key[_key_of(row)]) for row in inserted]
+        self._pulled.hold([(row, invoice) for row, invoice in held if judged_here is None or judged_here.contains(invoice.vendor_id)])
         return PullRecord(
             new_invoices=len(inserted),
             already_known=len(inbox_rows) - len(inserted),
@@ -149,8 +157,10 @@ class ProcessStore:
         with self._sessions.begin() as session:
             return session.scalar(select(PullCursorRow.cursor).where(PullCursorRow.source == source))
 
-    def waiting_invoices(self, limit: int, *, exclude_locked_pos: bool = False) -> list[InboxItem]:
-        """The oldest invoices still waiting to be judged.
+    def waiting_invoices(
+        self, limit: int, *, exclude_locked_pos: bool = False, partition: VendorPartition | None = None
+    ) -> list[InboxItem]:
+        """The oldest invoices still waiting to be judged (of the partition's vendors only, if given).
 
         With `exclude_locked_pos`, invoices whose PO is locked are passed over, so a run is not
         filled with invoices it cannot judge yet while newer ones wait behind them.
@@ -163,6 +173,8 @@ class ProcessStore:
         )
         if exclude_locked_pos:
             query = query.where(~select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists())
+        if partition is not None and partition.count > 1:
+            query = query.where(InboxRow.vendor_hash % partition.count == partition.index)
         with self._sessions.begin() as session:
             rows = [InboxRowIdentity(**row) for row in session.execute(query).mappings()]
             invoices: dict[int, Invoice | dict[str, Any] | None] = {row.id: self._pulled.take(row) for row in rows}
@@ -851,6 +863,7 @@ def _inbox_row(invoice: Invoice, now: datetime) -> dict[str, Any]:
         "version": invoice.version,
         "po_number": invoice.po_number,
         "vendor_id": invoice.vendor_id,
+        "vendor_hash": vendor_hash(invoice.vendor_id),
         "invoice": invoice.model_dump(mode="json"),
         "state": INBOX_WAITING,
         "pulled_at": now,

@@ -75,6 +75,8 @@ class InboxRow(Base):
     version: Mapped[int] = mapped_column(Integer)
     po_number: Mapped[str] = mapped_column(String(CODE), index=True)
     vendor_id: Mapped[str] = mapped_column(String(CODE))
+    # partitions.vendor_hash(vendor_id): partition i of n judges the rows where it is i modulo n
+    vendor_hash: Mapped[int] = mapped_column(Integer)
     invoice: Mapped[dict[str, Any]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))
     pulled_at: Mapped[datetime] = mapped_column(UtcTimestamp())

@@ -3,7 +3,7 @@
 from logging.config import fileConfig
 
 from alembic import context
-from sqlalchemy import NullPool
+from sqlalchemy import NullPool, event
 from sqlalchemy.engine import make_url
 
 from connectors.settings import get_settings
@@ -28,10 +28,21 @@ if context.is_offline_mode():
         context.run_migrations()
 else:
     engine = make_engine(url, poolclass=NullPool)
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table by dropping it, which SQLite refuses while enforcing foreign
+        # keys if other rows reference it (entries referenced by the inbox, their events, PO locks).
+        # Off for the migration only (it can be switched only outside a transaction), and every
+        # reference is checked before the migration commits.
+        event.listen(engine, "connect", lambda dbapi_connection, _record: dbapi_connection.execute("PRAGMA foreign_keys = OFF"))
     try:
         with engine.connect() as connection:
             context.configure(connection=connection, **options)
             with context.begin_transaction():
                 context.run_migrations()
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"The migration left rows referencing missing rows (table, rowid, parent): {broken[:5]}")
     finally:
         engine.dispose()

@@ -1,0 +1,73 @@
+"""Worker processes that judge vendor partitions next to the flow's own process.
+
+Judging is CPU work (validating every line, the rules, building payloads), and one Python
+process runs one thread at a time, so a second core needs a second process. The workers are
+spawned when a poll starts, so that their start (~1.5 s of imports each) overlaps the pull, and
+each judges one vendor partition (connectors.store.partitions) over its own connections. No
+Prefect here: the flow's tasks hand work to these processes and wait for it, so retries and
+task runs stay the flow's.
+"""
+
+import gc
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Self
+
+from connectors.settings import Settings
+from connectors.store.partitions import VendorPartition
+from flows.judging import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partition, judging_service
+
+
+def _start_worker(settings: Settings) -> None:
+    gc.set_threshold(*JUDGING_GC_THRESHOLDS)  # the worker's whole life is judging
+    judging_service(settings)  # imports and connection pools ready before the first batch
+
+
+def _worker_ready() -> int:
+    return os.getpid()
+
+
+def _judge_in_worker(
+    settings: Settings, partition: VendorPartition, batch_size: int, max_batches: int, actor: str, flow_run_id: str | None
+) -> list[BatchOutcome]:
+    return judge_partition(
+        judging_service(settings), partition, batch_size=batch_size, max_batches=max_batches, actor=actor, flow_run_id=flow_run_id
+    )
+
+
+class JudgingWorkers:
+    """`processes` worker processes for `settings`, started on entering and stopped on leaving."""
+
+    def __init__(self, processes: int, settings: Settings) -> None:
+        self.processes = processes
+        self._settings = settings
+        self._pool: ProcessPoolExecutor | None = None
+
+    def __enter__(self) -> Self:
+        if self.processes:
+            # spawn, not fork: the flow's process runs Prefect's threads, which a fork would copy mid-step
+            self._pool = ProcessPoolExecutor(
+                self.processes,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=(self._settings,),
+            )
+            for _ in range(self.processes):  # each call finds no idle worker, so each starts one now
+                self._pool.submit(_worker_ready)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def judge(
+        self, partition: VendorPartition, *, batch_size: int, max_batches: int, actor: str, flow_run_id: str | None
+    ) -> list[BatchOutcome]:
+        """Judge the partition in a worker process and wait for its outcomes (its exception, if any)."""
+        if self._pool is None:
+            raise RuntimeError("JudgingWorkers.judge outside its with-block, or with no worker process")
+        return self._pool.submit(
+            _judge_in_worker, self._settings, partition, batch_size, max_batches, actor, flow_run_id
+        ).result()
