@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -668,6 +669,32 @@ def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None
     finally:
         writer.close()
         reader.close()
+
+
+def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) -> None:
+    """The poll's judging processes and the API read without the write lock: a write transaction
+    elsewhere does not make them wait, and what it has not committed is not seen."""
+    url = f"sqlite:///{tmp_path / 'process.db'}"
+    upgrade(url)
+    writer = ProcessStore.from_url(url)
+    writer.record_pull("marketplace", [invoice_for(1)], [], cursor="c1")
+    entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
+    # a busy timeout of 0.2 s: a read that waited for the write lock would fail with "database is locked"
+    reader = ProcessStore(sessionmaker(bind=make_engine(url, connect_args={"timeout": 0.2})))
+    other_process = make_engine(url)
+    try:
+        with other_process.begin() as connection:  # BEGIN IMMEDIATE: holds the write lock
+            connection.execute(sa.update(InboxRow).values(vendor_id="V-uncommitted"))
+
+            assert reader.get_entry(entry.id).status is S.READY_TO_PROCESS
+            assert reader.load_cursor("marketplace") == "c1"
+            assert [e.id for e in reader.duplicate_candidates([invoice_for(9)])] == [entry.id]
+            assert reader.waiting_invoices(limit=10) == []
+            with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+                reader.record_pull("marketplace", [invoice_for(2)], [], cursor="c2")
+    finally:
+        writer.close()
+        other_process.dispose()
 
 
 def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:

@@ -11,6 +11,9 @@ SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # SQLSTATEs of a transaction the database rolled back to break a deadlock or a serialization
 # conflict (PostgreSQL 40P01/40001, MariaDB through ODBC 40001), and MariaDB's own error number.
 _RETRYABLE = {"40001", "40P01", 1213}
+# Execution option of a transaction that only reads (ProcessStore._reading): on SQLite a plain
+# BEGIN, not BEGIN IMMEDIATE. Such a transaction must not write: it could not wait for the lock.
+READ_ONLY = "process_store_read_only"
 
 
 def make_engine(url: str, **engine_options: Any) -> Engine:
@@ -18,7 +21,8 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
 
     On SQLite, Python's sqlite3 driver by default delays BEGIN until the first write, which
     breaks SAVEPOINTs and lets two writers read, then collide. Here every transaction starts
-    with BEGIN IMMEDIATE instead: writers queue (up to the busy timeout) rather than fail.
+    with BEGIN IMMEDIATE instead: writers queue (up to the busy timeout) rather than fail; a
+    transaction marked READ_ONLY starts with a plain BEGIN.
     """
     # Bulk inserts send up to 5000 rows per statement (SQLAlchemy still splits them below each
     # database's parameter limit): a batch then costs one statement per table.
@@ -29,7 +33,7 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
     engine = create_engine(url, **engine_options)
     event.listen(engine, "connect", _take_over_sqlite_transactions)
-    event.listen(engine, "begin", _begin_immediate)
+    event.listen(engine, "begin", _begin)
     return engine
 
 
@@ -55,5 +59,7 @@ def _take_over_sqlite_transactions(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def _begin_immediate(connection: Any) -> None:
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+def _begin(connection: Any) -> None:
+    # A transaction that only reads takes no write lock, so it neither waits for a writer in
+    # another process (a poll's worker, the API) nor holds one up.
+    connection.exec_driver_sql("BEGIN" if connection.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")

@@ -7,7 +7,8 @@ not this process, decide which of two concurrent writers gets a PO.
 
 import json
 import uuid
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Self
 
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.store.accounts import AccountStore
 from connectors.store.bulk import insert_new_rows, insert_returning_new, upsert_rows
 from connectors.store.column_types import MONEY_QUANTUM
-from connectors.store.engine import is_deadlock, make_engine
+from connectors.store.engine import READ_ONLY, is_deadlock, make_engine
 from connectors.store.partitions import VendorPartition, vendor_hash
 from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.errors import (
@@ -110,6 +111,14 @@ class ProcessStore:
         if self._own_engine is not None:
             self._own_engine.dispose()
 
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A transaction that only reads. On SQLite it takes no write lock, so the poll's judging
+        processes and the API read while another process records (engine.READ_ONLY)."""
+        with self._sessions.begin() as session:
+            session.connection(execution_options={READ_ONLY: True})
+            yield session
+
     # ------------------------------------------------------------------ intake
 
     def record_pull(
@@ -154,7 +163,7 @@ class ProcessStore:
         )
 
     def load_cursor(self, source: str) -> str | None:
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             return session.scalar(select(PullCursorRow.cursor).where(PullCursorRow.source == source))
 
     def waiting_invoices(
@@ -175,7 +184,7 @@ class ProcessStore:
             query = query.where(~select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists())
         if partition is not None and partition.count > 1:
             query = query.where(InboxRow.vendor_hash % partition.count == partition.index)
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             rows = [InboxRowIdentity(**row) for row in session.execute(query).mappings()]
             invoices: dict[int, Invoice | dict[str, Any] | None] = {row.id: self._pulled.take(row) for row in rows}
             unheld = [row_id for row_id, invoice in invoices.items() if invoice is None]
@@ -186,19 +195,19 @@ class ProcessStore:
     def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
         """Which of these POs are locked right now."""
         query = select(POLockRow.po_number).where(POLockRow.po_number.in_(sorted(set(po_numbers))))
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             return set(session.scalars(query))
 
     def po_lock_holder(self, po_number: str) -> int | None:
         """The id of the entry holding this PO's lock, or None when the PO is free."""
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             return session.scalar(select(POLockRow.entry_id).where(POLockRow.po_number == po_number))
 
     # ------------------------------------------------------------------ entries
 
     def find_entry(self, key: InvoiceKey) -> Entry | None:
         """The entry of this invoice version, if it was judged already."""
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             row = session.scalars(select(EntryRow).where(*_matches_key(EntryRow, key))).one_or_none()
             return None if row is None else _entry_model(row)
 
@@ -333,7 +342,7 @@ class ProcessStore:
             how_many(InboxRow.state == INBOX_WAITING, locked),
             how_many(InboxRow.state == INBOX_FAILED),
         )
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             waiting, on_locked_po, failed = session.execute(query).one()
         return InboxCounts(waiting=int(waiting), waiting_on_lock=int(on_locked_po), failed=int(failed))
 
@@ -596,7 +605,7 @@ class ProcessStore:
             return [WebhookDelivery.model_validate(row, from_attributes=True) for row in session.scalars(query)]
 
     def get_entry(self, entry_id: int) -> Entry:
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             entry = session.get(EntryRow, entry_id)
             if entry is None:
                 raise EntryNotFoundError(entry_id)
@@ -605,7 +614,7 @@ class ProcessStore:
     def entry_history(self, entry_id: int) -> list[EntryEvent]:
         """The entry's status changes, oldest first (the first one is its creation)."""
         query = select(EntryEventRow).where(EntryEventRow.entry_id == entry_id).order_by(EntryEventRow.id)
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             events = [_event_model(row) for row in session.scalars(query)]
         # Every entry has its creation event, so no events means no entry.
         if not events:
@@ -622,7 +631,7 @@ class ProcessStore:
         """
         if not invoices:
             return []
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             return [_summary_model(row._mapping) for row in session.execute(_duplicate_candidates_query(invoices))]
 
     def _ensure_vendor_locks(self, vendor_ids: Iterable[str], now: datetime) -> None:
@@ -658,7 +667,7 @@ class ProcessStore:
             query = query.where(EntryRow.vendor_id == vendor_id)
         if before_id is not None:
             query = query.where(EntryRow.id < before_id)
-        with self._sessions.begin() as session:
+        with self._reading() as session:
             rows = session.execute(query).all()
         entries = tuple(_summary_model(row._mapping) for row in rows[:limit])
         return EntryPage(entries=entries, next_before_id=entries[-1].id if len(rows) > limit else None)
