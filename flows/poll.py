@@ -8,7 +8,6 @@ partition, each judging batch by batch (never a task per invoice): one partition
 """
 
 import time
-from math import ceil
 
 import sqlalchemy as sa
 from prefect import Task, flow, task
@@ -83,15 +82,16 @@ def judge_vendor_partition(
     parameters: PollParameters, partition: VendorPartition, flow_run_id: str | None, workers: JudgingWorkers | None
 ) -> list[BatchOutcome]:
     """The partition's batches, judged in this process (workers None) or in a worker process."""
-    shares = {
+    batching = {
         "batch_size": parameters.batch_size,
-        "max_batches": ceil(parameters.max_batches / partition.count),
+        # the run's bound shared out (at least one batch each)
+        "max_batches": max(1, parameters.max_batches // partition.count),
         "actor": ACTOR,
         "flow_run_id": flow_run_id,
     }
     if workers is None:
-        return judge_partition(judging_service(get_settings()), partition, **shares)
-    return workers.judge(partition, **shares)
+        return judge_partition(judging_service(get_settings()), partition, **batching)
+    return workers.judge(partition, **batching)
 
 
 @task(**CONNECTOR_RETRIES)
