@@ -14,9 +14,16 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Self
 
+from sqlalchemy.engine import make_url
+
 from connectors.settings import Settings
 from connectors.store.partitions import VendorPartition
 from flows.judging import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partition, judging_service
+
+
+def _in_memory(url: str) -> bool:
+    parsed = make_url(url)
+    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _start_worker(settings: Settings) -> None:
@@ -40,6 +47,11 @@ class JudgingWorkers:
     """`processes` worker processes for `settings`, started on entering and stopped on leaving."""
 
     def __init__(self, processes: int, settings: Settings) -> None:
+        if processes and _in_memory(settings.process_db_url):
+            raise ValueError(
+                "judging_processes above 1 needs a process database other processes can open, "
+                f"not an in-memory SQLite one ({settings.process_db_url})"
+            )
         self.processes = processes
         self._settings = settings
         self._pool: ProcessPoolExecutor | None = None

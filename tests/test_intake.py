@@ -75,6 +75,12 @@ def test_worker_processes_are_only_asked_within_their_with_block(tmp_path: Path)
         workers.judge(VendorPartition(1, 2), batch_size=1, max_batches=1, actor="flow:test", flow_run_id=None)
 
 
+def test_worker_processes_refuse_a_process_database_only_this_process_can_see(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not an in-memory SQLite one"):
+        JudgingWorkers(1, settings_in(tmp_path, process_db_url="sqlite://"))
+    JudgingWorkers(0, settings_in(tmp_path, process_db_url="sqlite://"))  # judging here only: fine
+
+
 def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp_path: Path) -> None:
     """The vendor uploads the same bill against two POs; one batch judges both: only the first may be paid."""
     with api_world(tmp_path) as world:
