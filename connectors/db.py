@@ -14,11 +14,24 @@ from sqlalchemy.engine import make_url
 MIN_INTEGER_ID, MAX_INTEGER_ID = -(2**31), 2**31 - 1
 
 
+def sqlite_file(url: str) -> Path | None:
+    """The file of a SQLite database on disk; None for an in-memory one or another database."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
+
+
+def is_sqlite_in_memory(url: str) -> bool:
+    """An in-memory SQLite database: private to the connection (and so to the process) that opened it."""
+    return make_url(url).get_backend_name() == "sqlite" and sqlite_file(url) is None
+
+
 def create_engine_for(url: str, **kwargs: object) -> sa.Engine:
     """An engine for `url`; a SQLite file's folder is created so a fresh clone needs no setup."""
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    database = sqlite_file(url)
+    if database is not None:
+        database.parent.mkdir(parents=True, exist_ok=True)
     else:
         kwargs.setdefault("pool_pre_ping", True)
     return sa.create_engine(url, **kwargs)

@@ -14,16 +14,10 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 from typing import Self
 
-from sqlalchemy.engine import make_url
-
+from connectors.db import is_sqlite_in_memory
 from connectors.settings import Settings
 from connectors.store.partitions import VendorPartition
 from flows.judging import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partition, judging_service
-
-
-def _in_memory(url: str) -> bool:
-    parsed = make_url(url)
-    return parsed.get_backend_name() == "sqlite" and parsed.database in (None, "", ":memory:")
 
 
 def _start_worker(settings: Settings) -> None:
@@ -47,7 +41,7 @@ class JudgingWorkers:
     """`processes` worker processes for `settings`, started on entering and stopped on leaving."""
 
     def __init__(self, processes: int, settings: Settings) -> None:
-        if processes and _in_memory(settings.process_db_url):
+        if processes and is_sqlite_in_memory(settings.process_db_url):
             raise ValueError(
                 "judging_processes above 1 needs a process database other processes can open, "
                 f"not an in-memory SQLite one ({settings.process_db_url})"

@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
-from connectors.demo.seed import sqlite_file
+from connectors.db import sqlite_file
 from connectors.erp.demo_schema import ap_invoice, po_header, po_line, vendor
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
 

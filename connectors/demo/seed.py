@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import Connection
 
+from connectors.db import sqlite_file
 from connectors.demo.erp import DemoErp
 from connectors.demo.invoices import CHARGE_POLICY, InvoiceBuilder
 from connectors.demo.problems import PROBLEMS, plan_invoices
@@ -115,13 +116,6 @@ def build_demo(*, invoices: int, seed: int, today: date) -> DemoData:
         problems={draft.invoice_id: draft.problem for draft in drafts},
         details=builder.details,
     )
-
-
-def sqlite_file(url: str) -> Path | None:
-    parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
-        return None
-    return Path(parsed.database)
 
 
 def manifest_path_for(marketplace_url: str) -> Path | None:
