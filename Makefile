@@ -4,11 +4,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INVOICES ?= 2000
 
-.PHONY: help venv demo seed migrate api test bench clean
+.PHONY: help venv demo seed migrate api lint test bench clean
 
 help:
 	@echo "make demo     seed the demo data (if absent), report it, run the flows under a Prefect server (UI on 127.0.0.1:4200) and serve the API on 127.0.0.1:8000"
 	@echo "make api      serve the API on 127.0.0.1:8000 (Ctrl-C stops it)"
+	@echo "make lint     ruff (lint, format, import order), mypy, and the layering of the packages (import-linter)"
 	@echo "make test     run the test suite (CI=true makes PostgreSQL/MariaDB tests mandatory)"
 	@echo "make seed     regenerate the demo databases under var/ (INVOICES=$(INVOICES))"
 	@echo "make migrate  upgrade the service's own tables (PROCESS_DB_URL) to the newest schema"
@@ -23,20 +24,26 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 demo: venv
-	$(PY) -m connectors.demo --if-absent --invoices $(INVOICES)
+	$(PY) -m demo --if-absent --invoices $(INVOICES)
 	$(PY) -m connectors.store upgrade
-	$(PY) -m connectors.demo report
-	$(PY) -m flows.demo
+	$(PY) -m demo report
+	$(PY) -m demo.supervisor
 
 api: venv
 	$(PY) -m connectors.store upgrade
 	$(PY) -m api
 
 seed: venv
-	$(PY) -m connectors.demo --invoices $(INVOICES)
+	$(PY) -m demo --invoices $(INVOICES)
 
 migrate: venv
 	$(PY) -m connectors.store upgrade
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 test: venv
 	$(PY) -m pytest -n auto -q

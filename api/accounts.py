@@ -13,9 +13,9 @@ import getpass
 import sys
 from collections.abc import Callable
 
-from connectors.settings import get_settings
 from connectors.store import ProcessStore, StoreError
 from connectors.store.tables import ROLES
+from settings import get_settings
 
 CLI_ACTOR = "cli"
 
@@ -75,7 +75,9 @@ class _PasswordMismatchError(StoreError):
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m api.accounts", description="Manage AP users and the bots' API keys.")
+    parser = argparse.ArgumentParser(
+        prog="python -m api.accounts", description="Manage AP users and the bots' API keys."
+    )
     parser.add_argument("--url", help="process database URL (default: PROCESS_DB_URL from the environment or .env)")
     commands = parser.add_subparsers(dest="command", required=True)
     for name, help_text in (("create-user", "create a user"), ("set-password", "set a user's password")):

@@ -2,7 +2,7 @@
 
 Settings come from the cached `get_settings`; tests replace them with
 `app.dependency_overrides[get_settings]` or by passing settings to `create_app`, and the app's
-startup builds its judging service from the same source.
+startup opens its services (connections and use cases) from the same source.
 """
 
 from typing import Annotated
@@ -11,18 +11,24 @@ from fastapi import Depends, Path, Request
 
 from connectors.db import MAX_INTEGER_ID, MIN_INTEGER_ID
 from connectors.mail import PayloadMailer
-from connectors.settings import Settings, get_settings
 from connectors.store import ProcessStore
-from flows.judging import JudgingService
+from services.judging import JudgingService
+from services.runtime import Services
+from settings import Settings, get_settings
 
 
-def get_service(request: Request) -> JudgingService:
-    # Opened once by the app's lifespan, which hands it to every request in its state.
-    return request.state.service
+def get_services(request: Request) -> Services:
+    # Opened once by the app's lifespan, which hands them to every request in its state.
+    services: Services = request.state.services
+    return services
 
 
-def get_store(service: Annotated[JudgingService, Depends(get_service)]) -> ProcessStore:
-    return service.store
+def get_store(services: Annotated[Services, Depends(get_services)]) -> ProcessStore:
+    return services.store
+
+
+def get_judging(services: Annotated[Services, Depends(get_services)]) -> JudgingService:
+    return services.judging
 
 
 def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadMailer | None:
@@ -36,5 +42,6 @@ EntryIdPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[PayloadMailer | None, Depends(get_mailer)]
-ServiceDep = Annotated[JudgingService, Depends(get_service)]
+ServicesDep = Annotated[Services, Depends(get_services)]
+JudgingDep = Annotated[JudgingService, Depends(get_judging)]
 StoreDep = Annotated[ProcessStore, Depends(get_store)]

@@ -7,7 +7,7 @@ translated here.
 
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -34,7 +34,7 @@ from connectors.store.accounts import (
     UserNotFoundError,
     WeakPasswordError,
 )
-from flows.judging import InvoiceNotFoundError, InvoiceUnreadableError
+from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,10 @@ def _is_secret(location: Iterable[int | str]) -> bool:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _invalid_request)
+    # Starlette types every handler as taking any Exception, not the class it is registered for (starlette#2417).
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     for error_type in _DOMAIN_ERRORS:
         app.add_exception_handler(error_type, _domain_error)
     # Starlette runs this one for any exception left over, outside every other middleware.
@@ -114,7 +115,9 @@ def _invoice_unreadable(error: InvoiceUnreadableError) -> ApiError:
 
 
 def _po_locked(error: POLockedError) -> ApiError:
-    return ApiError(409, "po_locked", str(error), [POLock(po_number=error.po_number, holding_entry_id=error.holding_entry_id)])
+    return ApiError(
+        409, "po_locked", str(error), [POLock(po_number=error.po_number, holding_entry_id=error.holding_entry_id)]
+    )
 
 
 _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
@@ -123,7 +126,10 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     POLockedError: _po_locked,
     EntryNotFoundError: lambda error: ApiError(404, "entry_not_found", str(error)),
     IllegalTransitionError: lambda error: ApiError(
-        409, "illegal_transition", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
+        409,
+        "illegal_transition",
+        str(error),
+        [EntryState(entry_id=error.entry_id, current_status=error.current_status)],
     ),
     CallbackConflictError: lambda error: ApiError(
         409, "callback_conflict", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
@@ -145,7 +151,11 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
 
 
 def _error_response(
-    status_code: int, code: str, message: str, details: Sequence[ErrorDetail] = (), headers: dict[str, str] | None = None
+    status_code: int,
+    code: str,
+    message: str,
+    details: Sequence[ErrorDetail] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     body = ErrorResponse(error=ErrorBody(code=code, message=message, details=list(details)))
     return JSONResponse(_utf8_safe(body.model_dump(mode="json")), status_code=status_code, headers=headers)

@@ -10,8 +10,8 @@ from fastapi.routing import APIRoute
 from api.errors import install_error_handlers
 from api.routes import api_router
 from api.routes.health import router as health_router
-from connectors.settings import REPO_ROOT, Settings, get_settings
-from flows.judging import JudgingService
+from services.runtime import Services
+from settings import REPO_ROOT, Settings, get_settings
 
 DESCRIPTION = """
 Checks marketplace vendor invoices against their purchase orders in the ERP and queues the clean
@@ -37,26 +37,28 @@ TAGS = [
 
 def _project_version() -> str:
     with (REPO_ROOT / "pyproject.toml").open("rb") as pyproject:
-        return tomllib.load(pyproject)["project"]["version"]
+        version: str = tomllib.load(pyproject)["project"]["version"]
+    return version
 
 
 def _operation_id(route: APIRoute) -> str:
     # "entries-list_entries" rather than FastAPI's path-derived ids: readable generated clients.
-    return "-".join([*route.tags[:1], route.name])
+    return "-".join([*map(str, route.tags[:1]), route.name])
 
 
 def _configured_settings(app: FastAPI) -> Settings:
     """The settings requests see: an override of get_settings when there is one, else the environment's."""
-    return app.dependency_overrides.get(get_settings, get_settings)()
+    settings: Settings = app.dependency_overrides.get(get_settings, get_settings)()
+    return settings
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, JudgingService]]:
-    service = JudgingService.from_settings(_configured_settings(app))
+async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+    services = Services.from_settings(_configured_settings(app))
     try:
-        yield {"service": service}
+        yield {"services": services}
     finally:
-        service.close()
+        services.close()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

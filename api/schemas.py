@@ -5,14 +5,14 @@ vocabulary (the dry-run request body, the rule findings, the bot's published pay
 Money and quantities are JSON strings ("24.60"), never floats.
 """
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from connectors.store import EntryHeader
 from domain import EntryStatus, Finding, Invoice, RpaPayload
 from domain.models import FreeText
-from domain.money import Money
 
 # ---------------------------------------------------------------------- errors
 
@@ -89,25 +89,11 @@ class DryRunResponse(BaseModel):
 # ---------------------------------------------------------------------- entries
 
 
-class EntrySummary(BaseModel):
+class EntrySummary(EntryHeader):
     """A process entry as the list shows it."""
 
-    id: int
-    status: EntryStatus
-    source: str
-    source_invoice_id: str
-    version: int
-    vendor_id: str
-    vendor_name: str
-    invoice_number: str
-    invoice_date: date
-    po_number: str
-    currency: str
-    total: Money
-    rule_set_version: str
-    erp_document_id: str | None = Field(description="The ERP document the bot created, once entered.")
-    created_at: datetime
-    updated_at: datetime
+    # Built from the store's richer models: their other fields are left out, not refused.
+    model_config = ConfigDict(frozen=False, extra="ignore")
 
 
 class EntryStatusResponse(EntrySummary):
@@ -149,7 +135,9 @@ class EntryDetail(EntrySummary):
 class ReviewAction(BaseModel):
     """A clerk's decision on an entry; the reason goes into the audit trail."""
 
-    reason: FreeText = Field(min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands.")
+    reason: FreeText = Field(
+        min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands."
+    )
 
 
 # ---------------------------------------------------------------------- the RPA bot
@@ -169,7 +157,9 @@ class SuccessCallback(BaseModel):
 
 
 class FailureCallback(BaseModel):
-    reason: FreeText = Field(min_length=1, max_length=2000, description="What went wrong, for the clerk who decides next.")
+    reason: FreeText = Field(
+        min_length=1, max_length=2000, description="What went wrong, for the clerk who decides next."
+    )
 
 
 # ---------------------------------------------------------------------- people and keys

@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> None:
     )
     if config.workers == 1:
         # asyncio binds the port itself, as TCP.
-        uvicorn.run(config.app, host=config.host, port=config.port, log_level=arguments.log_level, access_log=config.access_log)
+        uvicorn.run(
+            config.app, host=config.host, port=config.port, log_level=arguments.log_level, access_log=config.access_log
+        )
         return
     try:
         Multiprocess(config, sockets=[config.bind_socket()]).run()

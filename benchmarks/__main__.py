@@ -10,7 +10,7 @@ from pathlib import Path
 
 from benchmarks import erp_gateway, poll_backlog, rpa_callbacks, rule_engine, seed, validate_api
 from benchmarks.databases import SERVERS, bench_database
-from connectors.demo import seed_demo
+from demo import seed_demo
 
 INVOICES = 10_000
 
@@ -44,7 +44,12 @@ def flows() -> None:
         poll_backlog.write_backlog(marketplace, erp, invoices=INVOICES, lines=10, today=date.today())
         runs = {
             n: poll_backlog.one_poll_run(
-                marketplace, erp, f"sqlite:///{Path(folder) / 'process.db'}", label="sqlite", invoices=INVOICES, judging_processes=n
+                marketplace,
+                erp,
+                f"sqlite:///{Path(folder) / 'process.db'}",
+                label="sqlite",
+                invoices=INVOICES,
+                judging_processes=n,
             )
             for n in processes
         }
@@ -52,8 +57,10 @@ def flows() -> None:
             marketplace, erp, f"sqlite:///{Path(folder) / 'process-api.db'}", calls=1000, backlog=INVOICES
         )
         for n, run in runs.items():
-            print(f"one poll run with {n} judging process{'es' if n > 1 else ''} is "
-                  f"{per_call['backlog_seconds'] / run['seconds']:.0f}× faster than one call per invoice (target ≥ 20×)")
+            print(
+                f"one poll run with {n} judging process{'es' if n > 1 else ''} is "
+                f"{per_call['backlog_seconds'] / run['seconds']:.0f}× faster than one call per invoice (target ≥ 20×)"
+            )
         with bench_database(SERVERS["postgresql"]) as url:
             if url is not None:
                 poll_backlog.write_backlog(url, url, invoices=INVOICES, lines=10, today=date.today())

@@ -27,7 +27,9 @@ def bench_database(admin_url: str) -> Iterator[str | None]:
             conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}" + (" WITH (FORCE)" if postgres else "")))
             conn.execute(sa.text(f"CREATE DATABASE {BENCH_DATABASE}"))
     except Exception as exc:  # a server that is not there is reported, not fatal
-        print(f"  (skipped {make_url(admin_url).get_backend_name()}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]})")
+        print(
+            f"  (skipped {make_url(admin_url).get_backend_name()}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
+        )
         yield None
         return
     try:

@@ -28,7 +28,7 @@ def run(marketplace_url: str, erp_url: str, *, today: date, label: str) -> dict[
         snapshot = gateway.fetch_snapshot(po_numbers, vendor_ids, today=today)
         seconds = time.perf_counter() - started
     erp.dispose()
-    figures = {
+    figures: dict[str, float | int | str] = {
         "database": label,
         "invoices": len(referenced),
         "po_numbers": len(po_numbers),

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NotRequired, TypedDict
 
 import sqlalchemy as sa
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
@@ -22,16 +23,26 @@ from benchmarks.api_server import api_client
 from connectors.db import count_statements
 from connectors.erp import demo_schema as erp
 from connectors.marketplace import schema as marketplace
-from connectors.settings import get_settings
 from connectors.store.migrate import downgrade, upgrade
 from connectors.store.partitions import MAX_PARTITIONS
-from flows.judging import judging_service
 from flows.poll import PollParameters, poll_marketplace
+from services.runtime import services_for
+from settings import get_settings
 
 VENDORS = 200
 PORT = 8766
 # judging is CPU work: one process per core
 CORES = min(os.cpu_count() or 1, MAX_PARTITIONS)
+
+
+class PollRunFigures(TypedDict):
+    database: str
+    judging_processes: int
+    invoices: int
+    seconds: float
+    run_seconds: float
+    invoices_per_second: int
+    sql_statements: NotRequired[int]  # single-process runs only
 
 
 def _chunked_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
@@ -42,7 +53,10 @@ def _chunked_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, o
 def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: int, today: date) -> None:
     """`invoices` marketplace invoices of `lines` lines, each on its own open PO that it matches."""
     price = Decimal("12.3456")
-    vendors = [{"vendor_id": f"V{v:04d}", "vendor_name": f"Vendor {v}", "currency_code": "USD", "is_active": "Y"} for v in range(VENDORS)]
+    vendors: list[dict[str, object]] = [
+        {"vendor_id": f"V{v:04d}", "vendor_name": f"Vendor {v}", "currency_code": "USD", "is_active": "Y"}
+        for v in range(VENDORS)
+    ]
     headers, po_lines, mp_invoices, mp_lines = [], [], [], []
     changed = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     for n in range(1, invoices + 1):
@@ -50,19 +64,59 @@ def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: i
         # a different total for each invoice of a vendor: equal totals would be possible duplicates
         qty = Decimal(1 + n // VENDORS)
         line_total = (qty * price).quantize(Decimal("0.01"))
-        headers.append({"po_number": po_number, "vendor_id": vendor_id, "currency_code": "USD", "po_status": "O", "po_date": today - timedelta(days=40)})
-        mp_invoices.append({
-            "invoice_id": n, "version": 1, "vendor_id": vendor_id, "vendor_name": f"Vendor {n % VENDORS}",
-            "invoice_number": f"INV-{n:06d}", "invoice_date": today - timedelta(days=3), "due_date": today + timedelta(days=27),
-            "currency": "USD", "po_number": po_number, "subtotal": str(line_total * lines), "tax_amount": "0",
-            "total_amount": str(line_total * lines), "updated_at": changed + timedelta(milliseconds=n),
-        })
+        headers.append(
+            {
+                "po_number": po_number,
+                "vendor_id": vendor_id,
+                "currency_code": "USD",
+                "po_status": "O",
+                "po_date": today - timedelta(days=40),
+            }
+        )
+        mp_invoices.append(
+            {
+                "invoice_id": n,
+                "version": 1,
+                "vendor_id": vendor_id,
+                "vendor_name": f"Vendor {n % VENDORS}",
+                "invoice_number": f"INV-{n:06d}",
+                "invoice_date": today - timedelta(days=3),
+                "due_date": today + timedelta(days=27),
+                "currency": "USD",
+                "po_number": po_number,
+                "subtotal": str(line_total * lines),
+                "tax_amount": "0",
+                "total_amount": str(line_total * lines),
+                "updated_at": changed + timedelta(milliseconds=n),
+            }
+        )
         for k in range(1, lines + 1):
-            po_lines.append({"po_number": po_number, "po_line_no": k, "item_id": f"ITM{k:05d}", "part_number": f"HX-{k:03d}-B",
-                             "description": f"part {k}", "uom": "EA", "qty_ordered": Decimal(100), "qty_received": None,
-                             "qty_invoiced": Decimal(0), "unit_cost": price})
-            mp_lines.append({"invoice_id": n, "line_no": k, "part_number": f"HX-{k:03d}-B", "description": f"part {k}",
-                             "quantity": str(qty), "uom": "EA", "unit_price": str(price), "line_total": str(line_total)})
+            po_lines.append(
+                {
+                    "po_number": po_number,
+                    "po_line_no": k,
+                    "item_id": f"ITM{k:05d}",
+                    "part_number": f"HX-{k:03d}-B",
+                    "description": f"part {k}",
+                    "uom": "EA",
+                    "qty_ordered": Decimal(100),
+                    "qty_received": None,
+                    "qty_invoiced": Decimal(0),
+                    "unit_cost": price,
+                }
+            )
+            mp_lines.append(
+                {
+                    "invoice_id": n,
+                    "line_no": k,
+                    "part_number": f"HX-{k:03d}-B",
+                    "description": f"part {k}",
+                    "quantity": str(qty),
+                    "uom": "EA",
+                    "unit_price": str(price),
+                    "line_total": str(line_total),
+                }
+            )
     erp_engine, marketplace_engine = sa.create_engine(erp_url), sa.create_engine(marketplace_url)
     for metadata, engine in ((erp.metadata, erp_engine), (marketplace.metadata, marketplace_engine)):
         metadata.drop_all(engine)
@@ -80,7 +134,7 @@ def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: i
 def _use_databases(marketplace_url: str, erp_url: str, process_url: str) -> None:
     os.environ.update(MARKETPLACE_DB_URL=marketplace_url, ERP_DB_URL=erp_url, PROCESS_DB_URL=process_url)
     get_settings.cache_clear()
-    judging_service.cache_clear()
+    services_for.cache_clear()
 
 
 @contextmanager
@@ -92,7 +146,7 @@ def prefect_harness() -> Iterator[None]:
 
 def one_poll_run(
     marketplace_url: str, erp_url: str, process_url: str, *, label: str, invoices: int, judging_processes: int
-) -> dict[str, float | int | str]:
+) -> PollRunFigures:
     """One poll-marketplace run over the whole backlog, into an empty process store. Run it inside
     `prefect_harness()`."""
     downgrade(process_url, "base")
@@ -104,24 +158,34 @@ def one_poll_run(
         started = time.perf_counter()
         report = poll_marketplace(PollParameters(batch_size=1000, max_batches=50, judging_processes=judging_processes))
         seconds = time.perf_counter() - started
-    judging_service(get_settings()).close()
+    services_for(get_settings()).close()
     if report.recorded != invoices:
         raise AssertionError(f"one run should judge the whole backlog, it recorded {report.recorded} of {invoices}")
-    figures = {"database": label, "judging_processes": judging_processes, "invoices": invoices, "seconds": round(seconds, 1),
-               "run_seconds": round(report.seconds, 1), "invoices_per_second": round(invoices / seconds)}
+    figures: PollRunFigures = {
+        "database": label,
+        "judging_processes": judging_processes,
+        "invoices": invoices,
+        "seconds": round(seconds, 1),
+        "run_seconds": round(report.seconds, 1),
+        "invoices_per_second": round(invoices / seconds),
+    }
     statements = ""
     if judging_processes == 1:
         figures["sql_statements"] = count.statements
         statements = f", {count.statements} SQL statements"
     # The run's own duration (what its artifact reports) leaves out creating the flow run and
     # reporting its states to the Prefect API: the difference is Prefect's, not the poll's.
-    print(f"poll-marketplace [{label}, {judging_processes} judging process{'es' if judging_processes > 1 else ''}]: "
-          f"{invoices} invoices in one run, {figures['seconds']} s = {figures['invoices_per_second']} invoices/s{statements} "
-          f"(target ≤ 30 s); the run's own duration {figures['run_seconds']} s")
+    print(
+        f"poll-marketplace [{label}, {judging_processes} judging process{'es' if judging_processes > 1 else ''}]: "
+        f"{invoices} invoices in one run, {figures['seconds']} s = {figures['invoices_per_second']} invoices/s{statements} "
+        f"(target ≤ 30 s); the run's own duration {figures['run_seconds']} s"
+    )
     return figures
 
 
-def one_call_per_invoice(marketplace_url: str, erp_url: str, process_url: str, *, calls: int, backlog: int) -> dict[str, float | int]:
+def one_call_per_invoice(
+    marketplace_url: str, erp_url: str, process_url: str, *, calls: int, backlog: int
+) -> dict[str, float | int]:
     """Today's architecture: the same invoices judged one HTTP call each (a sample of `calls`,
     extrapolated to the backlog: calls are independent, each judges one invoice)."""
     upgrade(process_url)
@@ -134,8 +198,14 @@ def one_call_per_invoice(marketplace_url: str, erp_url: str, process_url: str, *
             if response.status_code != 200:
                 raise AssertionError(f"invoice {invoice_id}: {response.status_code} {response.text[:200]}")
     per_call = statistics.fmean(latencies)
-    figures = {"calls": calls, "ms_per_call": round(per_call * 1000, 1), "backlog_seconds": round(per_call * backlog, 1),
-               "invoices_per_second": round(1 / per_call)}
-    print(f"one call per invoice [sqlite]: {per_call * 1000:.1f} ms per invoice over {calls} calls → "
-          f"{figures['backlog_seconds']} s for {backlog} invoices ({figures['invoices_per_second']} invoices/s)")
+    figures: dict[str, float | int] = {
+        "calls": calls,
+        "ms_per_call": round(per_call * 1000, 1),
+        "backlog_seconds": round(per_call * backlog, 1),
+        "invoices_per_second": round(1 / per_call),
+    }
+    print(
+        f"one call per invoice [sqlite]: {per_call * 1000:.1f} ms per invoice over {calls} calls → "
+        f"{figures['backlog_seconds']} s for {backlog} invoices ({figures['invoices_per_second']} invoices/s)"
+    )
     return figures

@@ -23,8 +23,8 @@ from benchmarks.validate_api import percentiles
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
 from connectors.store.tables import EntryEventRow, EntryRow
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus, Invoice, RpaPayload, Verdict
-from tests.factories import make_invoice, make_payload, make_verdict
 
 PORT = 8767
 BOTS = ("bot-a", "bot-b")
@@ -59,7 +59,7 @@ def _seed(url: str, entries: int) -> None:
         ready.append(_Ready(invoice, verdict, make_payload(invoice)))
     store = ProcessStore.from_url(url)
     try:
-        record = store.record_verdicts(ready, actor="flow:bench")
+        record = store.verdicts.record_batch(ready, actor="flow:bench")
     finally:
         store.close()
     if len(record.recorded) != entries:
@@ -72,7 +72,9 @@ def _elapsed_ms(started: float) -> float:
 
 def _expect(response: httpx.Response, status: int) -> None:
     if response.status_code != status:
-        raise AssertionError(f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text[:200]}")
+        raise AssertionError(
+            f"{response.request.method} {response.request.url.path}: {response.status_code} {response.text[:200]}"
+        )
 
 
 def _drain(client: httpx.Client, name: str) -> _BotRun:
@@ -110,10 +112,15 @@ def _check(url: str, runs: list[_BotRun], entries: int) -> None:
     engine = sa.create_engine(url)
     with engine.connect() as conn:
         statuses = dict(conn.execute(sa.select(EntryRow.id, EntryRow.status)).tuples().all())
-        events = conn.execute(
-            sa.select(EntryEventRow.entry_id, EntryEventRow.to_status, EntryEventRow.actor)
-            .where(EntryEventRow.to_status.in_([EntryStatus.DISPATCHED.value, *FINAL]))
-        ).tuples().all()
+        events = (
+            conn.execute(
+                sa.select(EntryEventRow.entry_id, EntryEventRow.to_status, EntryEventRow.actor).where(
+                    EntryEventRow.to_status.in_([EntryStatus.DISPATCHED.value, *FINAL])
+                )
+            )
+            .tuples()
+            .all()
+        )
     engine.dispose()
     dispatched_to: defaultdict[int, list[str]] = defaultdict(list)
     final_events: defaultdict[int, list[tuple[str, str]]] = defaultdict(list)
@@ -147,7 +154,9 @@ def run(entries: int = 5000) -> dict[str, float | int | dict[str, dict[str, int]
         seed_seconds = time.perf_counter() - started
         # The judging service the app starts with wants a marketplace and an ERP; these routes never read them.
         unused = {name: f"sqlite:///{Path(folder) / f'{name}.db'}" for name in ("marketplace", "erp")}
-        with api_server(marketplace_url=unused["marketplace"], erp_url=unused["erp"], process_url=url, port=PORT, workers=2) as base_url:
+        with api_server(
+            marketplace_url=unused["marketplace"], erp_url=unused["erp"], process_url=url, port=PORT, workers=2
+        ) as base_url:
             with ExitStack() as stack, ThreadPoolExecutor(max_workers=len(BOTS)) as pool:
                 clients = {name: stack.enter_context(bot_client(base_url, url, name)) for name in BOTS}
                 started = time.perf_counter()
@@ -158,18 +167,32 @@ def run(entries: int = 5000) -> dict[str, float | int | dict[str, dict[str, int]
     claims = [ms for run in runs for ms in run.claim_ms]
     callbacks = [ms for run in runs for ms in run.callback_ms]
     (claim_p50, claim_p99), (callback_p50, callback_p99) = percentiles(claims), percentiles(callbacks)
-    per_bot = {run.name: {"claimed": len(run.outcomes), **Counter(status for _, status in run.outcomes)} for run in runs}
-    figures = {"entries": entries, "seed_seconds": round(seed_seconds, 1), "seconds": round(seconds, 1),
-               "callbacks_per_second": round(len(callbacks) / seconds), "claims_per_second": round(len(claims) / seconds),
-               "claim_p50_ms": claim_p50, "claim_p99_ms": claim_p99, "callback_p50_ms": callback_p50,
-               "callback_p99_ms": callback_p99, "per_bot": per_bot}
-    print(f"rpa callbacks [postgresql, uvicorn 2 workers, {len(BOTS)} bots]: {entries} entries "
-          f"(seeded in {figures['seed_seconds']} s) claimed and called back in {figures['seconds']} s = "
-          f"{figures['callbacks_per_second']} callbacks/s, {figures['claims_per_second']} claims/s; "
-          f"claim p50 {claim_p50} ms, p99 {claim_p99} ms; callback p50 {callback_p50} ms, p99 {callback_p99} ms; "
-          f"per bot {per_bot}")
-    print(f"rpa callbacks: every one of the {entries} entries entered or rpa_failed exactly once, "
-          "dispatched once to the bot that called back, none lost")
+    per_bot = {
+        run.name: {"claimed": len(run.outcomes), **Counter(status for _, status in run.outcomes)} for run in runs
+    }
+    figures: dict[str, float | int | dict[str, dict[str, int]]] = {
+        "entries": entries,
+        "seed_seconds": round(seed_seconds, 1),
+        "seconds": round(seconds, 1),
+        "callbacks_per_second": round(len(callbacks) / seconds),
+        "claims_per_second": round(len(claims) / seconds),
+        "claim_p50_ms": claim_p50,
+        "claim_p99_ms": claim_p99,
+        "callback_p50_ms": callback_p50,
+        "callback_p99_ms": callback_p99,
+        "per_bot": per_bot,
+    }
+    print(
+        f"rpa callbacks [postgresql, uvicorn 2 workers, {len(BOTS)} bots]: {entries} entries "
+        f"(seeded in {figures['seed_seconds']} s) claimed and called back in {figures['seconds']} s = "
+        f"{figures['callbacks_per_second']} callbacks/s, {figures['claims_per_second']} claims/s; "
+        f"claim p50 {claim_p50} ms, p99 {claim_p99} ms; callback p50 {callback_p50} ms, p99 {callback_p99} ms; "
+        f"per bot {per_bot}"
+    )
+    print(
+        f"rpa callbacks: every one of the {entries} entries entered or rpa_failed exactly once, "
+        "dispatched once to the bot that called back, none lost"
+    )
     return figures
 
 

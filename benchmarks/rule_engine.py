@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from domain import EnteredInvoice, EntryStatus, Invoice, InvoiceLine, POLine, POStatus, PurchaseOrder, Vendor
-from rules.config import load_rule_config
+from rules.catalogue import load_rule_config
 from rules.engine import RuleEngine
 
 TODAY = date(2026, 11, 20)
@@ -33,10 +33,23 @@ def _backlog(invoices: int, lines: int) -> tuple[list[Invoice], _Erp]:
     for n in range(invoices):
         vendor_id = f"V{n % 200:04d}"
         po = PurchaseOrder(
-            po_number=f"PO-{n:06d}", vendor_id=vendor_id, currency="USD", status=POStatus.OPEN,
+            po_number=f"PO-{n:06d}",
+            vendor_id=vendor_id,
+            currency="USD",
+            status=POStatus.OPEN,
             po_date=TODAY - timedelta(days=30),
-            lines=tuple(POLine(line_no=k, part_number=f"HX-{k:03d}-B", erp_item_id=f"ITM{k:05d}", ordered_qty=Decimal(100),
-                               received_qty=Decimal(100), invoiced_qty=Decimal(10), unit_price=price) for k in range(1, lines + 1)),
+            lines=tuple(
+                POLine(
+                    line_no=k,
+                    part_number=f"HX-{k:03d}-B",
+                    erp_item_id=f"ITM{k:05d}",
+                    ordered_qty=Decimal(100),
+                    received_qty=Decimal(100),
+                    invoiced_qty=Decimal(10),
+                    unit_price=price,
+                )
+                for k in range(1, lines + 1)
+            ),
         )
         purchase_orders[po.po_number] = po
         # a different total for each invoice of a vendor: equal totals would be possible duplicates
@@ -44,16 +57,33 @@ def _backlog(invoices: int, lines: int) -> tuple[list[Invoice], _Erp]:
         line_total = (quantity * price).quantize(CENT)
         tax = (line_total * Decimal("0.08875")).quantize(CENT)
         invoice_lines = tuple(
-            InvoiceLine(line_no=k, part_number=f"hx {k:03d} b", quantity=quantity, unit_price=price,
-                        line_total=line_total, tax_rate=Decimal("8.875"), tax_amount=tax)
+            InvoiceLine(
+                line_no=k,
+                part_number=f"hx {k:03d} b",
+                quantity=quantity,
+                unit_price=price,
+                line_total=line_total,
+                tax_rate=Decimal("8.875"),
+                tax_amount=tax,
+            )
             for k in range(1, lines + 1)
         )
-        backlog.append(Invoice(
-            source="marketplace", source_invoice_id=str(n), vendor_id=vendor_id, invoice_number=f"INV-{n:06d}",
-            invoice_date=TODAY - timedelta(days=3), due_date=TODAY + timedelta(days=27), currency="USD",
-            po_number=po.po_number, lines=invoice_lines, subtotal=line_total * lines,
-            tax_amount=tax * lines, total=(line_total + tax) * lines,
-        ))
+        backlog.append(
+            Invoice(
+                source="marketplace",
+                source_invoice_id=str(n),
+                vendor_id=vendor_id,
+                invoice_number=f"INV-{n:06d}",
+                invoice_date=TODAY - timedelta(days=3),
+                due_date=TODAY + timedelta(days=27),
+                currency="USD",
+                po_number=po.po_number,
+                lines=invoice_lines,
+                subtotal=line_total * lines,
+                tax_amount=tax * lines,
+                total=(line_total + tax) * lines,
+            )
+        )
     vendors = {f"V{v:04d}": Vendor(vendor_id=f"V{v:04d}", name=f"Vendor {v}") for v in range(200)}
     return backlog, _Erp(purchase_orders, vendors)
 
@@ -71,14 +101,21 @@ def run(invoices: int = 10_000, lines: int = 10) -> dict[str, float | int]:
     payloads = [j.payload for j in judged]
     payload_seconds = time.perf_counter() - started
     assert all(payload is not None for payload in payloads)
-    figures = {"invoices": invoices, "lines_per_invoice": lines, "rules": len(engine.rule_ids),
-               "seconds": round(seconds, 3), "invoices_per_second": round(invoices / seconds),
-               "payload_seconds": round(payload_seconds, 3),
-               "with_payloads_per_second": round(invoices / (seconds + payload_seconds))}
-    print(f"rule engine: {invoices} invoices × {lines} lines, {figures['rules']} rules, one process: "
-          f"{figures['seconds']} s = {figures['invoices_per_second']} invoices/s (target ≥ 5000); "
-          f"building their RPA payloads adds {figures['payload_seconds']} s "
-          f"({figures['with_payloads_per_second']} invoices/s with payloads)")
+    figures = {
+        "invoices": invoices,
+        "lines_per_invoice": lines,
+        "rules": len(engine.rule_ids),
+        "seconds": round(seconds, 3),
+        "invoices_per_second": round(invoices / seconds),
+        "payload_seconds": round(payload_seconds, 3),
+        "with_payloads_per_second": round(invoices / (seconds + payload_seconds)),
+    }
+    print(
+        f"rule engine: {invoices} invoices × {lines} lines, {figures['rules']} rules, one process: "
+        f"{figures['seconds']} s = {figures['invoices_per_second']} invoices/s (target ≥ 5000); "
+        f"building their RPA payloads adds {figures['payload_seconds']} s "
+        f"({figures['with_payloads_per_second']} invoices/s with payloads)"
+    )
     return figures
 
 

@@ -3,13 +3,15 @@
 import tempfile
 from pathlib import Path
 
-from connectors.demo import seed_demo
+from demo import seed_demo
 
 
 def run(invoices: int = 10_000) -> dict[str, float | int]:
     with tempfile.TemporaryDirectory() as directory:
         folder = Path(directory)
-        report = seed_demo(f"sqlite:///{folder / 'marketplace.db'}", f"sqlite:///{folder / 'erp.db'}", invoices=invoices)
+        report = seed_demo(
+            f"sqlite:///{folder / 'marketplace.db'}", f"sqlite:///{folder / 'erp.db'}", invoices=invoices
+        )
     lines = report.rows["mp_invoice_line"]
     result = {
         "invoices": invoices,

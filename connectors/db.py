@@ -50,8 +50,8 @@ class StatementCount:
 
 
 @contextmanager
-def count_statements(engine: sa.Engine) -> Iterator[StatementCount]:
-    """Count the SQL statements (round trips) `engine` sends while the block runs."""
+def count_statements(engine: sa.Engine | type[sa.Engine]) -> Iterator[StatementCount]:
+    """Count the SQL statements (round trips) `engine` sends while the block runs (every engine: `sa.Engine`)."""
     count = StatementCount()
 
     def _count(*_args: object) -> None:

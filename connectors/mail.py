@@ -2,7 +2,7 @@
 
 Each mail carries one entry's payload twice: as the text body (what the bot reads today) and as
 a `payload-<entry id>.json` attachment. An entry is marked dispatched only once its SMTP server
-accepted the mail (`ProcessStore.dispatch`); when it did not, nothing changes.
+accepted the mail (services/mail_dispatch.py); when it did not, nothing changes.
 """
 
 import json
@@ -15,23 +15,16 @@ from typing import Self
 
 from pydantic import SecretStr
 
-from connectors.settings import Settings
-from connectors.store import Entry, IllegalTransitionError, NoPayloadError, ProcessStore
+from connectors.store import Entry, NoPayloadError
+from domain.clock import Clock, system_clock
 from domain.payload_schema import payload_json
+from settings import Settings
 
 ENTRY_HEADER = "X-Invoice-Automation-Entry"
 
 
 class MailDispatchError(Exception):
     """The SMTP server could not be reached or did not accept a payload mail: nothing was dispatched."""
-
-
-@dataclass(frozen=True)
-class MailRun:
-    """What one `mail_ready_entries` did."""
-
-    mailed: tuple[int, ...]  # entry ids, now dispatched to the mailbox
-    skipped: tuple[int, ...]  # no longer ready when their turn came (claimed by the bot meanwhile)
 
 
 @dataclass(frozen=True)
@@ -44,6 +37,7 @@ class PayloadMailer:
     timeout_seconds: float
     sender: str
     mailbox: str
+    clock: Clock = system_clock  # the mails' Date header
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Self | None:
@@ -94,7 +88,7 @@ class PayloadMailer:
         message["From"] = self.sender
         message["To"] = self.mailbox
         message["Subject"] = f"RPA payload: entry {entry.id}, invoice {entry.invoice_number}, PO {entry.po_number}"
-        message["Date"] = formatdate(usegmt=True)
+        message["Date"] = formatdate(self.clock().timestamp(), usegmt=True)
         message["Message-ID"] = self._message_id(entry)
         message[ENTRY_HEADER] = str(entry.id)
         # The body is the bare JSON, so it parses whole; the attachment is the same text, as a file.
@@ -116,44 +110,6 @@ class PayloadMailer:
             f"Could not mail the payload of entry {entry.id} to {self.mailbox} through SMTP server "
             f"{self.host}:{self.port}: {_smtp_reason(error)}"
         )
-
-
-def mail_to_bot(store: ProcessStore, mailer: PayloadMailer, entry_id: int, *, actor: str) -> Entry:
-    """Mail a ready entry's payload to the bot and mark it dispatched to the mailbox.
-
-    Raises IllegalTransitionError when the entry is not ready (nothing is mailed), and
-    MailDispatchError when the mail was not accepted (the entry stays ready).
-    """
-    return store.dispatch(
-        entry_id,
-        to=mailer.mailbox,
-        actor=actor,
-        reason=f"mailed to {mailer.mailbox}",
-        hand_over=mailer.send_payload,
-    )
-
-
-def mail_ready_entries(store: ProcessStore, mailer: PayloadMailer, *, limit: int, actor: str) -> MailRun:
-    """Mail the entries ready the longest (up to `limit`), one transaction each.
-
-    Stops at the first mail the SMTP server does not take: the next ones would most likely fail
-    the same way, and they stay ready for the next run or for the bot to claim.
-    """
-    ready = store.ready_entry_ids(limit)
-    mailed: list[int] = []
-    skipped: list[int] = []
-    for entry_id in ready:
-        try:
-            mail_to_bot(store, mailer, entry_id, actor=actor)
-        except IllegalTransitionError:
-            skipped.append(entry_id)  # the bot claimed it between the listing and now
-            continue
-        except MailDispatchError as error:
-            raise MailDispatchError(
-                f"{error} (stopped after mailing {len(mailed)} of {len(ready)} ready payloads; the rest stay ready)"
-            ) from error
-        mailed.append(entry_id)
-    return MailRun(mailed=tuple(mailed), skipped=tuple(skipped))
 
 
 def _smtp_reason(error: OSError) -> str:

@@ -14,17 +14,15 @@ event `id` and orders by its `occurred_at`.
 
 import hashlib
 import hmac
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import Self
 
 import httpx
-from pydantic import BaseModel
 
-from connectors.settings import Settings
-from connectors.store import ProcessStore, WebhookDelivery
+from connectors.store import WebhookDelivery
+from domain.clock import Clock, system_clock
+from settings import Settings
 
 SIGNATURE_HEADER = "X-Invoice-Automation-Signature"
 EVENT_HEADER = "X-Invoice-Automation-Event"
@@ -59,7 +57,7 @@ def verify_signature(
             signatures.append(value)
     if timestamp is None or not signatures:
         return False
-    if abs((time.time() if now is None else now) - timestamp) > tolerance_seconds:
+    if abs((system_clock().timestamp() if now is None else now) - timestamp) > tolerance_seconds:
         return False
     expected = _digest(secret, timestamp, _as_bytes(body))
     # compare_digest: how long the comparison takes says nothing about how close a forgery came.
@@ -81,23 +79,24 @@ class AttemptOutcome:
 class WebhookSender:
     """Signs and POSTs deliveries over one HTTP client (one connection pool per receiver)."""
 
-    def __init__(self, secret: str, client: httpx.Client) -> None:
+    def __init__(self, secret: str, client: httpx.Client, *, clock: Clock = system_clock) -> None:
         self._secret = secret
         self._client = client
+        self._clock = clock
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Self:
+    def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Self:
         if settings.webhook_secret is None:
             raise ValueError("WEBHOOK_SECRET is not set: webhooks cannot be signed")
         # No redirects: a signed body goes to the configured receiver only; a 3xx is retried like any non-2xx.
         client = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
-        return cls(settings.webhook_secret.get_secret_value(), client)
+        return cls(settings.webhook_secret.get_secret_value(), client, clock=clock)
 
     def send(self, delivery: WebhookDelivery) -> AttemptOutcome:
         """One attempt; a receiver that cannot be reached is an outcome, not an exception."""
         headers = {
             "Content-Type": "application/json",
-            SIGNATURE_HEADER: sign(self._secret, delivery.body, timestamp=int(time.time())),
+            SIGNATURE_HEADER: sign(self._secret, delivery.body, timestamp=int(self._clock().timestamp())),
             EVENT_HEADER: delivery.event_type,
             DELIVERY_HEADER: str(delivery.id),
         }
@@ -117,37 +116,3 @@ class WebhookSender:
         self, _type: type[BaseException] | None, _error: BaseException | None, _traceback: TracebackType | None
     ) -> None:
         self.close()
-
-
-class DeliveryReport(BaseModel):
-    """What one pass over the due deliveries did."""
-
-    delivered: int = 0
-    retrying: int = 0  # failed this time, pending again
-    failed: int = 0  # failed this time for the last allowed time
-
-
-def deliver_due_webhooks(
-    store: ProcessStore, sender: WebhookSender, *, max_attempts: int, retry_seconds: float, limit: int = 100
-) -> DeliveryReport:
-    """Attempt each due delivery once and log the outcome on its row. A failed attempt is retried
-    `retry_seconds` later, then twice as long after each further failure, until `max_attempts`."""
-    report = DeliveryReport()
-    for delivery in store.due_webhook_deliveries(limit):
-        outcome = sender.send(delivery)
-        retry_at = None
-        if outcome.delivered:
-            report.delivered += 1
-        elif delivery.attempts + 1 >= max_attempts:  # this attempt was the last one allowed
-            report.failed += 1
-        else:
-            retry_at = datetime.now(UTC) + timedelta(seconds=retry_seconds * 2**delivery.attempts)
-            report.retrying += 1
-        store.record_webhook_attempt(
-            delivery.id,
-            status_code=outcome.status_code,
-            error=outcome.error,
-            delivered=outcome.delivered,
-            retry_at=retry_at,
-        )
-    return report

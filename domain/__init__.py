@@ -53,9 +53,9 @@ __all__ = [
     "Severity",
     "Vendor",
     "Verdict",
+    "duplicate_keys",
     "is_legal_transition",
     "load_json_exact",
-    "duplicate_keys",
     "normalise_invoice_number",
     "normalise_part_number",
 ]

@@ -5,10 +5,10 @@ No I/O here. Every model is frozen and rejects garbage with a message that names
 
 import json
 import re
-from functools import lru_cache
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from functools import lru_cache
 from typing import Annotated, Any, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
@@ -25,8 +25,12 @@ def without_nul(text: str) -> str:
 
 
 FreeText = Annotated[str, AfterValidator(without_nul)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(without_nul)]
-Code = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(without_nul)]
+Text = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(without_nul)
+]
+Code = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(without_nul)
+]
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
 

@@ -21,22 +21,16 @@ class EntryStatus(StrEnum):
         return not LEGAL_TRANSITIONS[self]
 
 
-PO_LOCKING_STATUSES = frozenset(
-    {EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED}
-)
+PO_LOCKING_STATUSES = frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED})
 
 # Statuses a freshly judged invoice version may start in (the rule engine's outcomes).
-INITIAL_STATUSES = frozenset(
-    {EntryStatus.READY_TO_PROCESS, EntryStatus.MANUAL_REVIEW, EntryStatus.BAD_INVOICE}
-)
+INITIAL_STATUSES = frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.MANUAL_REVIEW, EntryStatus.BAD_INVOICE})
 
 LEGAL_TRANSITIONS: dict[EntryStatus, frozenset[EntryStatus]] = {
     # claimed by (or mailed to) the bot; AP may still pull it back
     EntryStatus.READY_TO_PROCESS: frozenset({EntryStatus.DISPATCHED, EntryStatus.REJECTED}),
     # bot callbacks, or released back to the queue when the bot never called back
-    EntryStatus.DISPATCHED: frozenset(
-        {EntryStatus.ENTERED, EntryStatus.RPA_FAILED, EntryStatus.READY_TO_PROCESS}
-    ),
+    EntryStatus.DISPATCHED: frozenset({EntryStatus.ENTERED, EntryStatus.RPA_FAILED, EntryStatus.READY_TO_PROCESS}),
     # AP requeues or rejects
     EntryStatus.RPA_FAILED: frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED}),
     # AP approves or rejects

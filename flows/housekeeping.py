@@ -1,14 +1,13 @@
 """`release-stale-dispatches`, hourly: entries handed to the bot with no callback for longer than
 allowed go back to ready_to_process (audited), so nothing waits forever on a bot that died."""
 
-from datetime import UTC, datetime, timedelta
-
-from prefect import flow, task
+from prefect import flow
 from pydantic import BaseModel, Field
 
-from connectors.settings import get_settings
-from flows.judging import judging_service
-from flows.poll import CONNECTOR_RETRIES
+from flows.retries import connector_task
+from services.rpa import release_stale_dispatches as release_stale
+from services.runtime import services_for
+from settings import get_settings
 
 ACTOR = "flow:release-stale-dispatches"
 
@@ -23,13 +22,12 @@ class ReleaseReport(BaseModel):
     released_entry_ids: list[int]
 
 
-@task(**CONNECTOR_RETRIES)
-def release_dispatched_before(cutoff: datetime, stale_after_minutes: int) -> list[int]:
-    reason = f"no callback from the RPA bot within {stale_after_minutes} minutes of dispatch"
-    return judging_service(get_settings()).store.release_stale_dispatches(cutoff, actor=ACTOR, reason=reason)
+@connector_task()
+def release_dispatched_longer_than(stale_after_minutes: int) -> list[int]:
+    services = services_for(get_settings())
+    return release_stale(services.store, services.clock, stale_after_minutes=stale_after_minutes, actor=ACTOR)
 
 
 @flow(name="release-stale-dispatches")
 def release_stale_dispatches(parameters: ReleaseParameters = ReleaseParameters()) -> ReleaseReport:
-    cutoff = datetime.now(UTC) - timedelta(minutes=parameters.stale_after_minutes)
-    return ReleaseReport(released_entry_ids=release_dispatched_before(cutoff, parameters.stale_after_minutes))
+    return ReleaseReport(released_entry_ids=release_dispatched_longer_than(parameters.stale_after_minutes))

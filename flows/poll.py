@@ -1,45 +1,38 @@
 """`poll-marketplace`: every 10 minutes, pull new marketplace invoices into the inbox, judge the
 waiting ones batch by batch, record verdicts, payloads and PO locks.
 
-The flow only sequences steps; what each step does lives in flows/judging.py. A task per vendor
+The flow only sequences steps; what each step does lives in services/polling.py. A task per vendor
 partition, each judging batch by batch (never a task per invoice): one partition unless
 `judging_processes` asks for more, the others judged in worker processes
-(flows/judging_workers.py). Connector failures are retried with backoff by Prefect.
+(services/judging_workers.py). Connector failures are retried with backoff by Prefect (flows/retries.py).
 """
 
 import time
+from typing import TypedDict
 
-import sqlalchemy as sa
-from prefect import Task, flow, task
+from prefect import flow
 from prefect.artifacts import create_markdown_artifact
-from prefect.cache_policies import NO_CACHE
-from prefect.client.schemas.objects import TaskRun
 from prefect.runtime import flow_run
-from prefect.states import State
 from prefect.task_runners import ThreadPoolTaskRunner
-from prefect.tasks import exponential_backoff
 from pydantic import BaseModel, Field
 
-from connectors.settings import get_settings
 from connectors.store import InboxCounts
 from connectors.store.partitions import MAX_PARTITIONS, VendorPartition
-from flows.judging import (
-    BatchOutcome,
-    PullOutcome,
-    fewer_garbage_collections,
-    judge_partition,
-    judging_service,
-    pull_into_inbox,
-)
-from flows.judging_workers import JudgingWorkers
 from flows.report import PollReport, summarise_poll
+from flows.retries import connector_task
+from services.judging_workers import JudgingWorkers
+from services.polling import BatchOutcome, PullOutcome, fewer_garbage_collections, judge_partition, pull_into_inbox
+from services.runtime import services_for
+from settings import get_settings
 
 ACTOR = "flow:poll-marketplace"
 
 
 class PollParameters(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=2000, description="Invoices judged and recorded per transaction.")
-    max_batches: int = Field(default=200, ge=1, description="Upper bound on batches in one run; the rest waits for the next.")
+    max_batches: int = Field(
+        default=200, ge=1, description="Upper bound on batches in one run; the rest waits for the next."
+    )
     judging_processes: int = Field(
         default=1,
         ge=1,
@@ -49,40 +42,29 @@ class PollParameters(BaseModel):
     )
 
 
-def connector_failed(_task: Task, _run: TaskRun, state: State) -> bool:
-    """Retry when a database did not answer or dropped the connection, not on a bug: a bug fails
-    the run at once (its batch rolled back), to be seen and fixed rather than retried."""
-    try:
-        state.result()
-    except sa.exc.DBAPIError as error:
-        return isinstance(error, sa.exc.OperationalError | sa.exc.InterfaceError) or error.connection_invalidated
-    except Exception:
-        return False
-    return False
+class _Batching(TypedDict):
+    """The keyword arguments of judge_partition and JudgingWorkers.judge."""
+
+    batch_size: int
+    max_batches: int
+    actor: str
+    flow_run_id: str | None
 
 
-CONNECTOR_RETRIES = {
-    "retries": 3,
-    "retry_delay_seconds": exponential_backoff(backoff_factor=10),
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": connector_failed,
-}
-
-
-@task(**CONNECTOR_RETRIES)
+@connector_task()
 def pull_marketplace(judged_here: VendorPartition) -> PullOutcome:
-    service = judging_service(get_settings())
-    return pull_into_inbox(service.marketplace, service.store, judged_here=judged_here)
+    services = services_for(get_settings())
+    return pull_into_inbox(services.marketplace, services.store, judged_here=judged_here)
 
 
 # Never from a cache: the workers argument cannot be hashed, and a verdict is only worth what the
 # database says now.
-@task(**CONNECTOR_RETRIES, cache_policy=NO_CACHE)
+@connector_task(cached=False)
 def judge_vendor_partition(
     parameters: PollParameters, partition: VendorPartition, flow_run_id: str | None, workers: JudgingWorkers | None
 ) -> list[BatchOutcome]:
     """The partition's batches, judged in this process (workers None) or in a worker process."""
-    batching = {
+    batching: _Batching = {
         "batch_size": parameters.batch_size,
         # the run's bound shared out (at least one batch each)
         "max_batches": max(1, parameters.max_batches // partition.count),
@@ -90,16 +72,17 @@ def judge_vendor_partition(
         "flow_run_id": flow_run_id,
     }
     if workers is None:
-        return judge_partition(judging_service(get_settings()), partition, **batching)
+        return judge_partition(services_for(get_settings()).judging, partition, **batching)
     return workers.judge(partition, **batching)
 
 
-@task(**CONNECTOR_RETRIES)
+@connector_task()
 def count_inbox() -> InboxCounts:
-    return judging_service(get_settings()).store.inbox_counts()
+    return services_for(get_settings()).store.inbox.counts()
 
 
-@flow(name="poll-marketplace", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARTITIONS))
+# Prefect's TaskRunner is invariant in its future type, so no concrete runner matches `task_runner` (prefect#16938).
+@flow(name="poll-marketplace", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARTITIONS))  # type: ignore[arg-type]
 def poll_marketplace(parameters: PollParameters = PollParameters()) -> PollReport:
     # Workers start now, so that their start overlaps the pull.
     with fewer_garbage_collections(), JudgingWorkers(parameters.judging_processes - 1, get_settings()) as workers:

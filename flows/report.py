@@ -6,7 +6,7 @@ from pydantic import BaseModel
 
 from connectors.store import InboxCounts
 from domain import EntryStatus
-from flows.judging import BatchOutcome, PullOutcome
+from services.polling import BatchOutcome, PullOutcome
 
 
 class PollReport(BaseModel):
@@ -24,7 +24,10 @@ class PollReport(BaseModel):
         return sum(self.statuses.values())
 
     def markdown(self) -> str:
-        rows = [("pulled into the inbox", self.pulled), ("unreadable marketplace rows", self.unreadable)]
+        rows: list[tuple[str, int | str]] = [
+            ("pulled into the inbox", self.pulled),
+            ("unreadable marketplace rows", self.unreadable),
+        ]
         rows += [(f"recorded `{status.value}`", self.statuses.get(status, 0)) for status in _REPORTED_STATUSES]
         rows += [
             ("waiting on a locked PO", self.waiting_on_lock),
@@ -33,7 +36,13 @@ class PollReport(BaseModel):
             ("batches", self.batches),
             ("duration (s)", f"{self.seconds:.1f}"),
         ]
-        lines = ["# poll-marketplace", "", "| | count |", "|---|---:|", *(f"| {label} | {value} |" for label, value in rows)]
+        lines = [
+            "# poll-marketplace",
+            "",
+            "| | count |",
+            "|---|---:|",
+            *(f"| {label} | {value} |" for label, value in rows),
+        ]
         return "\n".join(lines) + "\n"
 
 

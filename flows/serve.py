@@ -3,14 +3,14 @@ pool and no worker, and start a first poll at once so nobody waits up to ten min
 
 The deployments (names, crons, concurrency, default parameters) are defined here once;
 prefect.yaml declares the same ones for a process worker and tests/test_deployments.py checks that
-the two agree. Needs PREFECT_API_URL pointing at a Prefect server (`python -m flows.demo` starts one),
+the two agree. Needs PREFECT_API_URL pointing at a Prefect server (`python -m demo.supervisor` starts one),
 and must be the only thing running these deployments there: one serving process, no workers.
 """
 
 import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
 
 from prefect import Flow, get_client
@@ -20,7 +20,7 @@ from prefect.client.schemas.filters import (
     FlowRunFilterState,
     FlowRunFilterStateType,
 )
-from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, StateType
+from prefect.client.schemas.objects import ConcurrencyLimitConfig, ConcurrencyLimitStrategy, FlowRun, StateType
 from prefect.deployments import run_deployment
 from prefect.deployments.runner import RunnerDeployment
 from prefect.runner import Runner
@@ -51,12 +51,14 @@ class ScheduledFlow:
         return {"parameters": self.parameters.model_dump(mode="json")}
 
     def to_deployment(self) -> RunnerDeployment:
-        return self.flow.to_deployment(
+        deployment = self.flow.to_deployment(
             name=self.name,
             cron=self.cron,
             concurrency_limit=self.concurrency_limit,
             parameters=self.deployment_parameters(),
         )
+        # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
+        return cast(RunnerDeployment, deployment)
 
 
 # One poll at a time; an overlapping one is cancelled rather than queued, because the next run
@@ -98,7 +100,10 @@ SCHEDULED_FLOWS = (POLL, RELEASE, WEBHOOKS, MAIL)
 
 def register(runner: Runner) -> dict[str, UUID]:
     """Create or update the deployments on the server; the runner then executes their runs."""
-    return {scheduled.name: runner.add_deployment(scheduled.to_deployment()) for scheduled in SCHEDULED_FLOWS}
+    # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
+    return {
+        scheduled.name: cast(UUID, runner.add_deployment(scheduled.to_deployment())) for scheduled in SCHEDULED_FLOWS
+    }
 
 
 def crash_orphaned_runs(deployment_ids: Iterable[UUID]) -> None:
@@ -119,7 +124,7 @@ def crash_orphaned_runs(deployment_ids: Iterable[UUID]) -> None:
 
 def start_first_poll(deployment_id: UUID) -> None:
     # timeout=0: only create the run (scheduled for now); the runner picks it up like any other.
-    flow_run = run_deployment(deployment_id, timeout=0)
+    flow_run = cast(FlowRun, run_deployment(deployment_id, timeout=0))  # sync code: the run, not a coroutine
     print(f"First {POLL.full_name} run requested: {flow_run.name}", flush=True)
 
 

@@ -1,13 +1,14 @@
 """`deliver-webhooks`, every minute: send the webhook deliveries that are due (new ones and
-retries), signed, and log each attempt on its row. What a delivery is lives in connectors/webhooks.py."""
+retries), signed, and log each attempt on its row: services/webhooks.py."""
 
-from prefect import flow, task
+from prefect import flow
 from pydantic import BaseModel, Field
 
-from connectors.settings import get_settings
-from connectors.webhooks import DeliveryReport, WebhookSender, deliver_due_webhooks
-from flows.judging import judging_service
-from flows.poll import CONNECTOR_RETRIES
+from connectors.webhooks import WebhookSender
+from flows.retries import connector_task
+from services.runtime import services_for
+from services.webhooks import DeliveryReport, deliver_due_webhooks
+from settings import get_settings
 
 
 class DeliveryParameters(BaseModel):
@@ -16,19 +17,21 @@ class DeliveryParameters(BaseModel):
     )
 
 
-@task(**CONNECTOR_RETRIES)
+@connector_task()
 def deliver_due(limit: int) -> DeliveryReport:
     settings = get_settings()
     # Without a secret there are no receivers (settings require one with WEBHOOK_URLS): nothing to send.
     if settings.webhook_secret is None:
         return DeliveryReport()
-    with WebhookSender.from_settings(settings) as sender:
+    services = services_for(settings)
+    with WebhookSender.from_settings(settings, clock=services.clock) as sender:
         return deliver_due_webhooks(
-            judging_service(settings).store,
+            services.store,
             sender,
             max_attempts=settings.webhook_max_attempts,
             retry_seconds=settings.webhook_retry_seconds,
             limit=limit,
+            clock=services.clock,
         )
 
 

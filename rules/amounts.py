@@ -5,10 +5,9 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from domain import ChargeKind, Severity
+from domain.money import ZERO, round_to_cents
 from rules.config import ChargeRule
 from rules.context import InvoiceContext
-from rules.lines import round_to_cents
-from rules.matching import ZERO
 from rules.registry import Breach, rule
 
 
@@ -82,6 +81,7 @@ def _charge_limit(ctx: InvoiceContext, kind: ChargeKind) -> Decimal | None:
     if policy.allowed is ChargeRule.UP_TO_AMOUNT:
         return policy.amount
     if policy.allowed is ChargeRule.UP_TO_PERCENT:
+        assert policy.percent is not None  # the config refuses up_to_percent without a percent
         return round_to_cents(max(ctx.invoice.subtotal, ZERO) * policy.percent / 100)
     return None
 

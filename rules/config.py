@@ -5,18 +5,22 @@ a batch. Per-vendor overrides replace whole sections (price tolerance, quantitie
 for that vendor only.
 """
 
+from collections.abc import Collection
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Self, cast
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, model_validator
 
 from domain import ChargeKind, Invoice
 from domain.money import NonNegativeMoney, Percent
 
 DEFAULT_CONFIG_PATH = Path(__file__).resolve().parent / "rules.yaml"
+
+# Validation context key: the ids `disabled_rules` may name.
+RULE_IDS_CONTEXT = "rule_ids"
 
 Days = Annotated[int, Field(ge=0, le=36500)]
 
@@ -117,10 +121,11 @@ class RuleConfig(_Section):
     vendor_overrides: dict[str, VendorOverride] = {}
 
     @model_validator(mode="after")
-    def _known_names(self) -> Self:
-        from rules.catalogue import REGISTRY  # imported late: the rule modules import this one
-
-        unknown = sorted(self.disabled_rules - set(REGISTRY.ids()))
+    def _known_names(self, info: ValidationInfo) -> Self:
+        # The rule ids come from the caller (rules.catalogue.load_rule_config): the rule modules
+        # import this one, so it cannot import them.
+        rule_ids = (info.context or {}).get(RULE_IDS_CONTEXT)
+        unknown = [] if rule_ids is None else sorted(self.disabled_rules - set(rule_ids))
         if unknown:
             raise ValueError(f"disabled_rules names unknown rule id(s): {', '.join(unknown)}")
         bad_fields = sorted(self.required_fields - set(Invoice.model_fields))
@@ -151,14 +156,18 @@ class _ExactLoader(yaml.SafeLoader):
     """YAML with numbers like 0.05 read as Decimal: money in the config is exact too."""
 
 
-_ExactLoader.add_constructor(
-    "tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node))
-)
+def _exact_float(loader: yaml.SafeLoader, node: yaml.Node) -> Decimal:
+    # The float tag only ever marks a scalar.
+    return Decimal(loader.construct_scalar(cast(yaml.ScalarNode, node)))
 
 
-def load_rule_config(path: Path = DEFAULT_CONFIG_PATH) -> RuleConfig:
+_ExactLoader.add_constructor("tag:yaml.org,2002:float", _exact_float)
+
+
+def read_rule_config(path: Path, *, rule_ids: Collection[str]) -> RuleConfig:
+    """The configuration in `path`, whose switched-off rules must be among `rule_ids`."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ExactLoader)  # noqa: S506 - a SafeLoader
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_ExactLoader)
     except OSError as exc:
         raise ConfigError(f"cannot read rules config {path}: {exc.strerror}") from exc
     except yaml.YAMLError as exc:
@@ -166,7 +175,7 @@ def load_rule_config(path: Path = DEFAULT_CONFIG_PATH) -> RuleConfig:
     if not isinstance(raw, dict):
         raise ConfigError(f"rules config {path} must be a mapping of settings")
     try:
-        return RuleConfig.model_validate(raw)
+        return RuleConfig.model_validate(raw, context={RULE_IDS_CONTEXT: rule_ids})
     except ValidationError as exc:
         problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or '(top level)'}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"rules config {path} is invalid: {problems}") from exc

@@ -16,6 +16,31 @@ from rules.config import RuleConfig
 from rules.matching import LineMatching, match_lines
 
 
+class JudgedInvoiceFields(Protocol):
+    """What a live entry is built from: an `Invoice`, or the store's summary of a recorded one."""
+
+    @property
+    def source(self) -> str: ...
+    @property
+    def source_invoice_id(self) -> str: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def vendor_id(self) -> str: ...
+    @property
+    def invoice_number(self) -> str: ...
+    @property
+    def normalised_invoice_number(self) -> str: ...
+    @property
+    def invoice_date(self) -> date: ...
+    @property
+    def currency(self) -> str: ...
+    @property
+    def total(self) -> Decimal: ...
+    @property
+    def po_number(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class LiveEntry:
     """An invoice already judged and still live in process_scheduler (not rejected, not bad), or
@@ -35,21 +60,26 @@ class LiveEntry:
     status: EntryStatus
 
     @classmethod
-    def judged_in_batch(cls, invoice: Invoice, status: EntryStatus) -> "LiveEntry":
+    def of(cls, judged: "JudgedInvoiceFields", *, entry_id: int | None, status: EntryStatus) -> "LiveEntry":
+        """The live entry of an invoice (or of an entry summary, which has the same fields)."""
         return cls(
-            entry_id=None,
-            source=invoice.source,
-            source_invoice_id=invoice.source_invoice_id,
-            version=invoice.version,
-            vendor_id=invoice.vendor_id,
-            invoice_number=invoice.invoice_number,
-            normalised_invoice_number=invoice.normalised_invoice_number,
-            invoice_date=invoice.invoice_date,
-            currency=invoice.currency,
-            total=invoice.total,
-            po_number=invoice.po_number,
+            entry_id=entry_id,
+            source=judged.source,
+            source_invoice_id=judged.source_invoice_id,
+            version=judged.version,
+            vendor_id=judged.vendor_id,
+            invoice_number=judged.invoice_number,
+            normalised_invoice_number=judged.normalised_invoice_number,
+            invoice_date=judged.invoice_date,
+            currency=judged.currency,
+            total=judged.total,
+            po_number=judged.po_number,
             status=status,
         )
+
+    @classmethod
+    def judged_in_batch(cls, invoice: Invoice, status: EntryStatus) -> "LiveEntry":
+        return cls.of(invoice, entry_id=None, status=status)
 
     @property
     def where(self) -> str:
@@ -104,8 +134,14 @@ class InvoiceContext:
     @cached_property
     def earlier_invoices(self) -> tuple[EarlierInvoice, ...]:
         entered = (
-            EarlierInvoice(f"ERP document {d.erp_document_id}", d.invoice_number, d.normalised_invoice_number,
-                           d.invoice_date, d.currency, d.total)
+            EarlierInvoice(
+                f"ERP document {d.erp_document_id}",
+                d.invoice_number,
+                d.normalised_invoice_number,
+                d.invoice_date,
+                d.currency,
+                d.total,
+            )
             for d in self.entered_invoices
         )
         live = (
@@ -139,8 +175,6 @@ def build_context(
         vendor=erp.vendors.get(invoice.vendor_id),
         entered_invoices=tuple(erp.entered_invoices.get(invoice.vendor_id, ())),
         # an earlier version of this very invoice is not a duplicate of it
-        live_entries=tuple(
-            e for e in live_entries if (e.source, e.source_invoice_id) != own_key
-        ),
+        live_entries=tuple(e for e in live_entries if (e.source, e.source_invoice_id) != own_key),
         in_flight_qty=in_flight_qty or {},
     )

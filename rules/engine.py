@@ -8,9 +8,9 @@ an `engine.rule_error` finding on that invoice (soft: a person looks) and the ba
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import cached_property
 
 from domain import EntryStatus, Finding, Invoice, RpaPayload, Severity, Verdict
 from domain.models import DuplicateKey
@@ -82,7 +82,9 @@ class RuleEngine:
 
     def judge(self, ctx: InvoiceContext, *, judged_at: datetime | None = None) -> Judgement:
         findings = self.findings(ctx)
-        verdict = Verdict(status=status_for(findings), findings=tuple(findings), rule_set_version=self.config.rule_set_version)
+        verdict = Verdict(
+            status=status_for(findings), findings=tuple(findings), rule_set_version=self.config.rule_set_version
+        )
         return Judgement(context=ctx, verdict=verdict, judged_at=judged_at or datetime.now(UTC))
 
     def judge_batch(
@@ -121,7 +123,9 @@ class RuleEngine:
                 judged_at=judged_at,
             )
             judgements.append(judgement)
-            if judgement.verdict.status is not EntryStatus.BAD_INVOICE and not shared.isdisjoint(invoice.duplicate_keys):
+            if judgement.verdict.status is not EntryStatus.BAD_INVOICE and not shared.isdisjoint(
+                invoice.duplicate_keys
+            ):
                 live_by_vendor[invoice.vendor_id].append(LiveEntry.judged_in_batch(invoice, judgement.verdict.status))
         return judgements
 

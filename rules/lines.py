@@ -1,30 +1,18 @@
 """Line by line against the PO: part, unit of measure, unit price, quantities, line arithmetic."""
 
 from collections.abc import Iterator
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from domain import POLine, Severity
+from domain.money import ZERO, money_text, round_to_cents
 from rules.config import PriceTolerance
 from rules.context import InvoiceContext
-from rules.matching import ZERO
 from rules.registry import Breach, rule
-
-CENT = Decimal("0.01")
-
-
-def round_to_cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def _qty(value: Decimal) -> str:
     """A quantity as a clerk writes it: 10, 2.5 (the ERP's 10.0000 is noise)."""
     return format(value.normalize(), "f")
-
-
-def money(value: Decimal) -> str:
-    """An amount as a clerk writes it: at least cents (10.00), more only when there are (12.3456)."""
-    places = -value.normalize().as_tuple().exponent
-    return format(value.quantize(CENT) if places <= 2 else value.normalize(), "f")
 
 
 @rule("line.part_not_on_po", Severity.HARD, "A part on the invoice is not on the PO")
@@ -56,14 +44,13 @@ def price_within_tolerance(actual: Decimal, expected: Decimal, tolerance: PriceT
     if variance == 0:
         return True
     absolute_limit, percent_limit = (
-        (tolerance.upper_absolute, tolerance.upper_percent) if variance > 0 else (tolerance.lower_absolute, tolerance.lower_percent)
+        (tolerance.upper_absolute, tolerance.upper_percent)
+        if variance > 0
+        else (tolerance.lower_absolute, tolerance.lower_percent)
     )
     if absolute_limit is not None and abs(variance) > absolute_limit:
         return False
-    if percent_limit is not None:
-        if expected == 0 or abs(variance) * 100 > percent_limit * expected:
-            return False
-    return True
+    return percent_limit is None or (expected != 0 and abs(variance) * 100 <= percent_limit * expected)
 
 
 @rule("price.unit_mismatch", Severity.SOFT, "The unit price differs from the PO price")
@@ -78,15 +65,17 @@ def unit_price_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
             continue
         seen.add((line.line_no, po_line.line_no))
         expected = po_line.unit_price * allocation.factor
-        if line.unit_price != expected and not price_within_tolerance(line.unit_price, expected, ctx.config.price_tolerance):
+        if line.unit_price != expected and not price_within_tolerance(
+            line.unit_price, expected, ctx.config.price_tolerance
+        ):
             per = f" per {line.uom}" if allocation.factor != 1 else ""
             yield Breach(
-                f"Line {line.line_no} ({line.part_number}): unit price {money(line.unit_price)} {ctx.invoice.currency}{per} "
-                f"differs from the PO price {money(expected)} (PO line {po_line.line_no}).",
+                f"Line {line.line_no} ({line.part_number}): unit price {money_text(line.unit_price)} {ctx.invoice.currency}{per} "
+                f"differs from the PO price {money_text(expected)} (PO line {po_line.line_no}).",
                 invoice_line_no=line.line_no,
                 po_line_no=po_line.line_no,
-                expected=money(expected),
-                actual=money(line.unit_price),
+                expected=money_text(expected),
+                actual=money_text(line.unit_price),
             )
 
 
@@ -94,7 +83,9 @@ def _billed_po_lines(ctx: InvoiceContext) -> Iterator[tuple[POLine, Decimal, Dec
     """(PO line, billed by this invoice, already invoiced or in flight, first invoice line) per PO line billed."""
     in_flight = ctx.in_flight_qty
     for po_line, billed, first_invoice_line in ctx.matching.billed_po_lines:
-        earlier = po_line.invoiced_qty + in_flight[po_line.line_no] if po_line.line_no in in_flight else po_line.invoiced_qty
+        earlier = (
+            po_line.invoiced_qty + in_flight[po_line.line_no] if po_line.line_no in in_flight else po_line.invoiced_qty
+        )
         yield po_line, billed, earlier, first_invoice_line
 
 

@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import NamedTuple, Protocol
 
 from domain import Invoice, InvoiceLine, POLine, PurchaseOrder, normalise_part_number
+from domain.money import ZERO
 
-ZERO = Decimal("0")
 ONE = Decimal("1")
 
 
@@ -56,10 +56,14 @@ class LineMatching:
 class UomConversionLike(Protocol):
     """What matching reads of a configured conversion (rules.config.UomConversion)."""
 
-    from_uom: str
-    to_uom: str
-    factor: Decimal
-    part_number: str | None
+    @property
+    def from_uom(self) -> str: ...
+    @property
+    def to_uom(self) -> str: ...
+    @property
+    def factor(self) -> Decimal: ...
+    @property
+    def part_number(self) -> str | None: ...
 
 
 def conversion_factor(
@@ -101,14 +105,20 @@ def match_lines(
         if not candidates:
             unmatched.append(line)
             continue
-        factor = ONE if line.uom == candidates[0].uom else conversion_factor(
-            line.normalised_part_number, line.uom, candidates[0].uom, conversions
+        factor = (
+            ONE
+            if line.uom == candidates[0].uom
+            else conversion_factor(line.normalised_part_number, line.uom, candidates[0].uom, conversions)
         )
         if factor is None:
             unknown.append(UnknownConversion(line.line_no, candidates[0].line_no, line.uom, candidates[0].uom))
             continue
         quantity = line.quantity if factor is ONE else line.quantity * factor
-        shares = [(candidates[0], quantity)] if len(candidates) == 1 else _allocate(quantity, candidates, billed, in_flight_qty)
+        shares = (
+            [(candidates[0], quantity)]
+            if len(candidates) == 1
+            else _allocate(quantity, candidates, billed, in_flight_qty)
+        )
         for po_line, qty in shares:
             billed[po_line.line_no] = billed.get(po_line.line_no, ZERO) + qty
             first_billed_by.setdefault(po_line.line_no, (po_line, line.line_no))

@@ -4,32 +4,28 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain import InvoiceLine, RpaPayload, RpaPayloadLine
+from domain.money import CENT
 from rules.context import InvoiceContext
-from rules.lines import CENT
 from rules.matching import Allocation
-
 
 QUANTITY_QUANTUM = Decimal("0.0001")
 
 
-def _split(
-    total: Decimal | None, shares: list[Decimal], whole: Decimal, quantum: Decimal = CENT
-) -> list[Decimal | None]:
+def _split(total: Decimal, shares: list[Decimal], whole: Decimal, quantum: Decimal = CENT) -> list[Decimal]:
     """`total` split in proportion to `shares` of `whole`, rounded to `quantum`, the rounding left on the last part."""
-    if total is None:
-        return [None] * len(shares)
     parts = [(total * share / whole).quantize(quantum, rounding=ROUND_HALF_UP) for share in shares[:-1]]
     return [*parts, total - sum(parts, Decimal(0))]
 
 
 def _payload_lines(line: InvoiceLine, allocations: list[Allocation]) -> list[RpaPayloadLine]:
+    taxes: list[Decimal | None]
     if len(allocations) == 1:
         quantities, amounts, taxes = [line.quantity], [line.line_total], [line.tax_amount]
     else:  # one payload line per PO line the invoice line was spread over
         shares = [a.qty_in_invoice_uom for a in allocations]
         quantities = _split(line.quantity, shares, line.quantity, QUANTITY_QUANTUM)
         amounts = _split(line.line_total, shares, line.quantity)
-        taxes = _split(line.tax_amount, shares, line.quantity)
+        taxes = [None] * len(shares) if line.tax_amount is None else [*_split(line.tax_amount, shares, line.quantity)]
     return [
         RpaPayloadLine(
             invoice_line_no=line.line_no,

@@ -89,4 +89,6 @@ def required_fields(ctx: InvoiceContext) -> Iterator[Breach]:
     for name in sorted(ctx.config.required_fields):
         value = getattr(ctx.invoice, name)
         if value in (None, "", ()):
-            yield Breach(f"The invoice has no {name.replace('_', ' ')}, which AP requires.", expected="a value", actual="empty")
+            yield Breach(
+                f"The invoice has no {name.replace('_', ' ')}, which AP requires.", expected="a value", actual="empty"
+            )

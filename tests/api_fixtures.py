@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from itertools import count
 from pathlib import Path
 from typing import Any
 
@@ -23,11 +24,13 @@ from api.main import create_app
 from connectors.erp.demo_schema import metadata as erp_metadata
 from connectors.erp.demo_schema import po_header, po_line, vendor
 from connectors.marketplace.schema import metadata as marketplace_metadata
-from connectors.settings import Settings
-from connectors.store import ProcessStore
+from connectors.store import Entry, ProcessStore
 from connectors.store.migrate import upgrade
 from connectors.store.tables import Base
-from tests.test_marketplace_source import add_invoice as add_marketplace_invoice
+from demo.factories import make_invoice, make_payload, make_verdict
+from domain import EntryStatus
+from settings import Settings
+from tests.marketplace_rows import add_invoice as add_marketplace_invoice
 
 TODAY = datetime.now(UTC).date()
 INVOICE_DATE = TODAY - timedelta(days=3)
@@ -61,12 +64,19 @@ def prepare_databases(settings: Settings) -> None:
 
 def _seed_erp(connection: sa.Connection) -> None:
     connection.execute(
-        vendor.insert(), [{"vendor_id": "V1", "vendor_name": "Acme Fasteners", "currency_code": "USD", "is_active": "Y"}]
+        vendor.insert(),
+        [{"vendor_id": "V1", "vendor_name": "Acme Fasteners", "currency_code": "USD", "is_active": "Y"}],
     )
     connection.execute(
         po_header.insert(),
         [
-            {"po_number": po, "vendor_id": "V1", "currency_code": "USD", "po_status": "O", "po_date": TODAY - timedelta(days=40)}
+            {
+                "po_number": po,
+                "vendor_id": "V1",
+                "currency_code": "USD",
+                "po_status": "O",
+                "po_date": TODAY - timedelta(days=40),
+            }
             for po in PO_NUMBERS
         ],
     )
@@ -132,7 +142,7 @@ class ApiWorld:
         return self._headers[role]
 
     def add_invoice(self, invoice_id: int, **header: Any) -> None:
-        """Upload marketplace invoice `invoice_id` (see tests.test_marketplace_source.add_invoice)."""
+        """Upload marketplace invoice `invoice_id` (see tests.marketplace_rows.add_invoice)."""
         header.setdefault("invoice_date", INVOICE_DATE)
         header.setdefault("due_date", INVOICE_DATE + timedelta(days=30))
         add_marketplace_invoice(self.marketplace, invoice_id, updated_at=datetime(2026, 1, 1), **header)
@@ -186,9 +196,49 @@ def dry_run_invoice(**overrides: Any) -> dict[str, Any]:
         "due_date": (INVOICE_DATE + timedelta(days=30)).isoformat(),
         "currency": "USD",
         "po_number": "PO-1",
-        "lines": [{"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.00", "line_total": "20.00"}],
+        "lines": [
+            {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.00", "line_total": "20.00"}
+        ],
         "subtotal": "20.00",
         "total": "20.00",
     }
     invoice.update(overrides)
     return invoice
+
+
+_numbers = count(1)
+
+# How each status is reached from a fresh verdict: (created as, then moved through).
+PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
+    EntryStatus.READY_TO_PROCESS: (EntryStatus.READY_TO_PROCESS, []),
+    EntryStatus.MANUAL_REVIEW: (EntryStatus.MANUAL_REVIEW, []),
+    EntryStatus.BAD_INVOICE: (EntryStatus.BAD_INVOICE, []),
+    EntryStatus.DISPATCHED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED]),
+    EntryStatus.ENTERED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.ENTERED]),
+    EntryStatus.RPA_FAILED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED]),
+    EntryStatus.REJECTED: (EntryStatus.MANUAL_REVIEW, [EntryStatus.REJECTED]),
+}
+
+
+def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = None, with_payload: bool = True) -> Entry:
+    """A new entry (on a PO of its own unless given) brought to `status` the way the service would."""
+    number = next(_numbers)
+    invoice = make_invoice(
+        source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=po_number or f"PO-{number}"
+    )
+    created_as, moves = PATHS[status]
+    store = world.store()
+    try:
+        entry = store.verdicts.record_one(
+            invoice, make_verdict(created_as), make_payload(invoice) if with_payload else None, actor="flow:test"
+        )
+        for move in moves:
+            if move is EntryStatus.ENTERED:
+                entry = store.bot.record_success(entry.id, "AP-00001", bot="bot:earlier")
+            elif move is EntryStatus.RPA_FAILED:
+                entry = store.bot.record_failure(entry.id, "earlier failure", bot="bot:earlier")
+            else:
+                entry = store.lifecycle.transition(entry.id, move, actor="flow:test", reason="set up")
+        return entry
+    finally:
+        store.close()

@@ -11,8 +11,12 @@ from collections.abc import Iterator
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
 
+from connectors.store import ProcessStore, make_engine
+from connectors.store.migrate import upgrade
 from tests.databases import KINDS, scratch_database
+from tests.fakes import FakeClock
 
 
 @pytest.fixture(params=KINDS)
@@ -33,3 +37,30 @@ def db_engine(db_url: str) -> Iterator[sa.Engine]:
     engine = sa.create_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="module", params=KINDS)
+def migrated_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    with scratch_database(request.param, tmp_path_factory) as url:
+        upgrade(url)
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+@pytest.fixture
+def connection(migrated_engine: sa.Engine) -> Iterator[sa.Connection]:
+    with migrated_engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def store(connection: sa.Connection) -> ProcessStore:
+    return ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()

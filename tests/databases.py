@@ -16,15 +16,11 @@ from sqlalchemy.engine import make_url
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MARIADB_ODBC_DRIVER = os.environ.get("TEST_MARIADB_ODBC_DRIVER", "MariaDB Unicode")
 MARIADB_ADMIN_URL = os.environ.get(
     "TEST_MARIADB_URL",
-    "mysql+pyodbc://root:@127.0.0.1:3306/test?driver="
-    + MARIADB_ODBC_DRIVER.replace(" ", "+")
-    + "&charset=utf8mb4",
+    "mysql+pyodbc://root:@127.0.0.1:3306/test?driver=" + MARIADB_ODBC_DRIVER.replace(" ", "+") + "&charset=utf8mb4",
 )
 
 KINDS = ("sqlite", "postgresql", "mariadb")

@@ -4,11 +4,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from demo.factories import make_invoice, make_purchase_order
 from domain import EnteredInvoice, EntryStatus, Finding, Invoice, PurchaseOrder, Vendor
 from rules.catalogue import REGISTRY
 from rules.config import RuleConfig
 from rules.context import InvoiceContext, LiveEntry
-from tests.factories import make_invoice, make_purchase_order
 
 TODAY = date(2024, 3, 5)
 BASE_CONFIG = RuleConfig(rule_set_version="test-1")
@@ -16,7 +16,7 @@ BASE_CONFIG = RuleConfig(rule_set_version="test-1")
 
 def make_context(
     invoice: Invoice | None = None,
-    po: PurchaseOrder | None | str = "matching",
+    po: PurchaseOrder | str | None = "matching",
     *,
     config: RuleConfig = BASE_CONFIG,
     **fields: Any,

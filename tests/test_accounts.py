@@ -64,7 +64,9 @@ def test_password_from_stdin_set_password_and_deactivate(url: str, monkeypatch: 
     store.close()
 
 
-def test_a_key_is_printed_once_works_and_stops_working_when_revoked(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_key_is_printed_once_works_and_stops_working_when_revoked(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["--url", url, "create-key", "uipath-01"]) == 0
     secret = capsys.readouterr().out.strip()
     store = ProcessStore.from_url(url)

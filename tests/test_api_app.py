@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from api.deps import ServiceDep, SettingsDep, StoreDep
+from api.deps import ServicesDep, SettingsDep, StoreDep
 from api.main import create_app
-from connectors.settings import get_settings
 from domain.payload_schema import RPA_PAYLOAD_SCHEMA
+from settings import get_settings
 from tests.api_fixtures import api_world, settings_in
 
 
@@ -21,8 +21,12 @@ def test_health_is_ok_when_the_three_databases_answer(tmp_path: Path) -> None:
     assert response.json() == {"status": "ok", "checks": {"marketplace": "ok", "erp": "ok", "process": "ok"}}
 
 
-def test_health_is_503_naming_the_database_that_does_not_answer(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    settings = settings_in(tmp_path).model_copy(update={"erp_db_url": "postgresql+psycopg://nobody:secret@127.0.0.1:1/erp"})
+def test_health_is_503_naming_the_database_that_does_not_answer(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings_in(tmp_path).model_copy(
+        update={"erp_db_url": "postgresql+psycopg://nobody:secret@127.0.0.1:1/erp"}
+    )
 
     with TestClient(create_app(settings)) as client:
         response = client.get("/health")
@@ -42,8 +46,8 @@ def test_overridden_settings_reach_startup_and_the_dependencies(tmp_path: Path) 
     app.dependency_overrides[get_settings] = lambda: settings
 
     @app.get("/test/deps")
-    def dependencies_in_use(current: SettingsDep, service: ServiceDep, store: StoreDep) -> dict[str, object]:
-        return {"process_db_url": current.process_db_url, "one_store": service.store is store}
+    def dependencies_in_use(current: SettingsDep, services: ServicesDep, store: StoreDep) -> dict[str, object]:
+        return {"process_db_url": current.process_db_url, "one_store": services.store is store}
 
     with api_world(tmp_path, app=app) as world:
         assert world.client.get("/health").status_code == 200
@@ -90,7 +94,9 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
     }
     validate = spec["paths"]["/api/v1/invoices/{source_id}/validate"]["post"]
     assert {"400", "404", "409", "422", "500"} <= set(validate["responses"])
-    assert validate["responses"]["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorResponse"}
+    assert validate["responses"]["409"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/ErrorResponse"
+    }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     assert client.get("/docs").status_code == 200
 
@@ -131,4 +137,3 @@ def test_an_unexpected_error_is_500_without_its_traceback(tmp_path: Path, caplog
     reference = error["message"].rsplit(" ", 1)[-1].rstrip(".")
     [logged] = [record for record in caplog.records if reference in record.getMessage()]
     assert logged.exc_info is not None and "secret-path" in str(logged.exc_info[1])
-

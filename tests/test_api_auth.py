@@ -77,7 +77,11 @@ def test_each_route_wants_credentials_and_the_right_role(
     assert call(anonymous, operation, {"Authorization": "Bearer iak_deadbeef_not-a-key"}) == 401
     for role in sorted(EVERYONE):
         # Sign-out ends the session it is called with: give it one of its own.
-        headers = credentials_for(world.settings, role, f"{role}-{len(operation[1])}-{operation[0]}") if operation[1].endswith("/logout") else world.headers(role)
+        headers = (
+            credentials_for(world.settings, role, f"{role}-{len(operation[1])}-{operation[0]}")
+            if operation[1].endswith("/logout")
+            else world.headers(role)
+        )
         status = call(anonymous, operation, headers)
         if role in ALLOWED[operation]:
             assert status not in (401, 403), f"{role} should be let through"
@@ -160,7 +164,9 @@ def test_an_admin_creates_a_user_and_a_key_shown_once_then_revokes_it(own_world:
     admin = own_world.headers("admin")
     client = own_world.anonymous_client()
 
-    created = client.post("/api/v1/users", json={"username": "hal", "password": PASSWORD, "role": "clerk"}, headers=admin)
+    created = client.post(
+        "/api/v1/users", json={"username": "hal", "password": PASSWORD, "role": "clerk"}, headers=admin
+    )
     weak = client.post("/api/v1/users", json={"username": "ida", "password": "short", "role": "clerk"}, headers=admin)
     again = client.post("/api/v1/users", json={"username": "hal", "password": PASSWORD, "role": "clerk"}, headers=admin)
     key = client.post("/api/v1/api-keys", json={"name": "uipath-01"}, headers=admin)
@@ -183,13 +189,19 @@ def test_an_admin_creates_a_user_and_a_key_shown_once_then_revokes_it(own_world:
     assert client.post("/api/v1/api-keys/uipath-01/revoke", headers=admin).status_code == 200
 
     assert client.get("/api/v1/auth/me", headers=bot).status_code == 401
-    assert client.post("/api/v1/api-keys", json={"name": "uipath-01"}, headers=admin).status_code == 409  # name stays taken
+    assert (
+        client.post("/api/v1/api-keys", json={"name": "uipath-01"}, headers=admin).status_code == 409
+    )  # name stays taken
 
 
 def test_secrets_are_stored_only_as_hashes(own_world: ApiWorld) -> None:
     key_header = own_world.headers("bot")["Authorization"].removeprefix("Bearer ")
     with own_world.process.connect() as connection:
-        stored = " ".join(str(row) for table in ("users", "user_tokens", "api_keys") for row in connection.exec_driver_sql(f"SELECT * FROM {table}"))
+        stored = " ".join(
+            str(row)
+            for table in ("users", "user_tokens", "api_keys")
+            for row in connection.exec_driver_sql(f"SELECT * FROM {table}")
+        )
 
     assert key_header not in stored
     assert PASSWORD not in stored

@@ -9,8 +9,16 @@ import pytest
 from tests.api_fixtures import ApiWorld, api_world, dry_run_invoice
 
 URL = "/api/v1/validate"
-NOTHING_RECORDED = {"inbox": 0, "intake_errors": 0, "pull_cursors": 0, "process_scheduler": 0, "entry_events": 0, "po_locks": 0,
-                    "webhook_deliveries": 0, "vendor_locks": 0}
+NOTHING_RECORDED = {
+    "inbox": 0,
+    "intake_errors": 0,
+    "pull_cursors": 0,
+    "process_scheduler": 0,
+    "entry_events": 0,
+    "po_locks": 0,
+    "webhook_deliveries": 0,
+    "vendor_locks": 0,
+}
 
 
 @pytest.fixture
@@ -36,7 +44,9 @@ def test_a_valid_invoice_is_judged_and_nothing_is_recorded(world: ApiWorld) -> N
 
 
 def test_a_refused_invoice_is_200_with_its_findings_and_no_payload(world: ApiWorld) -> None:
-    one_cent_off = [{"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}]
+    one_cent_off = [
+        {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}
+    ]
 
     response = world.client.post(URL, json=dry_run_invoice(lines=one_cent_off, subtotal="20.02", total="20.02"))
 
@@ -62,7 +72,9 @@ def test_json_numbers_are_read_as_exact_decimals(world: ApiWorld) -> None:
     assert (line["quantity"], line["unit_price"], line["amount"]) == ("3", "0.1", "0.3")
 
 
-@pytest.mark.parametrize("text", [b'{"source": "vendor-portal",', b"", b"\xff\xfe not utf-8"], ids=["cut", "empty", "bytes"])
+@pytest.mark.parametrize(
+    "text", [b'{"source": "vendor-portal",', b"", b"\xff\xfe not utf-8"], ids=["cut", "empty", "bytes"]
+)
 def test_malformed_json_gets_422(world: ApiWorld, text: bytes) -> None:
     body = post_json_text(world, text)
 

@@ -6,9 +6,9 @@ from pathlib import Path
 import pytest
 
 from connectors.store import Entry
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
 from tests.api_fixtures import ApiWorld, api_world
-from tests.factories import make_invoice, make_payload, make_verdict
 
 URL = "/api/v1/entries"
 
@@ -24,7 +24,7 @@ def record(world: ApiWorld, number: int, status: EntryStatus, **invoice_fields: 
     invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", **invoice_fields)
     store = world.store()
     try:
-        return store.create_entry(invoice, make_verdict(status), make_payload(invoice), actor="flow:test")
+        return store.verdicts.record_one(invoice, make_verdict(status), make_payload(invoice), actor="flow:test")
     finally:
         store.close()
 
@@ -54,7 +54,10 @@ def test_a_summary_shows_the_entry_without_internal_fields(world: ApiWorld) -> N
 
     assert item["id"] == entry.id
     assert (item["status"], item["po_number"], item["total"], item["invoice_date"]) == (
-        "manual_review", "PO-1001", "424.9700", "2024-03-01"
+        "manual_review",
+        "PO-1001",
+        "424.9700",
+        "2024-03-01",
     )
     assert not {"normalised_invoice_number", "flow_run_id", "invoice", "payload", "findings"} & set(item)
 
@@ -99,11 +102,13 @@ def test_bad_query_parameters_get_422_naming_each(world: ApiWorld) -> None:
 
 
 def test_an_entry_shows_invoice_findings_payload_and_history(world: ApiWorld) -> None:
-    one_cent_off = [{"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}]
+    one_cent_off = [
+        {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}
+    ]
     world.add_invoice(1, lines=one_cent_off, subtotal="20.02", total_amount="20.02")
     entry_id = world.validate(1).json()["error"]["details"][0]["entry_id"]
     store = world.store()
-    store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor="ap:alice", reason="price agreed by phone")
+    store.lifecycle.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor="ap:alice", reason="price agreed by phone")
     store.close()
 
     response = world.client.get(f"{URL}/{entry_id}")

@@ -55,9 +55,9 @@ def test_a_price_one_cent_off_gets_400_with_the_finding(world: ApiWorld) -> None
     assert "needs manual review" in error["message"]
     [verdict] = error["details"]
     assert verdict["status"] == "manual_review"
-    assert [(f["rule_id"], f["severity"], f["invoice_line_no"], f["po_line_no"], f["actual"]) for f in verdict["findings"]] == [
-        ("price.unit_mismatch", "soft", 1, 1, "10.01")
-    ]
+    assert [
+        (f["rule_id"], f["severity"], f["invoice_line_no"], f["po_line_no"], f["actual"]) for f in verdict["findings"]
+    ] == [("price.unit_mismatch", "soft", 1, 1, "10.01")]
     assert entry_ids(world) == [verdict["entry_id"]]
 
 

@@ -10,9 +10,8 @@ from aiosmtpd.controller import Controller
 
 from domain import EntryStatus
 from domain.payload_schema import payload_json
-from tests.api_fixtures import ApiWorld, api_world
-from tests.test_api_rpa import entry_in
-from tests.test_mail_dispatch import MAILBOX, Mailroom, free_port
+from tests.api_fixtures import ApiWorld, api_world, entry_in
+from tests.mailroom import MAILBOX, Mailroom, free_port
 
 
 @pytest.fixture
@@ -31,7 +30,9 @@ def world(tmp_path: Path, mailroom: tuple[Mailroom, int]) -> Iterator[ApiWorld]:
         yield world
 
 
-def test_a_clerk_mails_a_ready_payload_and_the_entry_is_dispatched(world: ApiWorld, mailroom: tuple[Mailroom, int]) -> None:
+def test_a_clerk_mails_a_ready_payload_and_the_entry_is_dispatched(
+    world: ApiWorld, mailroom: tuple[Mailroom, int]
+) -> None:
     room, _ = mailroom
     entry = entry_in(world, EntryStatus.READY_TO_PROCESS)
 
@@ -58,7 +59,9 @@ def test_a_refused_mail_is_502_and_the_entry_stays_ready(world: ApiWorld, mailro
     assert world.client.get(f"/api/v1/entries/{entry.id}").json()["status"] == "ready_to_process"
 
 
-def test_an_entry_that_is_not_ready_is_409_and_nothing_is_mailed(world: ApiWorld, mailroom: tuple[Mailroom, int]) -> None:
+def test_an_entry_that_is_not_ready_is_409_and_nothing_is_mailed(
+    world: ApiWorld, mailroom: tuple[Mailroom, int]
+) -> None:
     room, _ = mailroom
     entry = entry_in(world, EntryStatus.MANUAL_REVIEW)
 

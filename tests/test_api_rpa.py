@@ -2,34 +2,27 @@
 (legal moves succeed, the others are 409 with the current status), idempotent callbacks, audit."""
 
 from collections.abc import Iterator
-from itertools import count
 from pathlib import Path
 
 import pytest
 
-from connectors.store import Entry
 from domain import LEGAL_TRANSITIONS, EntryStatus
-from tests.api_fixtures import ApiWorld, api_world
-from tests.factories import make_invoice, make_payload, make_verdict
-
-_numbers = count(1)
-
-# How each status is reached from a fresh verdict: (created as, then moved through).
-PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
-    EntryStatus.READY_TO_PROCESS: (EntryStatus.READY_TO_PROCESS, []),
-    EntryStatus.MANUAL_REVIEW: (EntryStatus.MANUAL_REVIEW, []),
-    EntryStatus.BAD_INVOICE: (EntryStatus.BAD_INVOICE, []),
-    EntryStatus.DISPATCHED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED]),
-    EntryStatus.ENTERED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.ENTERED]),
-    EntryStatus.RPA_FAILED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED]),
-    EntryStatus.REJECTED: (EntryStatus.MANUAL_REVIEW, [EntryStatus.REJECTED]),
-}
+from tests.api_fixtures import ApiWorld, api_world, entry_in
 
 # Each action of the API: who calls it, the body, the status it moves to, and from which statuses it may.
 ACTIONS = {
-    "approve": ("clerk", {"reason": "price agreed by phone"}, EntryStatus.READY_TO_PROCESS, {EntryStatus.MANUAL_REVIEW}),
-    "reject": ("clerk", {"reason": "vendor withdrew it"}, EntryStatus.REJECTED,
-               {s for s, targets in LEGAL_TRANSITIONS.items() if EntryStatus.REJECTED in targets}),
+    "approve": (
+        "clerk",
+        {"reason": "price agreed by phone"},
+        EntryStatus.READY_TO_PROCESS,
+        {EntryStatus.MANUAL_REVIEW},
+    ),
+    "reject": (
+        "clerk",
+        {"reason": "vendor withdrew it"},
+        EntryStatus.REJECTED,
+        {s for s, targets in LEGAL_TRANSITIONS.items() if EntryStatus.REJECTED in targets},
+    ),
     "requeue": ("clerk", {"reason": "ERP was down, try again"}, EntryStatus.READY_TO_PROCESS, {EntryStatus.RPA_FAILED}),
     "success": ("bot", {"erp_document_id": "AP-77001"}, EntryStatus.ENTERED, {EntryStatus.DISPATCHED}),
     "failure": ("bot", {"reason": "ERP screen timed out"}, EntryStatus.RPA_FAILED, {EntryStatus.DISPATCHED}),
@@ -50,30 +43,12 @@ def fresh_world(tmp_path: Path) -> Iterator[ApiWorld]:
         yield world
 
 
-def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = None, with_payload: bool = True) -> Entry:
-    """A new entry (on a PO of its own unless given) brought to `status` the way the service would."""
-    number = next(_numbers)
-    invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=po_number or f"PO-{number}")
-    created_as, moves = PATHS[status]
-    store = world.store()
-    try:
-        entry = store.create_entry(invoice, make_verdict(created_as), make_payload(invoice) if with_payload else None, actor="flow:test")
-        for move in moves:
-            if move is EntryStatus.ENTERED:
-                entry = store.record_bot_success(entry.id, "AP-00001", bot="bot:earlier")
-            elif move is EntryStatus.RPA_FAILED:
-                entry = store.record_bot_failure(entry.id, "earlier failure", bot="bot:earlier")
-            else:
-                entry = store.transition(entry.id, move, actor="flow:test", reason="set up")
-        return entry
-    finally:
-        store.close()
-
-
 def act(world: ApiWorld, action: str, entry_id: int, body: dict[str, str] | None = None) -> "object":
     role, default_body, _, _ = ACTIONS[action]
     prefix = "/api/v1/rpa" if role == "bot" else "/api/v1/entries"
-    return world.client.post(f"{prefix}/{entry_id}/{action}", json=default_body if body is None else body, headers=world.headers(role))
+    return world.client.post(
+        f"{prefix}/{entry_id}/{action}", json=default_body if body is None else body, headers=world.headers(role)
+    )
 
 
 def history(world: ApiWorld, entry_id: int) -> list[dict[str, object]]:
@@ -148,15 +123,18 @@ def test_claim_hands_out_the_oldest_ready_entry_then_204(fresh_world: ApiWorld) 
 
 
 def test_success_releases_the_po_and_failure_keeps_it_locked(world: ApiWorld) -> None:
-    entered, failed = entry_in(world, EntryStatus.DISPATCHED, po_number="PO-X"), entry_in(world, EntryStatus.DISPATCHED, po_number="PO-Y")
+    entered, failed = (
+        entry_in(world, EntryStatus.DISPATCHED, po_number="PO-X"),
+        entry_in(world, EntryStatus.DISPATCHED, po_number="PO-Y"),
+    )
 
     act(world, "success", entered.id)
     act(world, "failure", failed.id)
 
     store = world.store()
     try:
-        assert store.po_lock_holder("PO-X") is None
-        assert store.po_lock_holder("PO-Y") == failed.id
+        assert store.entries.po_lock_holder("PO-X") is None
+        assert store.entries.po_lock_holder("PO-Y") == failed.id
     finally:
         store.close()
 
@@ -169,7 +147,10 @@ def test_a_clerks_decision_is_one_event_naming_the_clerk_and_the_reason(world: A
     assert response.status_code == 200
     last = history(world, entry.id)[-1]
     assert (last["actor"], last["from_status"], last["to_status"], last["reason"]) == (
-        "user:test-clerk", "manual_review", "ready_to_process", "price agreed by phone"
+        "user:test-clerk",
+        "manual_review",
+        "ready_to_process",
+        "price agreed by phone",
     )
 
 

@@ -33,10 +33,9 @@ from schemathesis.specs.openapi.checks import (
 
 from api.main import create_app
 from domain import EntryStatus
-from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, dry_run_invoice
+from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, dry_run_invoice, entry_in
 from tests.databases import KINDS, scratch_database
-from tests.test_api_rpa import entry_in
-from tests.test_mail_dispatch import MAILBOX, Mailroom, free_port
+from tests.mailroom import MAILBOX, Mailroom, free_port
 
 # The schema depends on the code only, not on settings or databases: any app's will do.
 schema = schemathesis.openapi.from_dict(create_app().openapi(), config=schemathesis.Config(seed=20240301))
@@ -129,7 +128,9 @@ def smtp_port() -> Iterator[int]:
 
 
 @pytest.fixture(scope="module", params=KINDS)
-def world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, smtp_port: int) -> Iterator[ApiWorld]:
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, smtp_port: int
+) -> Iterator[ApiWorld]:
     """The API over each kind of process database: what one refuses (PostgreSQL: NUL in text)
     must be a 422 there too, not a driver error."""
     mail = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "smtp_starttls": False, "rpa_mailbox": MAILBOX}
@@ -192,12 +193,15 @@ JSON = {"Content-Type": "application/json"}
 BEYOND_ANY_ID = 2**64
 
 
-def call(world: ApiWorld, callers: Callers, method: str, path: str, parameters: dict[str, Any] | None = None,
-         **request: Any) -> int:
+def call(
+    world: ApiWorld, callers: Callers, method: str, path: str, parameters: dict[str, Any] | None = None, **request: Any
+) -> int:
     """Send one request for operation (method, path) as the fuzzing does, check it the same way,
     and return its status."""
     operation = schema[path][method]
-    case = operation.Case(path_parameters=parameters, media_type="application/json" if "body" in request else None, **request)
+    case = operation.Case(
+        path_parameters=parameters, media_type="application/json" if "body" in request else None, **request
+    )
     headers = callers.headers_for(operation)
     response = case.call_and_validate(session=session_on(world), headers=headers, checks=CHECKS)
     return response.status_code
@@ -220,13 +224,18 @@ def own_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiWorld]:
 
 def test_the_answers_fuzzing_seldom_reaches_conform_too(own_world: ApiWorld) -> None:
     callers = Callers(own_world)
-    one_cent_off = [{"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}]
+    one_cent_off = [
+        {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"}
+    ]
 
     assert call(own_world, callers, "POST", "/api/v1/validate", body=dry_run_invoice()) == 200  # with a payload
     review = dry_run_invoice(lines=one_cent_off, subtotal="20.02", total="20.02")
     assert call(own_world, callers, "POST", "/api/v1/validate", body=review) == 200  # findings, no payload
     for invoice_id, (_, status) in INVOICES.items():
-        assert call(own_world, callers, "POST", "/api/v1/invoices/{source_id}/validate", {"source_id": invoice_id}) == status
+        assert (
+            call(own_world, callers, "POST", "/api/v1/invoices/{source_id}/validate", {"source_id": invoice_id})
+            == status
+        )
     assert call(own_world, callers, "POST", "/api/v1/rpa/claim") == 200
     assert call(own_world, callers, "GET", "/api/v1/entries/{entry_id}", {"entry_id": ENTRY_IDS[-1]}) == 200
 
@@ -249,7 +258,9 @@ UNUSABLE_BODIES = {
 
 
 @pytest.mark.parametrize("body", UNUSABLE_BODIES.values(), ids=UNUSABLE_BODIES.keys())
-@pytest.mark.parametrize(("method", "path", "parameters"), BODY_OPERATIONS, ids=[path for _, path, _ in BODY_OPERATIONS])
+@pytest.mark.parametrize(
+    ("method", "path", "parameters"), BODY_OPERATIONS, ids=[path for _, path, _ in BODY_OPERATIONS]
+)
 def test_an_unusable_body_is_a_documented_422(
     world: ApiWorld, callers: Callers, method: str, path: str, parameters: dict[str, Any], body: bytes
 ) -> None:
@@ -270,7 +281,12 @@ def test_an_unusable_body_is_a_documented_422(
     ids=["entry", "mail", "webhook-deliveries", "invoice", "invoice-superscript", "cursor"],
 )
 def test_an_id_beyond_the_database_is_no_server_error(
-    world: ApiWorld, callers: Callers, method: str, path: str, parameters: dict[str, Any] | None,
-    query: dict[str, Any] | None, status: int,
+    world: ApiWorld,
+    callers: Callers,
+    method: str,
+    path: str,
+    parameters: dict[str, Any] | None,
+    query: dict[str, Any] | None,
+    status: int,
 ) -> None:
     assert call(world, callers, method, path, parameters, query=query) == status

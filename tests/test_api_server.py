@@ -14,7 +14,7 @@ import uvicorn
 
 from api.server import TcpListenerConfig
 from tests.api_fixtures import prepare_databases, settings_in
-from tests.test_mail_dispatch import free_port
+from tests.mailroom import free_port
 
 
 def nodelay_of_accepted_connection(listener: socket.socket) -> int:
@@ -59,7 +59,9 @@ def test_python_m_api_serves_with_two_workers_and_stops_on_sigint(tmp_path: Path
         "PROCESS_DB_URL": settings.process_db_url,
     }
     server = subprocess.Popen(
-        [sys.executable, "-m", "api", "--port", str(port), "--workers", "2", "--log-level", "warning"], env=env, cwd=Path(__file__).parents[1]
+        [sys.executable, "-m", "api", "--port", str(port), "--workers", "2", "--log-level", "warning"],
+        env=env,
+        cwd=Path(__file__).parents[1],
     )
     try:
         answers: set[int] = set()

@@ -30,7 +30,11 @@ def test_nul_in_any_text_field_is_a_422_naming_it_and_writes_nothing(world: ApiW
         "vendor_name": ("/api/v1/validate", dry_run_invoice(vendor_name=NUL), clerk),
         "lines[0].part_number": (
             "/api/v1/validate",
-            dry_run_invoice(lines=[{"line_no": 1, "part_number": NUL, "quantity": "2", "unit_price": "10.00", "line_total": "20.00"}]),
+            dry_run_invoice(
+                lines=[
+                    {"line_no": 1, "part_number": NUL, "quantity": "2", "unit_price": "10.00", "line_total": "20.00"}
+                ]
+            ),
             clerk,
         ),
         "path.username": ("/api/v1/users/a%00b/deactivate", None, admin),

@@ -18,10 +18,10 @@ from connectors.store import Entry, ProcessStore, make_engine
 from connectors.store.engine import is_deadlock
 from connectors.store.migrate import upgrade
 from connectors.store.tables import EntryEventRow
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
+from tests.concurrency import held_open
 from tests.databases import scratch_database
-from tests.factories import make_invoice, make_payload, make_verdict
-from tests.test_po_lock_race import held_open
 
 BOTS = 3
 ENTRIES = 45
@@ -31,7 +31,11 @@ def ready_entries(store: ProcessStore, how_many: int) -> list[Entry]:
     entries = []
     for number in range(1, how_many + 1):
         invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=f"PO-{number}")
-        entries.append(store.create_entry(invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="flow:test"))
+        entries.append(
+            store.verdicts.record_one(
+                invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="flow:test"
+            )
+        )
     return entries
 
 
@@ -56,14 +60,14 @@ def test_a_claim_in_progress_is_skipped_not_waited_for_on_postgresql(postgres_en
     first, second = ready_entries(store, 2)
 
     with held_open(postgres_engine) as slow_bot:
-        held = slow_bot.claim_next("bot:slow")
+        held = slow_bot.bot.claim_next("bot:slow")
         # The slow bot's claim is not committed: its row stays locked while the other bot claims.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            other = pool.submit(store.claim_next, "bot:fast").result(timeout=10)
+            other = pool.submit(store.bot.claim_next, "bot:fast").result(timeout=10)
 
     assert held is not None and other is not None
     assert (held.id, other.id) == (first.id, second.id)
-    assert store.claim_next("bot:late") is None  # both committed: nothing left
+    assert store.bot.claim_next("bot:late") is None  # both committed: nothing left
 
 
 def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) -> None:
@@ -75,7 +79,7 @@ def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) ->
         mine = ProcessStore(sessionmaker(bind=engine))
         start.wait()
         claimed = []
-        while (entry := mine.claim_next(name)) is not None:
+        while (entry := mine.bot.claim_next(name)) is not None:
             claimed.append(entry.id)
         return claimed
 
@@ -93,7 +97,9 @@ def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) ->
 
 
 @pytest.mark.parametrize("kind", ["postgresql", "mariadb"])
-def test_a_deadlock_victim_is_recognised_as_safe_to_run_again(kind: str, tmp_path_factory: pytest.TempPathFactory) -> None:
+def test_a_deadlock_victim_is_recognised_as_safe_to_run_again(
+    kind: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Two transactions locking two rows in opposite order: the server rolls one back, and
     `is_deadlock` (which makes a claim run again) recognises its error on each server's driver."""
     with scratch_database(kind, tmp_path_factory) as url:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.demo.rpa_bot import DemoRpaBot
 from connectors.erp.demo_schema import ap_invoice, po_line
+from demo.rpa_bot import DemoRpaBot
 from tests.api_fixtures import ApiWorld, api_world
 
 
@@ -33,7 +33,9 @@ def bot_on(world: ApiWorld, erp: sa.Engine, *, failure_percent: int) -> DemoRpaB
 
 def invoiced(erp: sa.Engine, po_number: str) -> dict[str, Decimal]:
     with erp.connect() as connection:
-        rows = connection.execute(sa.select(po_line.c.part_number, po_line.c.qty_invoiced).where(po_line.c.po_number == po_number))
+        rows = connection.execute(
+            sa.select(po_line.c.part_number, po_line.c.qty_invoiced).where(po_line.c.po_number == po_number)
+        )
         return {part: Decimal(qty) for part, qty in rows}
 
 
@@ -51,7 +53,9 @@ def test_the_bot_enters_a_ready_invoice_and_later_validations_see_it(world: ApiW
     assert entry["history"][-1]["actor"] == "bot:test-bot"
     assert invoiced(erp, "PO-1") == {"HX-001": Decimal(2), "HX-002": Decimal("0.5"), "HX-003": Decimal(0)}
     with erp.connect() as connection:
-        assert connection.scalar(sa.select(ap_invoice.c.invoice_total).where(ap_invoice.c.ap_doc_id == outcome.entered_as)) == Decimal("24.60")
+        assert connection.scalar(
+            sa.select(ap_invoice.c.invoice_total).where(ap_invoice.c.ap_doc_id == outcome.entered_as)
+        ) == Decimal("24.60")
     # The same invoice number uploaded again is now a duplicate of what the ERP holds.
     world.add_invoice(2, invoice_number=entry["invoice_number"])
     again = world.validate(2)

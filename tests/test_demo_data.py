@@ -2,6 +2,7 @@
 consistent with their PO, garbled rows garbled, the same rows on every database. (The marketplace reader
 and the default rule set finding exactly what was planted: tests/test_demo_judged.py.)"""
 
+import itertools
 import json
 import re
 from collections import defaultdict
@@ -14,17 +15,16 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from connectors.demo import CHARGE_POLICY, CLEAN, DEFAULT_TODAY, EXPECTED_RULES, PROBLEMS, SeedReport, seed_demo
-from connectors.demo.__main__ import main
-from connectors.demo.amounts import tax_on
-from connectors.demo.invoices import EA_PER_BOX, UNCONVERTIBLE_UOM
-from connectors.demo.problems import UOM_CONVERTED
 from connectors.erp import demo_schema as erp_schema
 from connectors.marketplace import schema as marketplace_schema
-from connectors.settings import Settings
+from demo import CHARGE_POLICY, CLEAN, DEFAULT_TODAY, EXPECTED_RULES, PROBLEMS, SeedReport, seed_demo
+from demo.__main__ import main
+from demo.amounts import tax_on
+from demo.invoices import EA_PER_BOX, UNCONVERTIBLE_UOM
+from demo.problems import UOM_CONVERTED
 from domain import normalise_invoice_number, normalise_part_number
-from rules.catalogue import REGISTRY
-from rules.config import load_rule_config
+from rules.catalogue import REGISTRY, load_rule_config
+from settings import Settings
 
 POSSIBLE_DUPLICATE_DAYS = 7
 # Labels of invoices with nothing wrong: plain clean ones, corrected ones, ones billed by the box.
@@ -111,7 +111,12 @@ class Audit:
             self.charges[row["invoice_id"]].append(row)
         # (vendor, normalised number, total, date) of every invoice a new one may duplicate.
         self.entered = [
-            (row["vendor_id"], normalise_invoice_number(row["vendor_invoice_no"]), row["invoice_total"], row["invoice_date"])
+            (
+                row["vendor_id"],
+                normalise_invoice_number(row["vendor_invoice_no"]),
+                row["invoice_total"],
+                row["invoice_date"],
+            )
             for row in tables["ap_invoice"]
         ]
         self.marketplace = [
@@ -285,7 +290,9 @@ def unexpected_findings(seeded: Seeded) -> dict[int, tuple[str, set[str]]]:
     problems = seeded.report.problems
     return {
         invoice_id: (problems[invoice_id], found)
-        for invoice_id, found in Audit(seeded.tables, seeded.report.today).judge_all(seeded.tables["mp_invoice"]).items()
+        for invoice_id, found in Audit(seeded.tables, seeded.report.today)
+        .judge_all(seeded.tables["mp_invoice"])
+        .items()
         if found != (set() if problems[invoice_id] in CLEAN_LABELS else {problems[invoice_id]})
     }
 
@@ -323,7 +330,9 @@ def test_a_larger_set_with_another_seed_holds_too(tmp_path: Path) -> None:
 def test_clean_invoices_bill_exact_po_prices_within_open_quantity(seeded: Seeded) -> None:
     po_lines = {(row["po_number"], normalise_part_number(row["part_number"])): row for row in seeded.tables["po_line"]}
     invoices = {row["invoice_id"]: row for row in seeded.tables["mp_invoice"]}
-    clean_lines = [line for line in seeded.tables["mp_invoice_line"] if seeded.report.problems[line["invoice_id"]] == CLEAN]
+    clean_lines = [
+        line for line in seeded.tables["mp_invoice_line"] if seeded.report.problems[line["invoice_id"]] == CLEAN
+    ]
     assert len(clean_lines) > 100
     for line in clean_lines:
         po_line = po_lines[invoices[line["invoice_id"]]["po_number"], normalise_part_number(line["part_number"])]
@@ -385,7 +394,7 @@ def test_duplicates_spell_the_number_differently(seeded: Seeded) -> None:
 
 def test_updated_at_rises_with_the_id_except_a_few(seeded: Seeded) -> None:
     invoices = seeded.tables["mp_invoice"]
-    out_of_order = [b["invoice_id"] for a, b in zip(invoices, invoices[1:]) if b["updated_at"] < a["updated_at"]]
+    out_of_order = [b["invoice_id"] for a, b in itertools.pairwise(invoices) if b["updated_at"] < a["updated_at"]]
     assert 2 <= len(out_of_order) <= 6
     corrected = [row for row in invoices if seeded.report.problems[row["invoice_id"]] == "corrected"]
     assert corrected and all(row["version"] == 2 for row in corrected)
@@ -415,7 +424,14 @@ def test_cli_seeds_skips_when_present_and_reports(tmp_path: Path, capsys: pytest
     assert "already has 40 invoices" in capsys.readouterr().out
     assert main(["report"], settings=settings) == 0
     report = capsys.readouterr().out
-    for expected in ("vendors", "purchase orders", "PO lines", "entered AP invoices", "credit notes", "price.one_cent_over"):
+    for expected in (
+        "vendors",
+        "purchase orders",
+        "PO lines",
+        "entered AP invoices",
+        "credit notes",
+        "price.one_cent_over",
+    ):
         assert expected in report
     for problem in ("po.unreadable", "vendor.unknown", "clean.uom_converted"):
         assert problem in report

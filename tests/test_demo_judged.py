@@ -1,6 +1,6 @@
 """The demo judged as the service judges it: the seeded invoices pulled by the marketplace reader and
 judged in pull order by the default rule set against one ERP snapshot. Each invoice draws exactly the
-rules its planted problem exercises (connectors.demo.EXPECTED_RULES), every rule fires somewhere and
+rules its planted problem exercises (demo.EXPECTED_RULES), every rule fires somewhere and
 every outcome occurs."""
 
 from dataclasses import dataclass
@@ -9,12 +9,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from connectors.demo import DEFAULT_TODAY, EXPECTED_RULES, MIN_INVOICES, SeedReport, seed_demo
 from connectors.erp import ErpGateway, ErpSnapshot
 from connectors.marketplace import MarketplaceSource
+from demo import DEFAULT_TODAY, EXPECTED_RULES, MIN_INVOICES, SeedReport, seed_demo
 from domain import EntryStatus, Invoice
-from rules.catalogue import REGISTRY
-from rules.config import load_rule_config
+from rules.catalogue import REGISTRY, load_rule_config
 from rules.engine import RuleEngine
 
 

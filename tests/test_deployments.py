@@ -9,8 +9,8 @@ import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from connectors.settings import REPO_ROOT
 from flows.serve import POLL, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
+from settings import REPO_ROOT
 
 PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
 DECLARED = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}

@@ -42,11 +42,13 @@ def error_fields(exc: pytest.ExceptionInfo[ValidationError]) -> list[tuple[str, 
 
 
 def test_amounts_parse_exactly_from_strings_and_json_numbers() -> None:
-    invoice = Invoice.model_validate(load_json_exact(
-        '{"source": "mp", "source_invoice_id": "1", "vendor_id": "V1", "invoice_number": "INV-1",'
-        ' "invoice_date": "2026-11-02", "currency": "usd", "po_number": "PO-1", "subtotal": 0.3, "total": "0.30",'
-        ' "lines": [{"line_no": 1, "part_number": "HX-1", "quantity": 3, "unit_price": 0.1, "line_total": 0.3}]}'
-    ))
+    invoice = Invoice.model_validate(
+        load_json_exact(
+            '{"source": "mp", "source_invoice_id": "1", "vendor_id": "V1", "invoice_number": "INV-1",'
+            ' "invoice_date": "2026-11-02", "currency": "usd", "po_number": "PO-1", "subtotal": 0.3, "total": "0.30",'
+            ' "lines": [{"line_no": 1, "part_number": "HX-1", "quantity": 3, "unit_price": 0.1, "line_total": 0.3}]}'
+        )
+    )
 
     assert invoice.subtotal == invoice.lines[0].quantity * invoice.lines[0].unit_price == Decimal("0.3")
     assert invoice.currency == "USD"
@@ -64,11 +66,21 @@ def test_a_float_is_refused_with_the_field_named() -> None:
 
 def test_garbage_is_refused_field_by_field() -> None:
     with pytest.raises(ValidationError) as exc:
-        Invoice.model_validate(invoice_fields(
-            currency="dollars",
-            po_number="  ",
-            lines=[{"line_no": 1, "part_number": "HX-1", "quantity": "two", "unit_price": "-1", "line_total": "12345678901234567.123"}],
-        ))
+        Invoice.model_validate(
+            invoice_fields(
+                currency="dollars",
+                po_number="  ",
+                lines=[
+                    {
+                        "line_no": 1,
+                        "part_number": "HX-1",
+                        "quantity": "two",
+                        "unit_price": "-1",
+                        "line_total": "12345678901234567.123",
+                    }
+                ],
+            )
+        )
 
     assert error_fields(exc) == [
         ("currency", "Value error, must be a three-letter ISO 4217 currency code such as USD"),
@@ -93,11 +105,15 @@ def test_shape_rules_across_fields() -> None:
 
 
 def test_a_credit_note_is_an_invoice_with_a_negative_total() -> None:
-    credit = Invoice.model_validate(invoice_fields(
-        lines=[{"line_no": 1, "part_number": "HX-1", "quantity": "-2", "unit_price": "0.10", "line_total": "-0.20"}],
-        subtotal="-0.20",
-        total="-0.20",
-    ))
+    credit = Invoice.model_validate(
+        invoice_fields(
+            lines=[
+                {"line_no": 1, "part_number": "HX-1", "quantity": "-2", "unit_price": "0.10", "line_total": "-0.20"}
+            ],
+            subtotal="-0.20",
+            total="-0.20",
+        )
+    )
 
     assert credit.is_credit_note
     assert not Invoice.model_validate(invoice_fields()).is_credit_note
@@ -105,9 +121,18 @@ def test_a_credit_note_is_an_invoice_with_a_negative_total() -> None:
 
 @pytest.mark.parametrize(
     ("written", "normalised"),
-    [("INV-000123", "INV123"), ("inv 123", "INV123"), ("Inv_0123", "INV123"), ("A-01-002", "A12"), ("000", "0"), ("2026/0042", "202642")],
+    [
+        ("INV-000123", "INV123"),
+        ("inv 123", "INV123"),
+        ("Inv_0123", "INV123"),
+        ("A-01-002", "A12"),
+        ("000", "0"),
+        ("2026/0042", "202642"),
+    ],
 )
-def test_invoice_numbers_are_compared_without_case_spaces_dashes_or_leading_zeros(written: str, normalised: str) -> None:
+def test_invoice_numbers_are_compared_without_case_spaces_dashes_or_leading_zeros(
+    written: str, normalised: str
+) -> None:
     assert normalise_invoice_number(written) == normalised
 
 
@@ -117,17 +142,30 @@ def test_part_numbers_ignore_case_spaces_and_dashes_but_keep_zeros() -> None:
 
 
 def test_the_status_table_matches_the_design() -> None:
-    assert PO_LOCKING_STATUSES == {EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED}
-    assert {s for s in EntryStatus if s.is_final} == {EntryStatus.ENTERED, EntryStatus.BAD_INVOICE, EntryStatus.REJECTED}
+    assert {EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED} == PO_LOCKING_STATUSES
+    assert {s for s in EntryStatus if s.is_final} == {
+        EntryStatus.ENTERED,
+        EntryStatus.BAD_INVOICE,
+        EntryStatus.REJECTED,
+    }
     assert set(LEGAL_TRANSITIONS) == set(EntryStatus)
     assert EntryStatus.ENTERED not in LEGAL_TRANSITIONS[EntryStatus.MANUAL_REVIEW]
 
 
 def test_a_verdict_must_follow_its_findings() -> None:
-    soft = Finding(rule_id="price.unit_mismatch", severity=Severity.SOFT, message="Unit price differs from the PO.",
-                   invoice_line_no=1, po_line_no=1, expected="10.00", actual="10.01")
+    soft = Finding(
+        rule_id="price.unit_mismatch",
+        severity=Severity.SOFT,
+        message="Unit price differs from the PO.",
+        invoice_line_no=1,
+        po_line_no=1,
+        expected="10.00",
+        actual="10.01",
+    )
 
-    assert Verdict(status=EntryStatus.MANUAL_REVIEW, findings=(soft,), rule_set_version="2026.1").status == "manual_review"
+    assert (
+        Verdict(status=EntryStatus.MANUAL_REVIEW, findings=(soft,), rule_set_version="2026.1").status == "manual_review"
+    )
     with pytest.raises(ValidationError, match="contradicts the findings"):
         Verdict(status=EntryStatus.READY_TO_PROCESS, findings=(soft,), rule_set_version="2026.1")
     with pytest.raises(ValidationError, match="rule_id"):

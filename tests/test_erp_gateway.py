@@ -47,19 +47,53 @@ def erp_engine(db_engine: sa.Engine) -> sa.Engine:
         conn.execute(
             po_header.insert(),
             [
-                {"po_number": "PO-1", "vendor_id": "V1", "currency_code": "USD", "po_status": "O", "po_date": date(2026, 10, 1)},
-                {"po_number": "PO-2", "vendor_id": "V2", "currency_code": "EUR", "po_status": "C", "po_date": date(2026, 9, 1)},
-                {"po_number": "PO-3", "vendor_id": "V1", "currency_code": "USD", "po_status": "X", "po_date": date(2026, 9, 2)},
+                {
+                    "po_number": "PO-1",
+                    "vendor_id": "V1",
+                    "currency_code": "USD",
+                    "po_status": "O",
+                    "po_date": date(2026, 10, 1),
+                },
+                {
+                    "po_number": "PO-2",
+                    "vendor_id": "V2",
+                    "currency_code": "EUR",
+                    "po_status": "C",
+                    "po_date": date(2026, 9, 1),
+                },
+                {
+                    "po_number": "PO-3",
+                    "vendor_id": "V1",
+                    "currency_code": "USD",
+                    "po_status": "X",
+                    "po_date": date(2026, 9, 2),
+                },
             ],
         )
         conn.execute(po_line.insert(), _po_lines("PO-1", 3) + _po_lines("PO-2", 1))
         conn.execute(
             ap_invoice.insert(),
             [
-                {"ap_doc_id": "AP-1", "vendor_id": "V1", "vendor_invoice_no": "INV-0007", "invoice_date": date(2026, 10, 5),
-                 "po_number": "PO-1", "currency_code": "USD", "invoice_total": Decimal("24.69"), "entered_at": datetime(2026, 10, 6, 9)},
-                {"ap_doc_id": "AP-OLD", "vendor_id": "V1", "vendor_invoice_no": "INV-0001", "invoice_date": date(2020, 1, 5),
-                 "po_number": None, "currency_code": "USD", "invoice_total": Decimal("1.00"), "entered_at": datetime(2020, 1, 6, 9)},
+                {
+                    "ap_doc_id": "AP-1",
+                    "vendor_id": "V1",
+                    "vendor_invoice_no": "INV-0007",
+                    "invoice_date": date(2026, 10, 5),
+                    "po_number": "PO-1",
+                    "currency_code": "USD",
+                    "invoice_total": Decimal("24.69"),
+                    "entered_at": datetime(2026, 10, 6, 9),
+                },
+                {
+                    "ap_doc_id": "AP-OLD",
+                    "vendor_id": "V1",
+                    "vendor_invoice_no": "INV-0001",
+                    "invoice_date": date(2020, 1, 5),
+                    "po_number": None,
+                    "currency_code": "USD",
+                    "invoice_total": Decimal("1.00"),
+                    "entered_at": datetime(2020, 1, 6, 9),
+                },
             ],
         )
     return db_engine
@@ -103,8 +137,15 @@ def test_snapshot_maps_the_erp_onto_the_domain(erp_engine: sa.Engine) -> None:
     # AP-OLD is older than the duplicate lookback
     assert snapshot.entered_invoices == {
         "V1": (
-            EnteredInvoice(erp_document_id="AP-1", vendor_id="V1", invoice_number="INV-0007", invoice_date=date(2026, 10, 5),
-                           po_number="PO-1", currency="USD", total=Decimal("24.69")),
+            EnteredInvoice(
+                erp_document_id="AP-1",
+                vendor_id="V1",
+                invoice_number="INV-0007",
+                invoice_date=date(2026, 10, 5),
+                po_number="PO-1",
+                currency="USD",
+                total=Decimal("24.69"),
+            ),
         )
     }
     assert snapshot.unreadable == {}
@@ -153,7 +194,9 @@ def test_an_edited_query_file_replaces_the_shipped_one(erp_engine: sa.Engine, tm
 
 
 def test_a_query_breaking_the_column_contract_is_named(erp_engine: sa.Engine, tmp_path: Path) -> None:
-    (tmp_path / "vendors.sql").write_text("SELECT v.vendor_id AS vendor_id FROM vendor v WHERE v.vendor_id IN :vendor_ids")
+    (tmp_path / "vendors.sql").write_text(
+        "SELECT v.vendor_id AS vendor_id FROM vendor v WHERE v.vendor_id IN :vendor_ids"
+    )
     gateway = ErpGateway(erp_engine, load_queries(tmp_path))
 
     with pytest.raises(ErpQueryError, match=r"vendors\.sql returned no column\(s\) name, currency, active"):

@@ -18,15 +18,16 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, Fl
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
-from connectors.demo import EXPECTED_RULES, SeedReport, seed_demo
-from connectors.settings import get_settings
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
+from connectors.store.recording import VerdictRecorder
+from demo import EXPECTED_RULES, SeedReport, seed_demo
 from domain import EntryStatus, Severity
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
-from flows.judging import judging_service
 from flows.poll import PollParameters, poll_marketplace
 from rules.catalogue import REGISTRY
+from services.runtime import services_for
+from settings import get_settings
 from tests.databases import scratch_database
 
 pytestmark = pytest.mark.xdist_group("prefect")
@@ -47,7 +48,9 @@ class World:
     store: ProcessStore
 
     def expected_status(self, source_invoice_id: str) -> EntryStatus:
-        severities = {REGISTRY[rule_id].severity for rule_id in EXPECTED_RULES[self.report.problems[int(source_invoice_id)]]}
+        severities = {
+            REGISTRY[rule_id].severity for rule_id in EXPECTED_RULES[self.report.problems[int(source_invoice_id)]]
+        }
         if Severity.HARD in severities:
             return EntryStatus.BAD_INVOICE
         return EntryStatus.MANUAL_REVIEW if severities else EntryStatus.READY_TO_PROCESS
@@ -63,9 +66,12 @@ class World:
 
     def entry_rows(self) -> list[tuple[int, str, str, str]]:
         with sa.create_engine(self.process_url).connect() as conn:
-            return [tuple(r) for r in conn.execute(sa.text(
-                "SELECT id, source_invoice_id, po_number, status FROM process_scheduler ORDER BY id"
-            ))]
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    sa.text("SELECT id, source_invoice_id, po_number, status FROM process_scheduler ORDER BY id")
+                )
+            ]
 
 
 def latest_summary_artifact(flow_run_id: str) -> str:
@@ -85,12 +91,12 @@ def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_url: str) ->
     for name, url in (("MARKETPLACE_DB_URL", marketplace), ("ERP_DB_URL", erp), ("PROCESS_DB_URL", process_url)):
         monkeypatch.setenv(name, url)
     get_settings.cache_clear()
-    judging_service.cache_clear()
+    services_for.cache_clear()
     store = ProcessStore.from_url(process_url)
     yield World(report=report, process_url=process_url, store=store)
     store.close()
-    judging_service(get_settings()).close()
-    judging_service.cache_clear()
+    services_for(get_settings()).close()
+    services_for.cache_clear()
     get_settings.cache_clear()
 
 
@@ -117,7 +123,7 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World
     assert report.failed == 0
 
     # every entry names the run that judged it, and the run published its counts
-    run_ids = {row for row in world.flow_run_ids()}
+    run_ids = set(world.flow_run_ids())
     assert len(run_ids) == 1 and None not in run_ids
     artifact = latest_summary_artifact(run_ids.pop())
     assert f"| recorded `ready_to_process` | {report.statuses[EntryStatus.READY_TO_PROCESS]} |" in artifact
@@ -131,14 +137,14 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World
 
 def test_an_invoice_waiting_on_a_locked_po_is_judged_once_the_lock_is_released(world: World) -> None:
     first = poll_marketplace(PollParameters())
-    waiting = world.store.waiting_invoices(limit=1)[0].invoice
-    holder = world.store.po_lock_holder(waiting.po_number)
-    world.store.transition(holder, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
-    world.store.transition(holder, EntryStatus.ENTERED, actor="bot", reason="entered", erp_document_id="AP-1")
+    waiting = world.store.inbox.waiting(limit=1)[0].invoice
+    holder = world.store.entries.po_lock_holder(waiting.po_number)
+    world.store.lifecycle.transition(holder, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
+    world.store.lifecycle.transition(holder, EntryStatus.ENTERED, actor="bot", reason="entered", erp_document_id="AP-1")
 
     second = poll_marketplace(PollParameters())
 
-    assert world.store.find_entry(waiting.key) is not None
+    assert world.store.entries.find(waiting.key) is not None
     assert second.recorded >= 1
     assert second.waiting_on_lock <= first.waiting_on_lock
 
@@ -149,7 +155,7 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_half_written(
     def fail_after_the_entries_are_inserted(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("injected: the database went away mid-batch")
 
-    monkeypatch.setattr(ProcessStore, "_record_creations", staticmethod(fail_after_the_entries_are_inserted))
+    monkeypatch.setattr(VerdictRecorder, "_record_creations", staticmethod(fail_after_the_entries_are_inserted))
     with pytest.raises(RuntimeError, match="injected"):
         poll_marketplace(PollParameters(batch_size=25))
     assert world.entry_rows() == []
@@ -166,25 +172,31 @@ def test_a_failure_in_the_middle_of_a_batch_leaves_nothing_half_written(
 def test_stale_dispatches_are_released_by_the_housekeeping_flow(world: World) -> None:
     poll_marketplace(PollParameters())
     [entry_id, *_] = [row[0] for row in world.entry_rows() if row[3] == EntryStatus.READY_TO_PROCESS]
-    world.store.transition(entry_id, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
+    world.store.lifecycle.transition(entry_id, EntryStatus.DISPATCHED, actor="bot", reason="claimed")
 
     assert release_stale_dispatches(ReleaseParameters(stale_after_minutes=60)).released_entry_ids == []
     with sa.create_engine(world.process_url).begin() as conn:  # the bot went quiet two hours ago
-        conn.execute(sa.text("UPDATE process_scheduler SET updated_at = :t WHERE id = :id"),
-                     {"t": (datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None), "id": entry_id})
+        conn.execute(
+            sa.text("UPDATE process_scheduler SET updated_at = :t WHERE id = :id"),
+            {"t": (datetime.now(UTC) - timedelta(hours=2)).replace(tzinfo=None), "id": entry_id},
+        )
 
     assert release_stale_dispatches(ReleaseParameters(stale_after_minutes=60)).released_entry_ids == [entry_id]
-    assert world.store.get_entry(entry_id).status is EntryStatus.READY_TO_PROCESS
+    assert world.store.entries.get(entry_id).status is EntryStatus.READY_TO_PROCESS
 
 
 @pytest.fixture
-def postgres_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+def postgres_world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[World]:
     with scratch_database("postgresql", tmp_path_factory) as url:
         yield from _world(tmp_path, monkeypatch, url)
 
 
 @pytest.mark.parametrize("judging_processes", [1, 2], ids=["one-process-each", "two-processes-each"])
-def test_two_polls_at_once_on_postgresql_never_double_a_po_or_an_invoice(postgres_world: World, judging_processes: int) -> None:
+def test_two_polls_at_once_on_postgresql_never_double_a_po_or_an_invoice(
+    postgres_world: World, judging_processes: int
+) -> None:
     reports, failures = [], []
 
     def poll() -> None:

@@ -10,12 +10,14 @@ from connectors.marketplace import MarketplaceSource
 from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
-from domain import EntryStatus, Invoice
 from connectors.store.partitions import VendorPartition
-from flows.judging import JudgedBatch, JudgingService, judge_next_batch, pull_into_inbox
-from flows.judging_workers import JudgingWorkers
+from domain import EntryStatus, Invoice
+from services.judging import JudgedBatch, JudgingService
+from services.judging_workers import JudgingWorkers
+from services.polling import judge_next_batch, pull_into_inbox
+from services.runtime import Services
 from tests.api_fixtures import api_world, settings_in
-from tests.test_marketplace_source import T0, add_invoice
+from tests.marketplace_rows import T0, add_invoice
 
 
 def pull_into(store: ProcessStore, source: MarketplaceSource) -> tuple[int, int, int]:
@@ -40,7 +42,7 @@ def test_pulls_into_the_inbox_once_and_resume_from_the_stored_cursor(db_url: str
     add_invoice(engine, 3, updated_at=T0 + timedelta(minutes=13), version=2)
     assert pull_into(store, source) == (2, 5, 1)
 
-    waiting = store.waiting_invoices(limit=100)
+    waiting = store.inbox.waiting(limit=100)
     assert sorted((int(i.invoice.source_invoice_id), i.invoice.version) for i in waiting) == sorted(
         [(n, 1) for n in range(1, 11)] + [(12, 1), (3, 2)]
     )
@@ -52,14 +54,17 @@ def test_a_worker_process_judges_its_vendor_partition_and_leaves_the_others_wait
     with api_world(tmp_path) as world:
         for n in range(1, 21):
             world.add_invoice(n, vendor_id=f"V{n}", po_number=f"PO-{n}", invoice_number=f"INV-{n}")
-        service = JudgingService.from_settings(world.settings)
+        service = Services.from_settings(world.settings)
         theirs = VendorPartition(1, 2)
         try:
             pull_into_inbox(service.marketplace, service.store, judged_here=VendorPartition(0, 2))
             with JudgingWorkers(1, world.settings) as workers:
                 batches = workers.judge(theirs, batch_size=4, max_batches=50, actor="flow:test", flow_run_id="run-1")
-            judged = {e.vendor_id: service.store.get_entry(e.id).flow_run_id for e in service.store.list_entries(limit=100).entries}
-            waiting = {item.invoice.vendor_id for item in service.store.waiting_invoices(100)}
+            judged = {
+                e.vendor_id: service.store.entries.get(e.id).flow_run_id
+                for e in service.store.entries.page(limit=100).entries
+            }
+            waiting = {item.invoice.vendor_id for item in service.store.inbox.waiting(100)}
         finally:
             service.close()
 
@@ -87,35 +92,39 @@ def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp
         world.add_invoice(1, po_number="PO-1", invoice_number="INV-9")
         world.add_invoice(2, po_number="PO-2", invoice_number="inv 0009")
         world.add_invoice(3, po_number="PO-3", invoice_number="INV-10")  # same amount, another number: for a person
-        service = JudgingService.from_settings(world.settings)
+        service = Services.from_settings(world.settings)
         try:
             pull_into_inbox(service.marketplace, service.store)
-            batch = judge_next_batch(service, batch_size=10, actor="flow:test", flow_run_id=None)
-            entries = {e.source_invoice_id: e for e in service.store.list_entries(limit=10).entries}
+            batch = judge_next_batch(service.judging, batch_size=10, actor="flow:test", flow_run_id=None)
+            entries = {e.source_invoice_id: e for e in service.store.entries.page(limit=10).entries}
         finally:
             service.close()
 
     assert batch.recorded == 3
     assert {number: entry.status for number, entry in entries.items()} == {
-        "1": EntryStatus.READY_TO_PROCESS, "2": EntryStatus.BAD_INVOICE, "3": EntryStatus.MANUAL_REVIEW
+        "1": EntryStatus.READY_TO_PROCESS,
+        "2": EntryStatus.BAD_INVOICE,
+        "3": EntryStatus.MANUAL_REVIEW,
     }
 
 
-def test_a_copy_recorded_while_the_api_judges_makes_it_judge_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_copy_recorded_while_the_api_judges_makes_it_judge_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """POST /invoices/2/validate judges invoice 2 while another writer records invoice 1, a copy of the
     same bill on another PO: the verdict it reached is not recorded; judged again, it is a duplicate."""
     with api_world(tmp_path) as world:
         world.add_invoice(1, po_number="PO-1", invoice_number="INV-9")
         world.add_invoice(2, po_number="PO-2", invoice_number="INV-9")
-        service: JudgingService = world.client.app_state["service"]
+        service: JudgingService = world.client.app_state["services"].judging
         judge, judged_copies = service.judge, []
 
         def judge_while_invoice_1_is_recorded(invoices: list[Invoice]) -> JudgedBatch:
             judged = judge(invoices)
             if not judged_copies:  # the other writer commits between this judging and its recording
-                other = JudgingService.from_settings(world.settings)
+                other = Services.from_settings(world.settings)
                 try:
-                    judged_copies.append(other.validate_marketplace_invoice("1", actor="user:other-clerk"))
+                    judged_copies.append(other.judging.validate_marketplace_invoice("1", actor="user:other-clerk"))
                 finally:
                     other.close()
             return judged

@@ -2,11 +2,8 @@
 and a real SQLite process store."""
 
 import json
-import socket
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes, policy
-from email.message import EmailMessage
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,46 +11,21 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword, Session
 
-from connectors.mail import MailDispatchError, PayloadMailer, mail_ready_entries, mail_to_bot
-from connectors.settings import Settings
+from connectors.mail import MailDispatchError, PayloadMailer
 from connectors.store import Entry, IllegalTransitionError, ProcessStore
 from connectors.store.migrate import upgrade
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
 from domain.payload_schema import payload_json
-from tests.factories import make_invoice, make_payload, make_verdict
+from services.mail_dispatch import mail_ready_entries, mail_to_bot
+from settings import Settings
+from tests.mailroom import MAILBOX, Mailroom, free_port
 
-MAILBOX = "rpa-bot@example.com"
 SENDER = "invoice-automation@example.com"
 CLERK = "clerk:alice"
 
 
 # ---------------------------------------------------------------------- the SMTP server
-
-
-@dataclass
-class Mailroom:
-    """An aiosmtpd handler keeping every message it accepts; it refuses DATA after `accept` mails."""
-
-    accept: int | None = None
-    attempts: int = 0
-    received: list[Envelope] = field(default_factory=list)
-
-    async def handle_DATA(self, _server: Any, _session: Session, envelope: Envelope) -> str:
-        self.attempts += 1
-        if self.accept is not None and self.attempts > self.accept:
-            return "550 5.7.1 Message rejected by policy"
-        self.received.append(envelope)
-        return "250 OK"
-
-    def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(envelope.content, policy=policy.default) for envelope in self.received]
-
-
-def free_port() -> int:
-    # aiosmtpd's Controller cannot listen on port 0 (it checks readiness by connecting to its port).
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -109,13 +81,17 @@ def record(store: ProcessStore, number: int, status: EntryStatus = EntryStatus.R
     """Invoice `number` on its own PO (a ready entry locks its PO), judged `status`."""
     invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=f"PO-{number}")
     payload = make_payload(invoice) if status is EntryStatus.READY_TO_PROCESS else None
-    return store.create_entry(invoice, make_verdict(status), payload, actor="flow:test")
+    return store.verdicts.record_one(invoice, make_verdict(status), payload, actor="flow:test")
 
 
 def assert_unchanged(store: ProcessStore, before: Entry) -> None:
-    after = store.get_entry(before.id)
-    assert (after.status, after.dispatched_to, after.updated_at) == (before.status, before.dispatched_to, before.updated_at)
-    assert len(store.entry_history(before.id)) == 1  # its creation only
+    after = store.entries.get(before.id)
+    assert (after.status, after.dispatched_to, after.updated_at) == (
+        before.status,
+        before.dispatched_to,
+        before.updated_at,
+    )
+    assert len(store.entries.history(before.id)) == 1  # its creation only
 
 
 # ---------------------------------------------------------------------- one entry, by a clerk
@@ -135,15 +111,18 @@ def test_a_mailed_payload_is_the_stored_one_in_body_and_attachment_and_the_entry
     assert message["X-Invoice-Automation-Entry"] == str(entry.id)
     assert message["Message-ID"].startswith(f"<entry-{entry.id}.") and message["Message-ID"].endswith("@example.com>")
     [attachment] = message.iter_attachments()
-    assert (attachment.get_filename(), attachment.get_content_type()) == (f"payload-{entry.id}.json", "application/json")
-    stored = payload_json(store.get_entry(entry.id).payload)
+    assert (attachment.get_filename(), attachment.get_content_type()) == (
+        f"payload-{entry.id}.json",
+        "application/json",
+    )
+    stored = payload_json(store.entries.get(entry.id).payload)
     body = json.loads(message.get_body(("plain",)).get_content())
     assert body == json.loads(attachment.get_content()) == stored
     assert body["lines"][0]["unit_price"] == "12.50"  # the exact decimal string, not a float
 
     assert dispatched.status is EntryStatus.DISPATCHED and dispatched.dispatched_to == MAILBOX
-    assert store.get_entry(entry.id).dispatched_to == MAILBOX
-    [_, event] = store.entry_history(entry.id)
+    assert store.entries.get(entry.id).dispatched_to == MAILBOX
+    [_, event] = store.entries.history(entry.id)
     assert (event.from_status, event.to_status) == (EntryStatus.READY_TO_PROCESS, EntryStatus.DISPATCHED)
     assert (event.actor, event.reason) == (CLERK, f"mailed to {MAILBOX}")
 
@@ -166,11 +145,15 @@ def test_an_entry_that_is_not_ready_is_refused_and_nothing_is_mailed(store: Proc
 # ---------------------------------------------------------------------- SMTP failures change nothing
 
 
-def test_a_mail_the_server_refuses_leaves_the_entry_ready(store: ProcessStore, serve_smtp: Callable[..., SmtpServer]) -> None:
+def test_a_mail_the_server_refuses_leaves_the_entry_ready(
+    store: ProcessStore, serve_smtp: Callable[..., SmtpServer]
+) -> None:
     server = serve_smtp(Mailroom(accept=0))
     entry = record(store, 1001)
 
-    with pytest.raises(MailDispatchError, match=rf"entry {entry.id} .* 127\.0\.0\.1:{server.port}: 550 5\.7\.1 Message rejected"):
+    with pytest.raises(
+        MailDispatchError, match=rf"entry {entry.id} .* 127\.0\.0\.1:{server.port}: 550 5\.7\.1 Message rejected"
+    ):
         mail_to_bot(store, mailer_for(server.port), entry.id, actor=CLERK)
 
     assert server.mailroom.attempts == 1
@@ -212,16 +195,26 @@ def test_the_mailer_signs_in_when_a_username_is_set(store: ProcessStore, serve_s
     entry = record(store, 1001)
 
     with pytest.raises(MailDispatchError, match="535"):
-        mail_to_bot(store, mailer_for(server.port, smtp_username="invoice-automation", smtp_password="wrong"), entry.id, actor=CLERK)
+        mail_to_bot(
+            store,
+            mailer_for(server.port, smtp_username="invoice-automation", smtp_password="wrong"),
+            entry.id,
+            actor=CLERK,
+        )
     assert sign_ins and set(sign_ins) == {(b"invoice-automation", False)}  # smtplib tries each mechanism offered
     assert_unchanged(store, entry)
     sign_ins.clear()
 
-    mail_to_bot(store, mailer_for(server.port, smtp_username="invoice-automation", smtp_password="s3cret"), entry.id, actor=CLERK)
+    mail_to_bot(
+        store,
+        mailer_for(server.port, smtp_username="invoice-automation", smtp_password="s3cret"),
+        entry.id,
+        actor=CLERK,
+    )
 
     assert sign_ins == [(b"invoice-automation", True)]
     assert len(server.mailroom.received) == 1
-    assert store.get_entry(entry.id).status is EntryStatus.DISPATCHED
+    assert store.entries.get(entry.id).status is EntryStatus.DISPATCHED
 
 
 def test_no_mailer_without_an_smtp_server_or_a_mailbox() -> None:
@@ -236,47 +229,51 @@ def mailed_entry_ids(mailroom: Mailroom) -> list[int]:
     return [int(message["X-Invoice-Automation-Entry"]) for message in mailroom.messages()]
 
 
-def test_ready_entries_are_mailed_the_one_ready_longest_first_up_to_the_limit(store: ProcessStore, smtp: SmtpServer) -> None:
+def test_ready_entries_are_mailed_the_one_ready_longest_first_up_to_the_limit(
+    store: ProcessStore, smtp: SmtpServer
+) -> None:
     first, second, third = (record(store, number) for number in (1001, 1002, 1003))
     record(store, 1004, EntryStatus.MANUAL_REVIEW)
     # the first goes to the bot and comes back: it is now ready since after the others
-    store.transition(first.id, EntryStatus.DISPATCHED, actor="bot:rpa-1", reason="claimed")
-    store.transition(first.id, EntryStatus.READY_TO_PROCESS, actor="flow:test", reason="no callback")
+    store.lifecycle.transition(first.id, EntryStatus.DISPATCHED, actor="bot:rpa-1", reason="claimed")
+    store.lifecycle.transition(first.id, EntryStatus.READY_TO_PROCESS, actor="flow:test", reason="no callback")
     mailer = mailer_for(smtp.port)
 
     run = mail_ready_entries(store, mailer, limit=2, actor="flow:mail-ready-payloads")
 
     assert run.mailed == (second.id, third.id) and run.skipped == ()
     assert mailed_entry_ids(smtp.mailroom) == [second.id, third.id]
-    assert store.get_entry(first.id).status is EntryStatus.READY_TO_PROCESS
+    assert store.entries.get(first.id).status is EntryStatus.READY_TO_PROCESS
 
     again = mail_ready_entries(store, mailer, limit=2, actor="flow:mail-ready-payloads")
 
     assert again.mailed == (first.id,)
-    assert [store.get_entry(e.id).dispatched_to for e in (first, second, third)] == [MAILBOX] * 3
-    assert store.entry_history(first.id)[-1].actor == "flow:mail-ready-payloads"
+    assert [store.entries.get(e.id).dispatched_to for e in (first, second, third)] == [MAILBOX] * 3
+    assert store.entries.history(first.id)[-1].actor == "flow:mail-ready-payloads"
 
 
-class BotClaimsRightAfterTheListing(ProcessStore):
-    """The race the run must survive: the bot claims the oldest ready entry just after the run listed it."""
-
-    def ready_entry_ids(self, limit: int) -> list[int]:
-        listed = super().ready_entry_ids(limit)
-        self.claim_next("bot:rpa-1")
-        return listed
-
-
-def test_an_entry_the_bot_claimed_meanwhile_is_skipped_not_mailed(tmp_path: Path, smtp: SmtpServer) -> None:
+def test_an_entry_the_bot_claimed_meanwhile_is_skipped_not_mailed(
+    tmp_path: Path, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     url = f"sqlite:///{tmp_path / 'process.db'}"
     upgrade(url)
-    store = BotClaimsRightAfterTheListing.from_url(url)
+    store = ProcessStore.from_url(url)
+    list_ready = store.bot.ready_entry_ids
+
+    def bot_claims_right_after_the_listing(limit: int) -> list[int]:
+        """The race the run must survive: the bot claims the oldest ready entry just after the run listed it."""
+        listed = list_ready(limit)
+        store.bot.claim_next("bot:rpa-1")
+        return listed
+
+    monkeypatch.setattr(store.bot, "ready_entry_ids", bot_claims_right_after_the_listing)
     claimed, other = record(store, 1001), record(store, 1002)
 
     run = mail_ready_entries(store, mailer_for(smtp.port), limit=10, actor="flow:mail-ready-payloads")
 
     assert (run.mailed, run.skipped) == ((other.id,), (claimed.id,))
     assert mailed_entry_ids(smtp.mailroom) == [other.id]
-    assert store.get_entry(claimed.id).dispatched_to == "bot:rpa-1"
+    assert store.entries.get(claimed.id).dispatched_to == "bot:rpa-1"
     store.close()
 
 
@@ -288,6 +285,6 @@ def test_the_run_stops_at_the_first_mail_refused(store: ProcessStore, serve_smtp
         mail_ready_entries(store, mailer_for(server.port), limit=10, actor="flow:mail-ready-payloads")
 
     assert server.mailroom.attempts == 2
-    assert store.get_entry(mailed.id).status is EntryStatus.DISPATCHED
+    assert store.entries.get(mailed.id).status is EntryStatus.DISPATCHED
     assert_unchanged(store, refused)
     assert_unchanged(store, never_tried)

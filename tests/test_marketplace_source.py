@@ -1,67 +1,16 @@
 """The marketplace pull against real databases: paging, the cursor, garbled rows."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 from connectors.db import count_statements
 from connectors.marketplace import MarketplaceCursor, MarketplaceSource, PulledPage
-from connectors.marketplace.schema import metadata, mp_invoice, mp_invoice_charge, mp_invoice_line
+from connectors.marketplace.schema import metadata
 from domain import Charge, ChargeKind, FieldError, IntakeError, Invoice, InvoiceLine
-
-T0 = datetime(2026, 11, 20, 8, 0, 0)
-
-
-def add_invoice(
-    engine: sa.Engine,
-    invoice_id: int,
-    *,
-    updated_at: datetime,
-    lines: list[dict[str, Any]] | None = None,
-    charges: list[dict[str, Any]] | None = None,
-    **header: Any,
-) -> None:
-    """One marketplace invoice as a vendor would upload it: amounts as text."""
-    row = {
-        "invoice_id": invoice_id,
-        "version": 1,
-        "vendor_id": "V1",
-        "vendor_name": "Acme Fasteners",
-        "invoice_number": f"INV-{invoice_id:05d}",
-        "invoice_date": date(2026, 11, 2),
-        "due_date": date(2026, 12, 2),
-        "currency": "USD",
-        "po_number": "PO-1",
-        "subtotal": "24.60",
-        "tax_amount": "0",
-        "total_amount": "24.60",
-        "updated_at": updated_at,
-        **header,
-    }
-    if lines is None:
-        lines = [
-            {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.00", "line_total": "20.00"},
-            {"line_no": 2, "part_number": "HX-002", "quantity": "0.5", "unit_price": "9.20", "line_total": "4.60"},
-        ]
-    with engine.begin() as conn:
-        if conn.execute(sa.select(mp_invoice.c.invoice_id).where(mp_invoice.c.invoice_id == invoice_id)).first():
-            conn.execute(mp_invoice_line.delete().where(mp_invoice_line.c.invoice_id == invoice_id))
-            conn.execute(mp_invoice_charge.delete().where(mp_invoice_charge.c.invoice_id == invoice_id))
-            conn.execute(mp_invoice.update().where(mp_invoice.c.invoice_id == invoice_id).values(**row))
-        else:
-            conn.execute(mp_invoice.insert(), [row])
-        conn.execute(
-            mp_invoice_line.insert(),
-            [{"invoice_id": invoice_id, "description": "", "uom": "EA", **line} for line in lines],
-        )
-        if charges:
-            conn.execute(
-                mp_invoice_charge.insert(),
-                [{"invoice_id": invoice_id, "charge_no": n, "description": "", **c} for n, c in enumerate(charges, 1)],
-            )
+from tests.marketplace_rows import T0, add_invoice
 
 
 @pytest.fixture
@@ -100,8 +49,22 @@ def test_an_invoice_is_read_with_exact_amounts(marketplace: sa.Engine) -> None:
             currency="USD",
             po_number="PO-1",
             lines=(
-                InvoiceLine(line_no=1, part_number="HX-001", quantity=Decimal("2"), uom="EA", unit_price=Decimal("10.00"), line_total=Decimal("20.00")),
-                InvoiceLine(line_no=2, part_number="HX-002", quantity=Decimal("0.5"), uom="EA", unit_price=Decimal("9.20"), line_total=Decimal("4.60")),
+                InvoiceLine(
+                    line_no=1,
+                    part_number="HX-001",
+                    quantity=Decimal("2"),
+                    uom="EA",
+                    unit_price=Decimal("10.00"),
+                    line_total=Decimal("20.00"),
+                ),
+                InvoiceLine(
+                    line_no=2,
+                    part_number="HX-002",
+                    quantity=Decimal("0.5"),
+                    uom="EA",
+                    unit_price=Decimal("9.20"),
+                    line_total=Decimal("4.60"),
+                ),
             ),
             charges=(
                 Charge(kind=ChargeKind.FREIGHT, amount=Decimal("5.50")),
@@ -148,16 +111,42 @@ def test_garbled_rows_become_intake_errors_and_the_rest_of_the_page_is_read(mark
 
     assert [i.source_invoice_id for i in page.invoices] == ["1", "5"]
     assert page.errors == (
-        IntakeError(source="mp", source_invoice_id="2", version=1, po_number=None, vendor_id="V1",
-                    errors=(FieldError(field="po_number", message="is required"),)),
-        IntakeError(source="mp", source_invoice_id="3", version=1, po_number="PO-1", vendor_id="V1", errors=(
-            FieldError(field="lines[7].quantity", message="Input should be a valid decimal", value="twelve"),
-            FieldError(field="lines[7].unit_price", message="Input should be greater than or equal to 0", value="-9.20"),
-        )),
-        IntakeError(source="mp", source_invoice_id="4", version=1, po_number="PO-1", vendor_id="V1", errors=(
-            FieldError(field="currency", message="Value error, must be a three-letter ISO 4217 currency code such as USD", value="US$"),
-            FieldError(field="total", message="Input should be a valid decimal", value="n/a"),
-        )),
+        IntakeError(
+            source="mp",
+            source_invoice_id="2",
+            version=1,
+            po_number=None,
+            vendor_id="V1",
+            errors=(FieldError(field="po_number", message="is required"),),
+        ),
+        IntakeError(
+            source="mp",
+            source_invoice_id="3",
+            version=1,
+            po_number="PO-1",
+            vendor_id="V1",
+            errors=(
+                FieldError(field="lines[7].quantity", message="Input should be a valid decimal", value="twelve"),
+                FieldError(
+                    field="lines[7].unit_price", message="Input should be greater than or equal to 0", value="-9.20"
+                ),
+            ),
+        ),
+        IntakeError(
+            source="mp",
+            source_invoice_id="4",
+            version=1,
+            po_number="PO-1",
+            vendor_id="V1",
+            errors=(
+                FieldError(
+                    field="currency",
+                    message="Value error, must be a three-letter ISO 4217 currency code such as USD",
+                    value="US$",
+                ),
+                FieldError(field="total", message="Input should be a valid decimal", value="n/a"),
+            ),
+        ),
     )
     assert page.errors[1].reason == (
         "lines[7].quantity: Input should be a valid decimal; lines[7].unit_price: Input should be greater than or equal to 0"
@@ -186,7 +175,10 @@ def test_nothing_new_means_no_page_beyond_the_lookback_window(marketplace: sa.En
 
     assert [i.source_invoice_id for p in again for i in p.invoices] == ["1"]  # the cursor row itself (ties are re-read)
     add_invoice(marketplace, 2, updated_at=T0 + timedelta(hours=1))
-    later = pull_all(MarketplaceSource(marketplace, lookback=timedelta(0)), MarketplaceCursor(updated_at=T0 + timedelta(minutes=1), invoice_id=0))
+    later = pull_all(
+        MarketplaceSource(marketplace, lookback=timedelta(0)),
+        MarketplaceCursor(updated_at=T0 + timedelta(minutes=1), invoice_id=0),
+    )
     assert [i.source_invoice_id for p in later for i in p.invoices] == ["2"]
 
 
@@ -210,6 +202,8 @@ def test_one_invoice_is_fetched_by_its_id(marketplace: sa.Engine) -> None:
     garbled = source.fetch_invoice("8")
 
     assert isinstance(found, Invoice) and found.key.source_invoice_id == "7" and len(found.lines) == 2
-    assert isinstance(garbled, IntakeError) and garbled.errors == (FieldError(field="po_number", message="is required"),)
+    assert isinstance(garbled, IntakeError) and garbled.errors == (
+        FieldError(field="po_number", message="is required"),
+    )
     assert source.fetch_invoice("9") is None
     assert source.fetch_invoice("not-a-number") is None

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -25,8 +24,9 @@ from connectors.store import (
 )
 from connectors.store.migrate import upgrade
 from connectors.store.tables import EntryEventRow, EntryRow, POLockRow
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
-from tests.factories import make_invoice, make_payload, make_verdict
+from tests.concurrency import held_open
 
 S = EntryStatus
 WRITERS = 4
@@ -51,18 +51,6 @@ def store_on(engine: sa.Engine) -> ProcessStore:
     return ProcessStore(sessionmaker(bind=engine))
 
 
-@contextmanager
-def held_open(engine: sa.Engine, *, commit: bool = True) -> Iterator[ProcessStore]:
-    """A store whose calls stay uncommitted (their row locks held) until the block ends."""
-    with engine.connect() as connection:
-        transaction = connection.begin()
-        yield ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-        if commit:
-            transaction.commit()
-        else:
-            transaction.rollback()
-
-
 def assert_waiting_for_a_lock(engine: sa.Engine, attempt: Future[Any]) -> None:
     """Fail unless `attempt` is blocked on a row lock of this database (and has not finished)."""
     waiting = sa.text(
@@ -83,11 +71,11 @@ def assert_waiting_for_a_lock(engine: sa.Engine, attempt: Future[Any]) -> None:
 def judge(store: ProcessStore, number: int, status: EntryStatus = S.READY_TO_PROCESS) -> Entry:
     """Record a verdict for invoice `number`; every invoice here is on PO-1001."""
     invoice = make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}")
-    return store.create_entry(invoice, make_verdict(status), make_payload(invoice), actor=f"flow:run-{number}")
+    return store.verdicts.record_one(invoice, make_verdict(status), make_payload(invoice), actor=f"flow:run-{number}")
 
 
 def approve(store: ProcessStore, entry_id: int) -> Entry:
-    return store.transition(entry_id, S.READY_TO_PROCESS, actor="ap:clerk", reason="price agreed")
+    return store.lifecycle.transition(entry_id, S.READY_TO_PROCESS, actor="ap:clerk", reason="price agreed")
 
 
 def entries_of_po(engine: sa.Engine) -> list[tuple[int, str]]:
@@ -111,9 +99,7 @@ def event_count(engine: sa.Engine, entry_id: int) -> int:
 # ---------------------------------------------------------------------- deterministic, PostgreSQL
 
 
-def test_second_invoice_waits_for_the_lock_holder_then_is_refused(
-    engine: sa.Engine, pool: ThreadPoolExecutor
-) -> None:
+def test_second_invoice_waits_for_the_lock_holder_then_is_refused(engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
     with held_open(engine) as first_run:
         held = judge(first_run, 1)
         attempt = pool.submit(judge, store_on(engine), 2)
@@ -126,9 +112,7 @@ def test_second_invoice_waits_for_the_lock_holder_then_is_refused(
     assert lock_holder(engine) == held.id
 
 
-def test_the_waiting_writer_gets_the_po_when_the_holder_rolls_back(
-    engine: sa.Engine, pool: ThreadPoolExecutor
-) -> None:
+def test_the_waiting_writer_gets_the_po_when_the_holder_rolls_back(engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
     with held_open(engine, commit=False) as failed_run:
         judge(failed_run, 1)
         attempt = pool.submit(judge, store_on(engine), 2)
@@ -158,21 +142,21 @@ def test_second_approval_waits_for_the_first_then_is_refused(engine: sa.Engine, 
 def test_two_moves_of_one_entry_are_serialised(engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
     store = store_on(engine)
     entry = judge(store, 1)
-    store.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
+    store.lifecycle.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
 
     with held_open(engine) as success_callback:
-        success_callback.transition(
+        success_callback.lifecycle.transition(
             entry.id, S.ENTERED, actor="api-key:rpa-bot", reason="entered", erp_document_id="AP-1"
         )
         failure_callback = pool.submit(
-            store_on(engine).transition, entry.id, S.RPA_FAILED, actor="api-key:rpa-bot", reason="timeout"
+            store_on(engine).lifecycle.transition, entry.id, S.RPA_FAILED, actor="api-key:rpa-bot", reason="timeout"
         )
         assert_waiting_for_a_lock(engine, failure_callback)
 
     with pytest.raises(IllegalTransitionError) as refused:
         failure_callback.result(timeout=WAIT_SECONDS)
     assert refused.value.current_status is S.ENTERED
-    assert [e.to_status for e in store.entry_history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED, S.ENTERED]
+    assert [e.to_status for e in store.entries.history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED, S.ENTERED]
     assert lock_holder(engine) is None
 
 

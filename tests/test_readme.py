@@ -1,7 +1,7 @@
 """The README documents every rule and every setting: it must not drift from the code."""
 
-from connectors.settings import REPO_ROOT, Settings
 from rules.catalogue import REGISTRY
+from settings import REPO_ROOT, Settings
 
 README = (REPO_ROOT / "README.md").read_text()
 

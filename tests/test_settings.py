@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from connectors.settings import REPO_ROOT, Settings, get_settings
+from settings import REPO_ROOT, Settings, get_settings
 
 
 def test_env_example_documents_every_setting() -> None:

@@ -31,6 +31,7 @@ from connectors.store.migrate import upgrade
 from connectors.store.partitions import VendorPartition
 from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.tables import Base, InboxRow, IntakeErrorRow, POLockRow
+from demo.factories import invoice_for, make_finding, make_invoice, make_line, make_payload, make_verdict
 from domain import (
     INITIAL_STATUSES,
     LEGAL_TRANSITIONS,
@@ -40,49 +41,17 @@ from domain import (
     Invoice,
     InvoiceLine,
 )
-from tests.databases import KINDS, scratch_database
-from tests.factories import make_finding, make_invoice, make_line, make_payload, make_verdict
 
 S = EntryStatus
-LEGAL_MOVES = sorted((from_status, to_status) for from_status, targets in LEGAL_TRANSITIONS.items() for to_status in targets)
+LEGAL_MOVES = sorted(
+    (from_status, to_status) for from_status, targets in LEGAL_TRANSITIONS.items() for to_status in targets
+)
 ILLEGAL_MOVES = sorted(
-    (from_status, to_status)
-    for from_status in S
-    for to_status in S
-    if to_status not in LEGAL_TRANSITIONS[from_status]
+    (from_status, to_status) for from_status in S for to_status in S if to_status not in LEGAL_TRANSITIONS[from_status]
 )
 
 
-@pytest.fixture(scope="module", params=KINDS)
-def migrated_engine(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[sa.Engine]:
-    with scratch_database(request.param, tmp_path_factory) as url:
-        upgrade(url)
-        engine = make_engine(url)
-        yield engine
-        engine.dispose()
-
-
-@pytest.fixture
-def connection(migrated_engine: sa.Engine) -> Iterator[sa.Connection]:
-    with migrated_engine.connect() as connection:
-        outer = connection.begin()
-        yield connection
-        outer.rollback()
-
-
-@pytest.fixture
-def store(connection: sa.Connection) -> ProcessStore:
-    return ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def invoice_for(number: int, **overrides: object) -> Invoice:
-    """Invoice `number` (its own id and invoice number); on PO-1001 unless told otherwise."""
-    return make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", **overrides)
 
 
 def intake_error(number: int, message: str = "not a number") -> IntakeError:
@@ -98,7 +67,7 @@ def intake_error(number: int, message: str = "not a number") -> IntakeError:
 
 def judge(store: ProcessStore, invoice: Invoice, status: EntryStatus) -> Entry:
     """Record a verdict of `status` for `invoice` (with its payload, as the flow would)."""
-    return store.create_entry(invoice, make_verdict(status), make_payload(invoice), actor="flow:test")
+    return store.verdicts.record_one(invoice, make_verdict(status), make_payload(invoice), actor="flow:test")
 
 
 def path_to(target: EntryStatus) -> list[EntryStatus]:
@@ -116,7 +85,7 @@ def entry_in(store: ProcessStore, invoice: Invoice, status: EntryStatus) -> Entr
     first, *moves = path_to(status)
     entry = judge(store, invoice, first)
     for step in moves:
-        entry = store.transition(entry.id, step, actor="test", reason=f"on the way to {status}")
+        entry = store.lifecycle.transition(entry.id, step, actor="test", reason=f"on the way to {status}")
     return entry
 
 
@@ -151,8 +120,8 @@ def lock_holder(connection: sa.Connection, po_number: str) -> int | None:
 
 
 def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> None:
-    first = store.record_pull("marketplace", [invoice_for(1), invoice_for(2), invoice_for(3)], [], cursor="c1")
-    again = store.record_pull(
+    first = store.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2), invoice_for(3)], [], cursor="c1")
+    again = store.inbox.record_pull(
         "marketplace",
         [invoice_for(1), invoice_for(2), invoice_for(3), invoice_for(3, version=2), invoice_for(4), invoice_for(4)],
         [],
@@ -161,7 +130,7 @@ def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> No
 
     assert first == PullRecord(new_invoices=3, already_known=0, errors_recorded=0)
     assert again == PullRecord(new_invoices=2, already_known=3, errors_recorded=0)
-    waiting = store.waiting_invoices(limit=100)
+    waiting = store.inbox.waiting(limit=100)
     assert [(item.invoice.source_invoice_id, item.invoice.version) for item in waiting] == [
         ("1", 1),
         ("2", 1),
@@ -173,8 +142,10 @@ def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> No
 
 
 def test_record_pull_refreshes_a_known_intake_error(store: ProcessStore, connection: sa.Connection) -> None:
-    first = store.record_pull("marketplace", [], [intake_error(7, "not a number")], cursor=None)
-    again = store.record_pull("marketplace", [], [intake_error(7, "still not a number"), intake_error(8)], cursor=None)
+    first = store.inbox.record_pull("marketplace", [], [intake_error(7, "not a number")], cursor=None)
+    again = store.inbox.record_pull(
+        "marketplace", [], [intake_error(7, "still not a number"), intake_error(8)], cursor=None
+    )
 
     assert (first.errors_recorded, again.errors_recorded) == (1, 2)
     rows = connection.execute(sa.select(IntakeErrorRow).order_by(IntakeErrorRow.source_invoice_id)).all()
@@ -185,19 +156,19 @@ def test_record_pull_refreshes_a_known_intake_error(store: ProcessStore, connect
     refreshed = rows[0]
     assert refreshed.last_seen_at > refreshed.first_seen_at
     assert refreshed.po_number == "PO-1001"
-    assert store.waiting_invoices(limit=10) == []
+    assert store.inbox.waiting(limit=10) == []
 
 
 def test_cursor_is_saved_per_source_and_kept_when_none(store: ProcessStore) -> None:
-    assert store.load_cursor("marketplace") is None
+    assert store.inbox.load_cursor("marketplace") is None
 
-    store.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-01T00:00:00", "id": 1}')
-    store.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-02T00:00:00", "id": 9}')
-    store.record_pull("marketplace", [], [], cursor=None)
-    store.record_pull("other-market", [], [], cursor="x")
+    store.inbox.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-01T00:00:00", "id": 1}')
+    store.inbox.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-02T00:00:00", "id": 9}')
+    store.inbox.record_pull("marketplace", [], [], cursor=None)
+    store.inbox.record_pull("other-market", [], [], cursor="x")
 
-    assert store.load_cursor("marketplace") == '{"updated_at": "2024-03-02T00:00:00", "id": 9}'
-    assert store.load_cursor("other-market") == "x"
+    assert store.inbox.load_cursor("marketplace") == '{"updated_at": "2024-03-02T00:00:00", "id": 9}'
+    assert store.inbox.load_cursor("other-market") == "x"
 
 
 def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
@@ -210,10 +181,12 @@ def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
 
     sa.event.listen(connection, "before_cursor_execute", count)
     try:
-        small = store.record_pull("marketplace", [invoice_for(n) for n in range(3)], [intake_error(1)], cursor="a")
+        small = store.inbox.record_pull(
+            "marketplace", [invoice_for(n) for n in range(3)], [intake_error(1)], cursor="a"
+        )
         small_count = len(statements)
         statements.clear()
-        big = store.record_pull(
+        big = store.inbox.record_pull(
             "marketplace",
             [invoice_for(n) for n in range(100, 1600)],
             [intake_error(n) for n in range(2, 300)],
@@ -228,18 +201,18 @@ def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
 
 def test_record_pull_refuses_invoices_of_another_source(store: ProcessStore, connection: sa.Connection) -> None:
     with pytest.raises(ValueError, match="other"):
-        store.record_pull("marketplace", [invoice_for(1, source="other")], [], cursor="c")
+        store.inbox.record_pull("marketplace", [invoice_for(1, source="other")], [], cursor="c")
     assert row_counts(connection)["inbox"] == 0
 
 
 def test_waiting_invoices_are_oldest_first_and_leave_judged_ones_out(store: ProcessStore) -> None:
-    store.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [], cursor=None)
-    store.record_pull("marketplace", [invoice_for(3)], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice_for(3)], [], cursor=None)
     judge(store, invoice_for(1), S.BAD_INVOICE)
 
-    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=10)] == ["2", "3"]
-    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=1)] == ["2"]
-    assert all(item.pulled_at.tzinfo is UTC for item in store.waiting_invoices(limit=10))
+    assert [item.invoice.source_invoice_id for item in store.inbox.waiting(limit=10)] == ["2", "3"]
+    assert [item.invoice.source_invoice_id for item in store.inbox.waiting(limit=1)] == ["2"]
+    assert all(item.pulled_at.tzinfo is UTC for item in store.inbox.waiting(limit=10))
 
 
 def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the_database(
@@ -247,13 +220,13 @@ def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the
 ) -> None:
     """A batch does not parse and validate again what this process has just pulled."""
     pulled_here = [invoice_for(1), invoice_for(2)]
-    store.record_pull("marketplace", pulled_here, [], cursor=None)
+    store.inbox.record_pull("marketplace", pulled_here, [], cursor=None)
     another_process = ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
     pulled_elsewhere = invoice_for(3)
-    another_process.record_pull("marketplace", [pulled_elsewhere], [], cursor=None)
+    another_process.inbox.record_pull("marketplace", [pulled_elsewhere], [], cursor=None)
 
     with selects_sent(connection.engine) as selects:
-        waiting = [item.invoice for item in store.waiting_invoices(limit=10)]
+        waiting = [item.invoice for item in store.inbox.waiting(limit=10)]
 
     assert waiting == [*pulled_here, pulled_elsewhere]
     assert [a is b for a, b in zip(waiting, pulled_here, strict=False)] == [True, True]
@@ -261,40 +234,42 @@ def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the
     assert len(selects) == 2  # the waiting rows, then the JSON of the one not held here
     # taken once: asked again, the store reads every invoice from the database, unchanged
     with selects_sent(connection.engine) as selects:
-        again = [item.invoice for item in store.waiting_invoices(limit=10)]
+        again = [item.invoice for item in store.inbox.waiting(limit=10)]
     assert again == waiting and not any(a is b for a, b in zip(again, waiting, strict=True))
     assert len(selects) == 2
     with selects_sent(connection.engine) as selects:
-        assert [item.invoice for item in another_process.waiting_invoices(limit=10)] == waiting
+        assert [item.invoice for item in another_process.inbox.waiting(limit=10)] == waiting
     assert len(selects) == 2
 
 
 def test_a_known_invoice_version_pulled_again_is_judged_as_first_stored(store: ProcessStore) -> None:
-    store.record_pull("marketplace", [invoice_for(1, vendor_name="First name")], [], cursor=None)
-    store.record_pull("marketplace", [invoice_for(1, vendor_name="Changed without a new version")], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice_for(1, vendor_name="First name")], [], cursor=None)
+    store.inbox.record_pull(
+        "marketplace", [invoice_for(1, vendor_name="Changed without a new version")], [], cursor=None
+    )
 
-    assert [item.invoice.vendor_name for item in store.waiting_invoices(limit=10)] == ["First name"]
+    assert [item.invoice.vendor_name for item in store.inbox.waiting(limit=10)] == ["First name"]
 
 
 def test_vendor_partitions_share_the_waiting_invoices_out_without_overlap(store: ProcessStore) -> None:
     invoices = [invoice_for(n, vendor_id=f"V{n % 7:03d}", po_number=f"PO-{n}") for n in range(1, 43)]
-    store.record_pull("marketplace", invoices, [], cursor=None)
+    store.inbox.record_pull("marketplace", invoices, [], cursor=None)
 
-    shares = {p: [i.invoice for i in store.waiting_invoices(100, partition=p)] for p in VendorPartition.all_of(3)}
+    shares = {p: [i.invoice for i in store.inbox.waiting(100, partition=p)] for p in VendorPartition.all_of(3)}
 
     assert sorted((i for share in shares.values() for i in share), key=lambda i: int(i.source_invoice_id)) == invoices
     assert all(p.contains(invoice.vendor_id) for p, share in shares.items() for invoice in share)
     assert all(shares.values()), "seven vendors over three partitions: none is empty"
     whole = VendorPartition(0, 1)
-    assert [i.invoice for i in store.waiting_invoices(100, partition=whole)] == invoices
+    assert [i.invoice for i in store.inbox.waiting(100, partition=whole)] == invoices
 
 
 def test_a_pull_keeps_in_memory_only_what_this_process_judges(store: ProcessStore) -> None:
     invoices = [invoice_for(n, vendor_id=f"V{n:03d}", po_number=f"PO-{n}") for n in range(1, 21)]
     mine = VendorPartition(0, 2)
-    store.record_pull("marketplace", invoices, [], cursor=None, judged_here=mine)
+    store.inbox.record_pull("marketplace", invoices, [], cursor=None, judged_here=mine)
 
-    waiting = [item.invoice for item in store.waiting_invoices(100)]
+    waiting = [item.invoice for item in store.inbox.waiting(100)]
     assert {mine.contains(i.vendor_id) for i in invoices} == {True, False}
 
     assert waiting == invoices
@@ -310,24 +285,39 @@ def test_a_partition_needs_an_index_below_its_count() -> None:
 def test_held_invoices_are_bounded_and_taken_once_by_their_exact_row() -> None:
     held = PulledInvoices(max_lines=3)
     at = datetime(2024, 3, 1, tzinfo=UTC)
-    first, second = invoice_for(1, lines=(make_line(1), make_line(2))), invoice_for(2, lines=(make_line(1), make_line(2)))
+    first, second = (
+        invoice_for(1, lines=(make_line(1), make_line(2))),
+        invoice_for(2, lines=(make_line(1), make_line(2))),
+    )
     identity = InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=at)
 
-    held.hold([(identity, first), (InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at), second)])
+    held.hold(
+        [
+            (identity, first),
+            (InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at), second),
+        ]
+    )
 
-    assert held.take(InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at)) is None
-    assert held.take(InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=datetime.now(UTC))) is None
+    assert (
+        held.take(InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at)) is None
+    )
+    assert (
+        held.take(
+            InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=datetime.now(UTC))
+        )
+        is None
+    )
     assert held.take(identity) is first
     assert held.take(identity) is None
 
 
 def test_waiting_invoices_can_pass_over_locked_pos(store: ProcessStore) -> None:
     blocked, free = invoice_for(2), invoice_for(3, po_number="PO-2002")
-    store.record_pull("marketplace", [blocked, free], [], cursor=None)
+    store.inbox.record_pull("marketplace", [blocked, free], [], cursor=None)
     judge(store, invoice_for(1), S.READY_TO_PROCESS)
 
-    assert [item.invoice for item in store.waiting_invoices(limit=10)] == [blocked, free]
-    assert [item.invoice for item in store.waiting_invoices(limit=10, exclude_locked_pos=True)] == [free]
+    assert [item.invoice for item in store.inbox.waiting(limit=10)] == [blocked, free]
+    assert [item.invoice for item in store.inbox.waiting(limit=10, exclude_locked_pos=True)] == [free]
 
 
 def test_locked_po_numbers_answers_in_one_query(store: ProcessStore, connection: sa.Connection) -> None:
@@ -340,12 +330,12 @@ def test_locked_po_numbers_answers_in_one_query(store: ProcessStore, connection:
         statements.append(statement)
 
     sa.event.listen(connection, "before_cursor_execute", record)
-    locked = store.locked_po_numbers(["PO-A", "PO-B", "PO-C", "PO-X", "PO-A"])
+    locked = store.entries.locked_po_numbers(["PO-A", "PO-B", "PO-C", "PO-X", "PO-A"])
     sa.event.remove(connection, "before_cursor_execute", record)
 
     assert locked == {"PO-A"}
     assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 1
-    assert store.locked_po_numbers([]) == set()
+    assert store.entries.locked_po_numbers([]) == set()
 
 
 # ---------------------------------------------------------------------- creating entries
@@ -357,11 +347,13 @@ def test_create_entry_records_verdict_event_lock_and_inbox(
 ) -> None:
     invoice = invoice_for(1)
     verdict = make_verdict(status)
-    store.record_pull("marketplace", [invoice], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice], [], cursor=None)
 
-    entry = store.create_entry(invoice, verdict, make_payload(invoice), actor="flow:poll-marketplace", flow_run_id="run-1")
+    entry = store.verdicts.record_one(
+        invoice, verdict, make_payload(invoice), actor="flow:poll-marketplace", flow_run_id="run-1"
+    )
 
-    assert entry == store.get_entry(entry.id)
+    assert entry == store.entries.get(entry.id)
     assert (entry.key, entry.status, entry.findings, entry.rule_set_version) == (
         invoice.key,
         status,
@@ -381,7 +373,7 @@ def test_create_entry_records_verdict_event_lock_and_inbox(
         "run-1",
     )
     assert entry.payload == make_payload(invoice)
-    [event] = store.entry_history(entry.id)
+    [event] = store.entries.history(entry.id)
     assert (event.from_status, event.to_status, event.actor, event.reason, event.flow_run_id) == (
         None,
         status,
@@ -390,20 +382,20 @@ def test_create_entry_records_verdict_event_lock_and_inbox(
         "run-1",
     )
     assert lock_holder(connection, "PO-1001") == (entry.id if status.locks_po else None)
-    assert store.waiting_invoices(limit=10) == []
+    assert store.inbox.waiting(limit=10) == []
     inbox = connection.execute(sa.select(InboxRow)).one()
     assert (inbox.state, inbox.entry_id, inbox.judged_at is not None) == ("judged", entry.id, True)
 
 
 def test_create_entry_keeps_an_absent_payload_absent(store: ProcessStore) -> None:
-    entry = store.create_entry(invoice_for(1), make_verdict(S.MANUAL_REVIEW), None, actor="api:validate")
+    entry = store.verdicts.record_one(invoice_for(1), make_verdict(S.MANUAL_REVIEW), None, actor="api:validate")
 
-    assert store.get_entry(entry.id).payload is None
+    assert store.entries.get(entry.id).payload is None
 
 
 def test_ready_entry_without_payload_is_refused(store: ProcessStore, connection: sa.Connection) -> None:
     with pytest.raises(ValueError, match="no RPA payload"):
-        store.create_entry(invoice_for(1), make_verdict(S.READY_TO_PROCESS), None, actor="flow:test")
+        store.verdicts.record_one(invoice_for(1), make_verdict(S.READY_TO_PROCESS), None, actor="flow:test")
     assert row_counts(connection)["process_scheduler"] == 0
 
 
@@ -411,7 +403,7 @@ def test_create_entry_on_a_locked_po_is_refused_and_writes_nothing(
     store: ProcessStore, connection: sa.Connection
 ) -> None:
     holder = judge(store, invoice_for(1), S.READY_TO_PROCESS)
-    store.record_pull("marketplace", [invoice_for(2)], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice_for(2)], [], cursor=None)
     before = row_counts(connection)
 
     with pytest.raises(POLockedError) as refused:
@@ -419,7 +411,7 @@ def test_create_entry_on_a_locked_po_is_refused_and_writes_nothing(
 
     assert (refused.value.po_number, refused.value.holding_entry_id) == ("PO-1001", holder.id)
     assert row_counts(connection) == before
-    assert [item.invoice.source_invoice_id for item in store.waiting_invoices(limit=10)] == ["2"]
+    assert [item.invoice.source_invoice_id for item in store.inbox.waiting(limit=10)] == ["2"]
 
 
 def test_verdicts_that_do_not_lock_are_recorded_on_a_locked_po(store: ProcessStore) -> None:
@@ -466,11 +458,11 @@ def test_judging_again_is_refused_as_existing_even_when_the_po_is_locked(store: 
 def test_totals_come_back_as_exact_decimals(store: ProcessStore, total: Decimal, stored: str) -> None:
     entry = judge(store, invoice_for(1, total=total), S.MANUAL_REVIEW)
 
-    read = store.get_entry(entry.id).total
+    read = store.entries.get(entry.id).total
     assert isinstance(read, Decimal)
     assert read == total
     assert str(read) == stored
-    assert store.duplicate_candidates([invoice_for(2, total=total)])[0].total == total
+    assert store.entries.duplicate_candidates([invoice_for(2, total=total)])[0].total == total
 
 
 # ---------------------------------------------------------------------- transitions
@@ -481,16 +473,16 @@ def test_every_legal_transition_moves_audits_and_keeps_the_lock_right(
     store: ProcessStore, connection: sa.Connection, from_status: EntryStatus, to_status: EntryStatus
 ) -> None:
     entry = entry_in(store, invoice_for(1), from_status)
-    events_before = len(store.entry_history(entry.id))
+    events_before = len(store.entries.history(entry.id))
 
-    moved = store.transition(
+    moved = store.lifecycle.transition(
         entry.id, to_status, actor="ap:alice", reason="checked with the vendor", flow_run_id="run-9"
     )
 
     assert moved.status is to_status
-    assert moved == store.get_entry(entry.id)
+    assert moved == store.entries.get(entry.id)
     assert moved.updated_at >= entry.updated_at
-    history = store.entry_history(entry.id)
+    history = store.entries.history(entry.id)
     assert len(history) == events_before + 1
     assert (history[-1].from_status, history[-1].to_status, history[-1].actor) == (from_status, to_status, "ap:alice")
     assert (history[-1].reason, history[-1].flow_run_id) == ("checked with the vendor", "run-9")
@@ -506,9 +498,9 @@ def test_illegal_transitions_are_refused_and_write_nothing(store: ProcessStore, 
 
     for from_status, to_status in ILLEGAL_MOVES:
         with pytest.raises(IllegalTransitionError) as refused:
-            store.transition(entries[from_status].id, to_status, actor="ap:alice", reason="try")
+            store.lifecycle.transition(entries[from_status].id, to_status, actor="ap:alice", reason="try")
         assert (refused.value.current_status, refused.value.requested_status) == (from_status, to_status)
-        assert store.get_entry(entries[from_status].id) == entries[from_status]
+        assert store.entries.get(entries[from_status].id) == entries[from_status]
 
     assert row_counts(connection) == before
 
@@ -521,12 +513,12 @@ def test_the_lock_follows_an_entry_through_its_life(store: ProcessStore, connect
         (S.READY_TO_PROCESS, "requeued by AP"),
         (S.DISPATCHED, "claimed by the bot again"),
     ]:
-        store.transition(entry.id, step, actor="test", reason=reason)
+        store.lifecycle.transition(entry.id, step, actor="test", reason=reason)
         assert lock_holder(connection, "PO-1001") == entry.id
         with pytest.raises(POLockedError):
             judge(store, invoice_for(2), S.READY_TO_PROCESS)
 
-    entered = store.transition(entry.id, S.ENTERED, actor="bot", reason="entered", erp_document_id="AP-77")
+    entered = store.lifecycle.transition(entry.id, S.ENTERED, actor="bot", reason="entered", erp_document_id="AP-77")
 
     assert entered.erp_document_id == "AP-77"
     assert lock_holder(connection, "PO-1001") is None
@@ -541,20 +533,20 @@ def test_approval_on_a_po_another_entry_holds_is_refused_and_writes_nothing(
     before = row_counts(connection)
 
     with pytest.raises(POLockedError) as refused:
-        store.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
+        store.lifecycle.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
 
     assert refused.value.holding_entry_id == holder.id
     assert row_counts(connection) == before
-    assert store.get_entry(waiting.id).status is S.MANUAL_REVIEW
+    assert store.entries.get(waiting.id).status is S.MANUAL_REVIEW
 
-    store.transition(holder.id, S.REJECTED, actor="ap:alice", reason="sent twice")
-    approved = store.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
+    store.lifecycle.transition(holder.id, S.REJECTED, actor="ap:alice", reason="sent twice")
+    approved = store.lifecycle.transition(waiting.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed")
     assert approved.status is S.READY_TO_PROCESS
     assert lock_holder(connection, "PO-1001") == waiting.id
 
 
 def test_every_change_is_one_audit_event_in_order(store: ProcessStore) -> None:
-    entry = store.create_entry(
+    entry = store.verdicts.record_one(
         invoice_for(1),
         make_verdict(S.MANUAL_REVIEW, (make_finding(), make_finding(rule_id="qty.open", message="Too many."))),
         make_payload(invoice_for(1)),
@@ -562,11 +554,11 @@ def test_every_change_is_one_audit_event_in_order(store: ProcessStore) -> None:
         flow_run_id="run-1",
         reason="judged in the 10:00 run",
     )
-    store.transition(entry.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed by phone")
-    store.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
-    store.transition(entry.id, S.ENTERED, actor="api-key:rpa-bot", reason="entered", erp_document_id="AP-1")
+    store.lifecycle.transition(entry.id, S.READY_TO_PROCESS, actor="ap:alice", reason="price agreed by phone")
+    store.lifecycle.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
+    store.lifecycle.transition(entry.id, S.ENTERED, actor="api-key:rpa-bot", reason="entered", erp_document_id="AP-1")
 
-    history = store.entry_history(entry.id)
+    history = store.entries.history(entry.id)
 
     assert [(e.from_status, e.to_status, e.actor, e.reason) for e in history] == [
         (None, S.MANUAL_REVIEW, "flow:poll-marketplace", "judged in the 10:00 run"),
@@ -577,16 +569,16 @@ def test_every_change_is_one_audit_event_in_order(store: ProcessStore) -> None:
     assert [e.flow_run_id for e in history] == ["run-1", None, None, None]
     assert all(e.entry_id == entry.id for e in history)
     assert [e.occurred_at for e in history] == sorted(e.occurred_at for e in history)
-    assert len(store.get_entry(entry.id).findings) == 2
+    assert len(store.entries.get(entry.id).findings) == 2
 
 
 def test_unknown_entries_are_reported_as_not_found(store: ProcessStore) -> None:
     with pytest.raises(EntryNotFoundError, match="no process entry with id 404"):
-        store.get_entry(404)
+        store.entries.get(404)
     with pytest.raises(EntryNotFoundError):
-        store.transition(404, S.REJECTED, actor="ap:alice", reason="?")
+        store.lifecycle.transition(404, S.REJECTED, actor="ap:alice", reason="?")
     with pytest.raises(EntryNotFoundError):
-        store.entry_history(404)
+        store.entries.history(404)
 
 
 # ---------------------------------------------------------------------- reads
@@ -597,15 +589,15 @@ def test_duplicate_candidates_leave_out_rejected_bad_and_other_vendors(store: Pr
     review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
     judge(store, invoice_for(3, po_number="PO-3"), S.BAD_INVOICE)
     rejected = judge(store, invoice_for(4, po_number="PO-4"), S.MANUAL_REVIEW)
-    store.transition(rejected.id, S.REJECTED, actor="ap:alice", reason="not ours")
+    store.lifecycle.transition(rejected.id, S.REJECTED, actor="ap:alice", reason="not ours")
     other_vendor = judge(store, invoice_for(5, po_number="PO-5", vendor_id="V002"), S.MANUAL_REVIEW)
     judge(store, invoice_for(6, po_number="PO-6", vendor_id="V003"), S.MANUAL_REVIEW)
 
     # all of the same total: each is a candidate of the same vendor's invoices
-    live = store.duplicate_candidates([invoice_for(7), invoice_for(8, vendor_id="V002")])
+    live = store.entries.duplicate_candidates([invoice_for(7), invoice_for(8, vendor_id="V002")])
 
     assert [entry.id for entry in live] == [ready.id, review.id, other_vendor.id]
-    assert store.duplicate_candidates([]) == []
+    assert store.entries.duplicate_candidates([]) == []
 
 
 def test_duplicate_candidates_share_a_normalised_number_or_a_total(store: ProcessStore) -> None:
@@ -622,7 +614,7 @@ def test_duplicate_candidates_share_a_normalised_number_or_a_total(store: Proces
         make_invoice(source_invoice_id="11", invoice_number="INV-11", lines=costing(2)),
     ]
 
-    assert [entry.id for entry in store.duplicate_candidates(batch)] == [same_number.id, same_total.id]
+    assert [entry.id for entry in store.entries.duplicate_candidates(batch)] == [same_number.id, same_total.id]
 
 
 def test_entries_are_detached_with_utc_timestamps(store: ProcessStore) -> None:
@@ -632,7 +624,7 @@ def test_entries_are_detached_with_utc_timestamps(store: ProcessStore) -> None:
 
     assert entry.created_at.tzinfo is UTC
     assert before <= entry.created_at == entry.updated_at <= after
-    assert store.get_entry(entry.id).created_at == entry.created_at
+    assert store.entries.get(entry.id).created_at == entry.created_at
     assert entry.model_dump(mode="json")["total"] == "424.9700"
 
 
@@ -642,9 +634,9 @@ def test_store_errors_explain_themselves(store: ProcessStore) -> None:
         judge(store, invoice_for(2), S.READY_TO_PROCESS)
     with pytest.raises(StoreError, match=f"marketplace:1#v1 has already been judged: see process entry {holder.id}"):
         judge(store, invoice_for(1), S.READY_TO_PROCESS)
-    store.transition(holder.id, S.REJECTED, actor="ap:alice", reason="duplicate")
+    store.lifecycle.transition(holder.id, S.REJECTED, actor="ap:alice", reason="duplicate")
     with pytest.raises(StoreError, match="is rejected and cannot move to ready_to_process \\(rejected is final\\)"):
-        store.transition(holder.id, S.READY_TO_PROCESS, actor="ap:alice", reason="oops")
+        store.lifecycle.transition(holder.id, S.READY_TO_PROCESS, actor="ap:alice", reason="oops")
 
 
 # ---------------------------------------------------------------------- committed, through from_url
@@ -654,18 +646,18 @@ def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None
     upgrade(db_url)
     writer, reader = ProcessStore.from_url(db_url), ProcessStore.from_url(db_url)
     try:
-        writer.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [intake_error(3)], cursor="c1")
+        writer.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [intake_error(3)], cursor="c1")
         entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
         with pytest.raises(POLockedError):
             judge(writer, invoice_for(2), S.READY_TO_PROCESS)
-        writer.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
+        writer.lifecycle.transition(entry.id, S.DISPATCHED, actor="api-key:rpa-bot", reason="claimed")
 
-        assert reader.load_cursor("marketplace") == "c1"
-        assert reader.get_entry(entry.id).status is S.DISPATCHED
-        assert [e.to_status for e in reader.entry_history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED]
-        assert reader.locked_po_numbers(["PO-1001"]) == {"PO-1001"}
-        assert [item.invoice.source_invoice_id for item in reader.waiting_invoices(limit=10)] == ["2"]
-        assert [e.id for e in reader.duplicate_candidates([invoice_for(9)])] == [entry.id]
+        assert reader.inbox.load_cursor("marketplace") == "c1"
+        assert reader.entries.get(entry.id).status is S.DISPATCHED
+        assert [e.to_status for e in reader.entries.history(entry.id)] == [S.READY_TO_PROCESS, S.DISPATCHED]
+        assert reader.entries.locked_po_numbers(["PO-1001"]) == {"PO-1001"}
+        assert [item.invoice.source_invoice_id for item in reader.inbox.waiting(limit=10)] == ["2"]
+        assert [e.id for e in reader.entries.duplicate_candidates([invoice_for(9)])] == [entry.id]
     finally:
         writer.close()
         reader.close()
@@ -677,7 +669,7 @@ def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) 
     url = f"sqlite:///{tmp_path / 'process.db'}"
     upgrade(url)
     writer = ProcessStore.from_url(url)
-    writer.record_pull("marketplace", [invoice_for(1)], [], cursor="c1")
+    writer.inbox.record_pull("marketplace", [invoice_for(1)], [], cursor="c1")
     entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
     # a busy timeout of 0.2 s: a read that waited for the write lock would fail with "database is locked"
     reader = ProcessStore(sessionmaker(bind=make_engine(url, connect_args={"timeout": 0.2})))
@@ -686,12 +678,12 @@ def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) 
         with other_process.begin() as connection:  # BEGIN IMMEDIATE: holds the write lock
             connection.execute(sa.update(InboxRow).values(vendor_id="V-uncommitted"))
 
-            assert reader.get_entry(entry.id).status is S.READY_TO_PROCESS
-            assert reader.load_cursor("marketplace") == "c1"
-            assert [e.id for e in reader.duplicate_candidates([invoice_for(9)])] == [entry.id]
-            assert reader.waiting_invoices(limit=10) == []
+            assert reader.entries.get(entry.id).status is S.READY_TO_PROCESS
+            assert reader.inbox.load_cursor("marketplace") == "c1"
+            assert [e.id for e in reader.entries.duplicate_candidates([invoice_for(9)])] == [entry.id]
+            assert reader.inbox.waiting(limit=10) == []
             with pytest.raises(sa.exc.OperationalError, match="database is locked"):
-                reader.record_pull("marketplace", [invoice_for(2)], [], cursor="c2")
+                reader.inbox.record_pull("marketplace", [invoice_for(2)], [], cursor="c2")
     finally:
         writer.close()
         other_process.dispose()
@@ -699,13 +691,13 @@ def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) 
 
 def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:
     invoice = make_invoice()
-    assert store.find_entry(invoice.key) is None
-    assert store.po_lock_holder(invoice.po_number) is None
+    assert store.entries.find(invoice.key) is None
+    assert store.entries.po_lock_holder(invoice.po_number) is None
 
-    entry = store.create_entry(invoice, make_verdict(), make_payload(invoice), actor="test")
+    entry = store.verdicts.record_one(invoice, make_verdict(), make_payload(invoice), actor="test")
 
-    assert store.find_entry(invoice.key) == entry
-    assert store.po_lock_holder(invoice.po_number) == entry.id
+    assert store.entries.find(invoice.key) == entry
+    assert store.entries.po_lock_holder(invoice.po_number) == entry.id
 
 
 # ---------------------------------------------------------------------- listing
@@ -717,14 +709,14 @@ def test_list_entries_is_newest_first_and_filters(store: ProcessStore) -> None:
     bad = judge(store, invoice_for(3, po_number="PO-2", vendor_id="V002"), S.BAD_INVOICE)
 
     def ids(**filters: object) -> list[int]:
-        return [entry.id for entry in store.list_entries(**filters).entries]
+        return [entry.id for entry in store.entries.page(**filters).entries]
 
     assert ids() == [bad.id, review.id, ready.id]
     assert ids(status=S.MANUAL_REVIEW) == [review.id]
     assert ids(po_number="PO-2") == [bad.id, review.id]
     assert ids(vendor_id="V001", po_number="PO-2") == [review.id]
     assert ids(status=S.ENTERED) == []
-    assert store.list_entries().entries[-1] == EntrySummary.model_validate(
+    assert store.entries.page().entries[-1] == EntrySummary.model_validate(
         ready.model_dump(include=set(EntrySummary.model_fields))
     )
 
@@ -734,19 +726,23 @@ def test_list_entries_pages_by_id_in_one_query(store: ProcessStore, connection: 
     newest_first = [entry.id for entry in reversed(entries)]
 
     with selects_sent(connection.engine) as selects:
-        first = store.list_entries(limit=2)
-    second = store.list_entries(limit=2, before_id=first.next_before_id)
-    last = store.list_entries(limit=2, before_id=second.next_before_id)
+        first = store.entries.page(limit=2)
+    second = store.entries.page(limit=2, before_id=first.next_before_id)
+    last = store.entries.page(limit=2, before_id=second.next_before_id)
 
     assert len(selects) == 1
     assert [e.id for page in (first, second, last) for e in page.entries] == newest_first
-    assert (first.next_before_id, second.next_before_id, last.next_before_id) == (newest_first[1], newest_first[3], None)
-    assert store.list_entries(limit=5).next_before_id is None
+    assert (first.next_before_id, second.next_before_id, last.next_before_id) == (
+        newest_first[1],
+        newest_first[3],
+        None,
+    )
+    assert store.entries.page(limit=5).next_before_id is None
 
 
 def test_list_entries_refuses_a_limit_below_one(store: ProcessStore) -> None:
     with pytest.raises(ValueError, match="limit must be at least 1"):
-        store.list_entries(limit=0)
+        store.entries.page(limit=0)
 
 
 def test_ping_answers(store: ProcessStore) -> None:

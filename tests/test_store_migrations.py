@@ -8,18 +8,27 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from connectors.settings import get_settings
 from connectors.store import ProcessStore, make_engine
 from connectors.store.__main__ import main
 from connectors.store.migrate import current_revision, downgrade, head_revision, upgrade
 from connectors.store.partitions import vendor_hash
 from connectors.store.tables import Base
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
-from tests.factories import make_invoice, make_payload, make_verdict
+from settings import get_settings
 
 STORE_TABLES = {
-    "inbox", "intake_errors", "pull_cursors", "process_scheduler", "entry_events", "po_locks",
-    "users", "user_tokens", "api_keys", "webhook_deliveries", "vendor_locks",
+    "inbox",
+    "intake_errors",
+    "pull_cursors",
+    "process_scheduler",
+    "entry_events",
+    "po_locks",
+    "users",
+    "user_tokens",
+    "api_keys",
+    "webhook_deliveries",
+    "vendor_locks",
 }
 
 
@@ -76,14 +85,39 @@ def test_schema_comparison_notices_drift(db_url: str) -> None:
 def test_revision_0005_gives_inbox_rows_already_waiting_their_vendor_hash(db_url: str) -> None:
     upgrade(db_url, "0004")
     engine = make_engine(db_url, poolclass=sa.NullPool)
-    inbox = sa.table("inbox", *(sa.column(name) for name in (
-        "source", "source_invoice_id", "version", "po_number", "vendor_id", "invoice", "state", "pulled_at")))
+    inbox = sa.table(
+        "inbox",
+        *(
+            sa.column(name)
+            for name in (
+                "source",
+                "source_invoice_id",
+                "version",
+                "po_number",
+                "vendor_id",
+                "invoice",
+                "state",
+                "pulled_at",
+            )
+        ),
+    )
     with engine.begin() as connection:
-        connection.execute(inbox.insert(), [
-            {"source": "marketplace", "source_invoice_id": str(n), "version": 1, "po_number": f"PO-{n}", "vendor_id": vendor,
-             "invoice": "{}", "state": "waiting", "pulled_at": datetime(2026, 11, 1)}
-            for n, vendor in enumerate(["V001", "V002", "Ünïcode GmbH"])
-        ])
+        connection.execute(
+            inbox.insert(),
+            [
+                {
+                    "source": "marketplace",
+                    "source_invoice_id": str(n),
+                    "version": 1,
+                    "po_number": f"PO-{n}",
+                    "vendor_id": vendor,
+                    "invoice": "{}",
+                    "state": "waiting",
+                    "pulled_at": datetime(2026, 11, 1),
+                }
+                for n, vendor in enumerate(["V001", "V002", "Ünïcode GmbH"])
+            ],
+        )
     try:
         upgrade(db_url)
         with engine.connect() as connection:
@@ -100,8 +134,10 @@ def test_a_store_holding_entries_migrates_down_and_up_without_losing_them(db_url
     upgrade(db_url)
     store = ProcessStore.from_url(db_url)
     invoice = make_invoice()
-    store.record_pull("marketplace", [invoice], [], cursor=None)
-    entry = store.create_entry(invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="test")
+    store.inbox.record_pull("marketplace", [invoice], [], cursor=None)
+    entry = store.verdicts.record_one(
+        invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="test"
+    )
     store.close()
 
     downgrade(db_url, "0002")
@@ -109,9 +145,9 @@ def test_a_store_holding_entries_migrates_down_and_up_without_losing_them(db_url
 
     store = ProcessStore.from_url(db_url)
     try:
-        assert store.get_entry(entry.id).invoice == invoice
-        assert store.po_lock_holder(invoice.po_number) == entry.id
-        assert [event.to_status for event in store.entry_history(entry.id)] == [EntryStatus.READY_TO_PROCESS]
+        assert store.entries.get(entry.id).invoice == invoice
+        assert store.entries.po_lock_holder(invoice.po_number) == entry.id
+        assert [event.to_status for event in store.entries.history(entry.id)] == [EntryStatus.READY_TO_PROCESS]
     finally:
         store.close()
 

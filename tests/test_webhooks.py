@@ -7,28 +7,28 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from connectors.settings import Settings, get_settings
 from connectors.store import Entry, ProcessStore, WebhookDelivery
 from connectors.store.migrate import upgrade
 from connectors.webhooks import (
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
-    DeliveryReport,
     WebhookSender,
-    deliver_due_webhooks,
     verify_signature,
 )
+from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
-from flows.judging import judging_service
 from flows.webhooks import deliver_due
-from tests.factories import make_invoice, make_payload, make_verdict
+from services.runtime import services_for
+from services.webhooks import DeliveryReport, deliver_due_webhooks
+from settings import Settings, get_settings
+from tests.fakes import FakeClock
 
 SECRET = "webhook-test-secret"
 
@@ -123,11 +123,11 @@ def process_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def open_store(process_url: str) -> Iterator[Callable[[list[str]], ProcessStore]]:
+def open_store(process_url: str, clock: FakeClock) -> Iterator[Callable[[list[str]], ProcessStore]]:
     stores: list[ProcessStore] = []
 
     def open_with(webhook_urls: list[str]) -> ProcessStore:
-        stores.append(ProcessStore.from_url(process_url, webhook_urls=webhook_urls))
+        stores.append(ProcessStore.from_url(process_url, webhook_urls=webhook_urls, clock=clock))
         return stores[-1]
 
     yield open_with
@@ -149,21 +149,21 @@ def create_and_dispatch(store: ProcessStore) -> Entry:
     """An entry judged ready, then claimed: one entry.created and one entry.status_changed event."""
     invoice = make_invoice()
     verdict = make_verdict(EntryStatus.READY_TO_PROCESS)
-    entry = store.create_entry(invoice, verdict, make_payload(invoice), actor="flow:test")
-    return store.transition(entry.id, EntryStatus.DISPATCHED, actor="bot:test", reason="claimed")
+    entry = store.verdicts.record_one(invoice, verdict, make_payload(invoice), actor="flow:test")
+    return store.lifecycle.transition(entry.id, EntryStatus.DISPATCHED, actor="bot:test", reason="claimed")
 
 
 def deliveries_to(store: ProcessStore, url: str) -> list[WebhookDelivery]:
-    return sorted((delivery for delivery in store.webhook_deliveries() if delivery.url == url), key=lambda d: d.id)
+    return sorted((delivery for delivery in store.outbox.deliveries() if delivery.url == url), key=lambda d: d.id)
 
 
 def logged(delivery: WebhookDelivery) -> tuple[str, int, int | None, str | None]:
     return delivery.state, delivery.attempts, delivery.last_status_code, delivery.last_error
 
 
-def wait_until_due(store: ProcessStore) -> None:
-    pending = [delivery.next_attempt_at for delivery in store.webhook_deliveries() if delivery.state == "pending"]
-    time.sleep(max(0.0, (max(pending) - datetime.now(UTC)).total_seconds()) + 0.01)
+def wait_until_due(store: ProcessStore, clock: FakeClock) -> None:
+    pending = [delivery.next_attempt_at for delivery in store.outbox.deliveries() if delivery.state == "pending"]
+    clock.advance(max(pending) - clock())
 
 
 # ---------------------------------------------------------------------- delivered, signed
@@ -181,12 +181,19 @@ def test_creation_and_status_change_are_delivered_signed(
     created, changed = receiver.requests
     assert [request.header(EVENT_HEADER) for request in receiver.requests] == ["entry.created", "entry.status_changed"]
     assert [request.event["type"] for request in receiver.requests] == ["entry.created", "entry.status_changed"]
-    assert created.event["data"].items() >= {
-        "entry_id": entry.id, "from_status": None, "to_status": "ready_to_process"
-    }.items()
-    assert changed.event["data"].items() >= {
-        "entry_id": entry.id, "from_status": "ready_to_process", "to_status": "dispatched", "actor": "bot:test"
-    }.items()
+    assert (
+        created.event["data"].items()
+        >= {"entry_id": entry.id, "from_status": None, "to_status": "ready_to_process"}.items()
+    )
+    assert (
+        changed.event["data"].items()
+        >= {
+            "entry_id": entry.id,
+            "from_status": "ready_to_process",
+            "to_status": "dispatched",
+            "actor": "bot:test",
+        }.items()
+    )
     log = deliveries_to(store, receiver.url)
     for request, delivery in zip(receiver.requests, log, strict=True):
         assert request.header("Content-Type") == "application/json"
@@ -225,24 +232,33 @@ def test_the_signature_fails_with_another_secret_a_changed_body_or_an_old_timest
 
 
 def test_a_receiver_answering_500_gets_the_delivery_again_after_the_retry_wait(
-    open_store: Callable[[list[str]], ProcessStore], start_receiver: Callable[..., Receiver], sender: WebhookSender
+    open_store: Callable[[list[str]], ProcessStore],
+    start_receiver: Callable[..., Receiver],
+    sender: WebhookSender,
+    clock: FakeClock,
 ) -> None:
     receiver = start_receiver(failures=1)
     store = open_store([receiver.url])
     invoice = make_invoice()
-    store.create_entry(invoice, make_verdict(EntryStatus.MANUAL_REVIEW), make_payload(invoice), actor="flow:test")
+    store.verdicts.record_one(
+        invoice, make_verdict(EntryStatus.MANUAL_REVIEW), make_payload(invoice), actor="flow:test"
+    )
 
-    before = datetime.now(UTC)
-    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3) == DeliveryReport(retrying=1)
-    after = datetime.now(UTC)
+    attempted_at = clock()
+    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3, clock=clock) == DeliveryReport(
+        retrying=1
+    )
     [delivery] = deliveries_to(store, receiver.url)
     assert logged(delivery) == ("pending", 1, 500, None)
-    assert before + timedelta(seconds=0.3) <= delivery.next_attempt_at <= after + timedelta(seconds=0.3)
+    assert delivery.next_attempt_at == attempted_at + timedelta(seconds=0.3)
     # not due yet: nothing is sent before the wait is over
-    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3) == DeliveryReport()
+    clock.advance(timedelta(seconds=0.299))
+    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3, clock=clock) == DeliveryReport()
 
-    wait_until_due(store)
-    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3) == DeliveryReport(delivered=1)
+    wait_until_due(store, clock)
+    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.3, clock=clock) == DeliveryReport(
+        delivered=1
+    )
 
     [delivery] = deliveries_to(store, receiver.url)
     assert logged(delivery) == ("delivered", 2, 200, None)
@@ -252,11 +268,15 @@ def test_a_receiver_answering_500_gets_the_delivery_again_after_the_retry_wait(
 
 
 def test_a_receiver_that_is_down_holds_up_neither_the_change_nor_other_receivers_and_fails_after_max_attempts(
-    open_store: Callable[[list[str]], ProcessStore], receiver: Receiver, closed_port_url: str, sender: WebhookSender
+    open_store: Callable[[list[str]], ProcessStore],
+    receiver: Receiver,
+    closed_port_url: str,
+    sender: WebhookSender,
+    clock: FakeClock,
 ) -> None:
     store = open_store([closed_port_url, receiver.url])
     entry = create_and_dispatch(store)
-    assert store.get_entry(entry.id).status is EntryStatus.DISPATCHED  # committed, whatever the receivers do
+    assert store.entries.get(entry.id).status is EntryStatus.DISPATCHED  # committed, whatever the receivers do
 
     # max_attempts=3, retry_seconds=0.1: retried after 0.1 s, then after 0.2 s, then failed for good
     for attempt, expected, wait in [
@@ -264,9 +284,8 @@ def test_a_receiver_that_is_down_holds_up_neither_the_change_nor_other_receivers
         (2, DeliveryReport(retrying=2), 0.2),
         (3, DeliveryReport(failed=2), None),
     ]:
-        started = datetime.now(UTC)
-        assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.1) == expected
-        finished = datetime.now(UTC)
+        attempted_at = clock()
+        assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.1, clock=clock) == expected
         down = deliveries_to(store, closed_port_url)
         assert [(delivery.attempts, delivery.last_status_code) for delivery in down] == [(attempt, None)] * 2
         assert all(delivery.last_error and delivery.last_error.startswith("ConnectError") for delivery in down)
@@ -274,13 +293,13 @@ def test_a_receiver_that_is_down_holds_up_neither_the_change_nor_other_receivers
             assert {delivery.state for delivery in down} == {"failed"}
         else:
             assert {delivery.state for delivery in down} == {"pending"}
-            retry_after = timedelta(seconds=wait)
-            assert all(started + retry_after <= delivery.next_attempt_at <= finished + retry_after for delivery in down)
-            wait_until_due(store)
+            assert all(delivery.next_attempt_at == attempted_at + timedelta(seconds=wait) for delivery in down)
+            wait_until_due(store, clock)
 
     # the other receiver got each event once; a failed delivery is not tried again
     assert [delivery.state for delivery in deliveries_to(store, receiver.url)] == ["delivered"] * 2
-    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.1) == DeliveryReport()
+    clock.advance(timedelta(days=1))
+    assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=0.1, clock=clock) == DeliveryReport()
     assert len(receiver.requests) == 2
 
 
@@ -306,7 +325,7 @@ def test_without_webhook_urls_nothing_is_queued(
     store = open_store([])
     create_and_dispatch(store)
 
-    assert store.webhook_deliveries() == []
+    assert store.outbox.deliveries() == []
     assert deliver_due_webhooks(store, sender, max_attempts=3, retry_seconds=60) == DeliveryReport()
     assert receiver.requests == []
 
@@ -327,11 +346,11 @@ def configure(monkeypatch: pytest.MonkeyPatch, process_url: str, tmp_path: Path)
         }.items():
             monkeypatch.setenv(name, value)
         get_settings.cache_clear()
-        judging_service.cache_clear()
+        services_for.cache_clear()
 
     yield configure_with
-    judging_service(get_settings()).close()
-    judging_service.cache_clear()
+    services_for(get_settings()).close()
+    services_for.cache_clear()
     get_settings.cache_clear()
 
 
@@ -340,10 +359,12 @@ def test_the_flow_task_sends_with_the_configured_secret_and_receivers(
 ) -> None:
     receiver = start_receiver(failures=1)
     configure(
-        WEBHOOK_URLS=json.dumps([receiver.url]), WEBHOOK_SECRET="configured-secret",
-        WEBHOOK_MAX_ATTEMPTS="1", WEBHOOK_RETRY_SECONDS="60",
+        WEBHOOK_URLS=json.dumps([receiver.url]),
+        WEBHOOK_SECRET="configured-secret",
+        WEBHOOK_MAX_ATTEMPTS="1",
+        WEBHOOK_RETRY_SECONDS="60",
     )
-    create_and_dispatch(judging_service(get_settings()).store)
+    create_and_dispatch(services_for(get_settings()).store)
 
     # WEBHOOK_MAX_ATTEMPTS=1: the first answer (500) fails that delivery for good
     assert deliver_due.fn(limit=10) == DeliveryReport(delivered=1, failed=1)
@@ -363,4 +384,4 @@ def test_the_flow_task_sends_nothing_without_a_secret(
     assert deliver_due.fn(limit=10) == DeliveryReport()
     # unsigned is never sent: they wait for a secret
     assert receiver.requests == []
-    assert {delivery.state for delivery in judging_service(get_settings()).store.webhook_deliveries()} == {"pending"}
+    assert {delivery.state for delivery in services_for(get_settings()).store.outbox.deliveries()} == {"pending"}

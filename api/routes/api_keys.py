@@ -35,5 +35,7 @@ def create_api_key(new_key: NewApiKey, admin: AdminDep, store: StoreDep) -> Issu
     summary="Revoke an API key at once",
     responses=error_responses({404: "No active key of that name (api_key_not_found)."}),
 )
-def revoke_api_key(name: Annotated[str, Path(pattern=API_KEY_NAME_PATTERN)], _admin: AdminDep, store: StoreDep) -> ApiKeyView:
+def revoke_api_key(
+    name: Annotated[str, Path(pattern=API_KEY_NAME_PATTERN)], _admin: AdminDep, store: StoreDep
+) -> ApiKeyView:
     return ApiKeyView.model_validate(store.accounts.revoke_api_key(name), from_attributes=True)

@@ -33,7 +33,9 @@ def login(credentials: LoginRequest, response: Response, store: StoreDep, settin
         samesite="strict",  # state-changing requests from other sites never carry it (no CSRF)
     )
     return LoginResponse(
-        token=issued.token, expires_at=issued.expires_at, user=UserView.model_validate(issued.user, from_attributes=True)
+        token=issued.token,
+        expires_at=issued.expires_at,
+        user=UserView.model_validate(issued.user, from_attributes=True),
     )
 
 

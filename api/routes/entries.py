@@ -18,9 +18,10 @@ from api.schemas import (
     ReviewAction,
 )
 from api.security import CallerDep, PersonDep
-from connectors.mail import mail_to_bot
 from domain import EntryStatus
 from domain.models import FreeText
+from services import decisions
+from services.mail_dispatch import mail_to_bot
 
 router = APIRouter(prefix="/entries", tags=["entries"])
 
@@ -64,7 +65,7 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Entries per page.")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> EntryPage:
-    page = store.list_entries(
+    page = store.entries.page(
         status=status,
         po_number=po_number,
         vendor_id=vendor_id,
@@ -86,14 +87,17 @@ def list_entries(
     ),
 )
 def get_entry(entry_id: EntryIdPath, _caller: CallerDep, store: StoreDep) -> EntryDetail:
-    entry = store.get_entry(entry_id)
-    history = [HistoryEvent.model_validate(event, from_attributes=True) for event in store.entry_history(entry_id)]
+    entry = store.entries.get(entry_id)
+    history = [HistoryEvent.model_validate(event, from_attributes=True) for event in store.entries.history(entry_id)]
     return EntryDetail.model_validate({**dict(entry), "history": history})
 
 
 # ---------------------------------------------------------------------- AP's decisions
 
-_ACTION_ERRORS = {404: "No such entry (entry_not_found).", 409: "The entry is not in a status this action applies to (illegal_transition)."}
+_ACTION_ERRORS = {
+    404: "No such entry (entry_not_found).",
+    409: "The entry is not in a status this action applies to (illegal_transition).",
+}
 
 
 @router.post(
@@ -109,8 +113,9 @@ _ACTION_ERRORS = {404: "No such entry (entry_not_found).", 409: "The entry is no
     ),
 )
 def approve(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
-    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
-                                     only_from=EntryStatus.MANUAL_REVIEW))
+    return EntryStatusResponse.model_validate(
+        decisions.approve(store, entry_id, actor=clerk.actor, reason=action.reason)
+    )
 
 
 @router.post(
@@ -120,7 +125,9 @@ def approve(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store
     responses=error_responses(_ACTION_ERRORS),
 )
 def reject(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
-    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.REJECTED, actor=clerk.actor, reason=action.reason))
+    return EntryStatusResponse.model_validate(
+        decisions.reject(store, entry_id, actor=clerk.actor, reason=action.reason)
+    )
 
 
 @router.post(
@@ -130,8 +137,9 @@ def reject(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store:
     responses=error_responses(_ACTION_ERRORS),
 )
 def requeue(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
-    return EntryStatusResponse.model_validate(store.transition(entry_id, EntryStatus.READY_TO_PROCESS, actor=clerk.actor, reason=action.reason,
-                                     only_from=EntryStatus.RPA_FAILED))
+    return EntryStatusResponse.model_validate(
+        decisions.requeue(store, entry_id, actor=clerk.actor, reason=action.reason)
+    )
 
 
 @router.post(

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from api.deps import ServiceDep
+from api.deps import ServicesDep
 from api.schemas import HealthResponse
 
 router = APIRouter(tags=["health"])
@@ -19,8 +19,8 @@ logger = logging.getLogger(__name__)
     summary="Check that the marketplace, ERP and process databases answer",
     responses={503: {"model": HealthResponse, "description": "At least one database does not answer."}},
 )
-def health(service: ServiceDep) -> HealthResponse | JSONResponse:
-    checks = {name: _outcome(name, check) for name, check in service.health_checks().items()}
+def health(services: ServicesDep) -> HealthResponse | JSONResponse:
+    checks = {name: _outcome(name, check) for name, check in services.health_checks().items()}
     if all(outcome == "ok" for outcome in checks.values()):
         return HealthResponse(status="ok", checks=checks)
     return JSONResponse(HealthResponse(status="unavailable", checks=checks).model_dump(), status_code=503)

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from api.deps import ServiceDep
+from api.deps import JudgingDep
 from api.errors import ApiError, error_responses
 from api.schemas import EntryVerdict, ValidationResponse
 from api.security import CallerDep
@@ -40,14 +40,14 @@ _REFUSALS = {
         }
     ),
 )
-def validate_invoice(source_id: str, caller: CallerDep, service: ServiceDep) -> ValidationResponse:
+def validate_invoice(source_id: str, caller: CallerDep, judging: JudgingDep) -> ValidationResponse:
     """Judge the current version of marketplace invoice `source_id` against its PO and record the verdict.
 
     200 with the RPA payload when the invoice is accepted (ready_to_process, or already further along:
     dispatched, rpa_failed, entered). An invoice version is judged once: calling again returns what
     was recorded, as the entry stands now.
     """
-    recorded = service.validate_marketplace_invoice(source_id, actor=caller.actor)
+    recorded = judging.validate_marketplace_invoice(source_id, actor=caller.actor)
     return _accepted_or_raise(recorded.entry)
 
 
@@ -61,5 +61,7 @@ def _accepted_or_raise(entry: Entry) -> ValidationResponse:
     if entry.status in _ACCEPTED:
         return ValidationResponse(**dict(verdict), payload=entry.payload)
     findings = f"{len(entry.findings)} finding{'s' if len(entry.findings) != 1 else ''}"
-    message = f"Invoice {entry.source_invoice_id} v{entry.version} {_REFUSALS[entry.status]} ({findings}, entry {entry.id})."
+    message = (
+        f"Invoice {entry.source_invoice_id} v{entry.version} {_REFUSALS[entry.status]} ({findings}, entry {entry.id})."
+    )
     raise ApiError(400, entry.status.value, message, [verdict])

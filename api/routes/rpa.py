@@ -26,11 +26,13 @@ _CALLBACK_ERRORS = error_responses(
     responses={204: {"description": "Nothing is ready to process."}},
 )
 def claim(bot: BotDep, store: StoreDep) -> ClaimedEntry | Response:
-    entry = store.claim_next(bot.actor)
+    entry = store.bot.claim_next(bot.actor)
     if entry is None:
         return Response(status_code=status.HTTP_204_NO_CONTENT)
     assert entry.payload is not None  # a ready entry always has one (the store refuses otherwise)
-    return ClaimedEntry(entry_id=entry.id, po_number=entry.po_number, invoice_number=entry.invoice_number, payload=entry.payload)
+    return ClaimedEntry(
+        entry_id=entry.id, po_number=entry.po_number, invoice_number=entry.invoice_number, payload=entry.payload
+    )
 
 
 @router.post(
@@ -39,8 +41,10 @@ def claim(bot: BotDep, store: StoreDep) -> ClaimedEntry | Response:
     summary="The invoice is in the ERP: entered, its PO released",
     responses=_CALLBACK_ERRORS,
 )
-def report_success(entry_id: EntryIdPath, callback: SuccessCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
-    entry = store.record_bot_success(entry_id, callback.erp_document_id, bot=bot.actor)
+def report_success(
+    entry_id: EntryIdPath, callback: SuccessCallback, bot: BotDep, store: StoreDep
+) -> EntryStatusResponse:
+    entry = store.bot.record_success(entry_id, callback.erp_document_id, bot=bot.actor)
     return EntryStatusResponse.model_validate(entry)
 
 
@@ -50,6 +54,8 @@ def report_success(entry_id: EntryIdPath, callback: SuccessCallback, bot: BotDep
     summary="The bot could not enter the invoice: rpa_failed, waiting for AP",
     responses=_CALLBACK_ERRORS,
 )
-def report_failure(entry_id: EntryIdPath, callback: FailureCallback, bot: BotDep, store: StoreDep) -> EntryStatusResponse:
-    entry = store.record_bot_failure(entry_id, callback.reason, bot=bot.actor)
+def report_failure(
+    entry_id: EntryIdPath, callback: FailureCallback, bot: BotDep, store: StoreDep
+) -> EntryStatusResponse:
+    entry = store.bot.record_failure(entry_id, callback.reason, bot=bot.actor)
     return EntryStatusResponse.model_validate(entry)

@@ -35,5 +35,7 @@ def create_user(new_user: NewUser, _admin: AdminDep, store: StoreDep) -> UserVie
     summary="Deactivate a user and end their sessions",
     responses=error_responses({404: "No such user (user_not_found)."}),
 )
-def deactivate_user(username: Annotated[str, Path(pattern=USERNAME_PATTERN)], _admin: AdminDep, store: StoreDep) -> None:
+def deactivate_user(
+    username: Annotated[str, Path(pattern=USERNAME_PATTERN)], _admin: AdminDep, store: StoreDep
+) -> None:
     store.accounts.deactivate_user(username)

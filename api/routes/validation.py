@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
 
-from api.deps import ServiceDep
+from api.deps import JudgingDep
 from api.errors import ApiError, error_responses, field_problems
 from api.schemas import DryRunResponse, FieldProblem
 from api.security import CallerDep
@@ -28,7 +28,8 @@ def _inline_refs(schema: Any, definitions: dict[str, Any]) -> Any:
 def _invoice_request_schema() -> dict[str, Any]:
     # Self-contained, because OpenAPI resolves "#/$defs/..." against its own document, not this schema.
     schema = Invoice.model_json_schema(mode="validation")
-    return _inline_refs(schema, schema.get("$defs", {}))
+    inlined: dict[str, Any] = _inline_refs(schema, schema.get("$defs", {}))
+    return inlined
 
 
 async def invoice_from_body(request: Request) -> Invoice:
@@ -58,7 +59,7 @@ InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _invoice_request_schema()}},
-            "description": "The invoice. Send amounts as JSON strings (\"12.50\") or plain JSON numbers; "
+            "description": 'The invoice. Send amounts as JSON strings ("12.50") or plain JSON numbers; '
             "numbers are read as exact decimals, so 0.1 stays 0.1.",
         }
     },
@@ -69,13 +70,13 @@ InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
         }
     ),
 )
-def dry_run(_caller: CallerDep, invoice: InvoiceBody, service: ServiceDep) -> DryRunResponse:
+def dry_run(_caller: CallerDep, invoice: InvoiceBody, judging: JudgingDep) -> DryRunResponse:
     """Judge the invoice against its PO in the ERP and the entries already recorded, as a real run would.
 
     Always 200 when the invoice could be judged: `status` says what a real run would decide.
     """
     # (The caller is the first parameter so that credentials are checked before the body is read.)
-    [judgement] = service.judge([invoice]).judgements
+    [judgement] = judging.judge([invoice]).judgements
     verdict = judgement.verdict
     return DryRunResponse(
         status=verdict.status,

@@ -20,5 +20,5 @@ def list_webhook_deliveries(
 ) -> list[WebhookDeliveryView]:
     return [
         WebhookDeliveryView.model_validate(delivery, from_attributes=True)
-        for delivery in store.webhook_deliveries(entry_id=entry_id, limit=limit)
+        for delivery in store.outbox.deliveries(entry_id=entry_id, limit=limit)
     ]

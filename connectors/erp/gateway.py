@@ -17,8 +17,8 @@ from pydantic import ValidationError
 
 from connectors.db import create_engine_for, rows_as_dicts
 from connectors.erp.queries import ErpQuery, load_queries
-from connectors.settings import Settings
 from domain import EnteredInvoice, PurchaseOrder, Vendor
+from settings import Settings
 
 
 @dataclass(frozen=True)
@@ -127,7 +127,9 @@ class ErpGateway:
                 try:
                     vendors[row["vendor_id"]] = Vendor.model_validate({**row, "active": bool(row["active"])})
                 except ValidationError as exc:
-                    unreadable[f"vendor:{row['vendor_id']}"] = f"ERP vendor {row['vendor_id']} is unreadable: {_describe(exc)}"
+                    unreadable[f"vendor:{row['vendor_id']}"] = (
+                        f"ERP vendor {row['vendor_id']} is unreadable: {_describe(exc)}"
+                    )
         return vendors, unreadable
 
     def fetch_entered_invoices(

@@ -8,9 +8,9 @@ contract; README.md beside the files documents it.
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.sql.elements import TextClause
 from sqlalchemy.types import TypeEngine
 
 SHIPPED_QUERIES_DIR = Path(__file__).resolve().parent / "queries"
@@ -25,8 +25,8 @@ class QueryContract:
 
     name: str
     list_params: tuple[str, ...]
-    scalar_params: dict[str, TypeEngine]
-    columns: dict[str, TypeEngine]
+    scalar_params: dict[str, TypeEngine[Any]]
+    columns: dict[str, TypeEngine[Any]]
 
     @property
     def file_name(self) -> str:
@@ -97,7 +97,7 @@ class ErpQueryError(Exception):
 class ErpQuery:
     contract: QueryContract
     source_path: Path
-    statement: TextClause
+    statement: sa.TextualSelect
 
     def check_columns(self, returned: list[str]) -> None:
         missing = [c for c in self.contract.columns if c not in returned]

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from connectors.db import MAX_INTEGER_ID, create_engine_for, rows_as_dicts
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
-from connectors.settings import Settings
 from domain import ChargeKind, FieldError, IntakeError, Invoice
+from settings import Settings
 
 
 class MarketplaceCursor(BaseModel):
@@ -49,7 +49,7 @@ class PulledPage:
 _CHARGE_KINDS = {kind.value for kind in ChargeKind}
 
 
-def _present(row: Mapping[str, Any], *columns: str) -> dict[str, Any]:
+def _present(row: Mapping[str, Any] | sa.RowMapping, *columns: str) -> dict[str, Any]:
     """The row's non-NULL values: a NULL becomes "field required" rather than a type error."""
     return {c: row[c] for c in columns if row[c] is not None}
 
@@ -119,7 +119,9 @@ class MarketplaceSource:
 
     def pull(self, since: MarketplaceCursor | None) -> Iterator[PulledPage]:
         """Every invoice changed after `since` (minus the lookback), one page at a time."""
-        position = None if since is None else MarketplaceCursor(updated_at=since.updated_at - self._lookback, invoice_id=0)
+        position = (
+            None if since is None else MarketplaceCursor(updated_at=since.updated_at - self._lookback, invoice_id=0)
+        )
         high_water = since
         while True:
             with self._engine.connect() as conn:
@@ -157,14 +159,16 @@ class MarketplaceSource:
             query = query.where(
                 sa.or_(
                     mp_invoice.c.updated_at > position.updated_at,
-                    sa.and_(mp_invoice.c.updated_at == position.updated_at, mp_invoice.c.invoice_id > position.invoice_id),
+                    sa.and_(
+                        mp_invoice.c.updated_at == position.updated_at, mp_invoice.c.invoice_id > position.invoice_id
+                    ),
                 )
             )
         return rows_as_dicts(conn.execute(query))
 
     @staticmethod
     def _children(
-        conn: sa.Connection, table: sa.Table, invoice_ids: list[int], order: sa.Column
+        conn: sa.Connection, table: sa.Table, invoice_ids: list[int], order: sa.Column[Any]
     ) -> dict[int, list[dict[str, Any]]]:
         by_invoice: dict[int, list[dict[str, Any]]] = defaultdict(list)
         query = sa.select(table).where(table.c.invoice_id.in_(invoice_ids)).order_by(table.c.invoice_id, order)
@@ -181,22 +185,47 @@ class MarketplaceSource:
         invoices: list[Invoice] = []
         errors: list[IntakeError] = []
         for header in headers:
-            parsed = self._parse_invoice(header, lines.get(header["invoice_id"], []), charges.get(header["invoice_id"], []))
-            (invoices if isinstance(parsed, Invoice) else errors).append(parsed)
+            parsed = self._parse_invoice(
+                header, lines.get(header["invoice_id"], []), charges.get(header["invoice_id"], [])
+            )
+            if isinstance(parsed, Invoice):
+                invoices.append(parsed)
+            else:
+                errors.append(parsed)
         return tuple(invoices), tuple(errors)
 
     def _parse_invoice(
-        self, header: Mapping[str, Any], lines: list[dict[str, Any]], charges: list[dict[str, Any]]
+        self, header: Mapping[str, Any] | sa.RowMapping, lines: list[dict[str, Any]], charges: list[dict[str, Any]]
     ) -> Invoice | IntakeError:
         fields = {
             "source": self._source,
             "source_invoice_id": str(header["invoice_id"]),
             "version": header["version"],
-            **_present(header, "vendor_id", "invoice_number", "invoice_date", "due_date", "currency", "po_number", "subtotal", "tax_amount"),
+            **_present(
+                header,
+                "vendor_id",
+                "invoice_number",
+                "invoice_date",
+                "due_date",
+                "currency",
+                "po_number",
+                "subtotal",
+                "tax_amount",
+            ),
             "vendor_name": header["vendor_name"] or "",
             "lines": [
                 {
-                    **_present(line, "line_no", "part_number", "quantity", "uom", "unit_price", "line_total", "tax_rate", "tax_amount"),
+                    **_present(
+                        line,
+                        "line_no",
+                        "part_number",
+                        "quantity",
+                        "uom",
+                        "unit_price",
+                        "line_total",
+                        "tax_rate",
+                        "tax_amount",
+                    ),
                     "description": line["description"] or "",
                 }
                 for line in lines

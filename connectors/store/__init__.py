@@ -1,13 +1,14 @@
 """The service's own tables (inbox, intake errors, pull cursors, process_scheduler, audit events,
-PO locks): SQLAlchemy models, Alembic migrations (`python -m connectors.store upgrade`) and
-`ProcessStore`, the one class that reads and writes them."""
+PO locks, accounts, the webhook outbox): SQLAlchemy models, Alembic migrations
+(`python -m connectors.store upgrade`) and `ProcessStore`, whose parts, one per concern, are the
+only code that reads and writes them."""
 
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
+    CallbackConflictError,
     DuplicateCheckOutdatedError,
     EntryExistsError,
     EntryNotFoundError,
-    CallbackConflictError,
     IllegalTransitionError,
     NoPayloadError,
     POLockedError,
@@ -17,6 +18,7 @@ from connectors.store.read_models import (
     BatchRecord,
     Entry,
     EntryEvent,
+    EntryHeader,
     EntryPage,
     EntrySummary,
     InboxCounts,
@@ -34,6 +36,7 @@ __all__ = [
     "Entry",
     "EntryEvent",
     "EntryExistsError",
+    "EntryHeader",
     "EntryNotFoundError",
     "EntryPage",
     "EntrySummary",

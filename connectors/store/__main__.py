@@ -6,8 +6,8 @@ import sys
 
 from sqlalchemy.engine import make_url
 
-from connectors.settings import get_settings
 from connectors.store.migrate import current_revision, downgrade, head_revision, upgrade
+from settings import get_settings
 
 
 def main(argv: list[str] | None = None) -> int:

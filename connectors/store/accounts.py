@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Literal
 
@@ -18,8 +18,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.store.base import StorePart
 from connectors.store.errors import StoreError
 from connectors.store.tables import ROLES, ApiKeyRow, UserRow, UserTokenRow
 
@@ -98,19 +98,21 @@ def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class AccountStore:
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
-        self._sessions = sessions
-
+class AccountStore(StorePart):
     # ------------------------------------------------------------------ users
 
     def create_user(self, username: str, password: str, role: Role) -> User:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
         _check_password(password)
-        now = _now()
+        now = self._clock()
         row = UserRow(
-            username=username, role=role, password_hash=_hasher.hash(password), is_active=True, created_at=now, updated_at=now
+            username=username,
+            role=role,
+            password_hash=_hasher.hash(password),
+            is_active=True,
+            created_at=now,
+            updated_at=now,
         )
         try:
             with self._sessions.begin() as session:
@@ -134,7 +136,7 @@ class AccountStore:
         self._update_user(username, is_active=False)
 
     def _update_user(self, username: str, **values: object) -> None:
-        now = _now()
+        now = self._clock()
         with self._sessions.begin() as session:
             user_id = session.scalar(select(UserRow.id).where(UserRow.username == username).with_for_update())
             if user_id is None:
@@ -160,8 +162,10 @@ class AccountStore:
             if _hasher.check_needs_rehash(row.password_hash):  # hashing parameters were raised since
                 row.password_hash = _hasher.hash(password)
             token = SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
-            now = _now()
-            session.add(UserTokenRow(token_hash=digest(token), user_id=row.id, created_at=now, expires_at=now + lifetime))
+            now = self._clock()
+            session.add(
+                UserTokenRow(token_hash=digest(token), user_id=row.id, created_at=now, expires_at=now + lifetime)
+            )
             return IssuedToken(token=token, expires_at=now + lifetime, user=User.model_validate(row))
 
     def user_for_token(self, token: str) -> User | None:
@@ -172,7 +176,7 @@ class AccountStore:
             .where(
                 UserTokenRow.token_hash == digest(token),
                 UserTokenRow.revoked_at.is_(None),
-                UserTokenRow.expires_at > _now(),
+                UserTokenRow.expires_at > self._clock(),
                 UserRow.is_active.is_(True),
             )
         )
@@ -185,7 +189,7 @@ class AccountStore:
             session.execute(
                 update(UserTokenRow)
                 .where(UserTokenRow.token_hash == digest(token), UserTokenRow.revoked_at.is_(None))
-                .values(revoked_at=_now())
+                .values(revoked_at=self._clock())
             )
 
     # ------------------------------------------------------------------ API keys
@@ -193,7 +197,9 @@ class AccountStore:
     def create_api_key(self, name: str, *, created_by: str) -> IssuedApiKey:
         prefix = secrets.token_hex(4)
         secret = f"{API_KEY_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-        row = ApiKeyRow(name=name, prefix=prefix, key_hash=digest(secret), created_at=_now(), created_by=created_by)
+        row = ApiKeyRow(
+            name=name, prefix=prefix, key_hash=digest(secret), created_at=self._clock(), created_by=created_by
+        )
         try:
             with self._sessions.begin() as session:
                 session.add(row)
@@ -214,7 +220,7 @@ class AccountStore:
             ).one_or_none()
             if row is None:
                 raise ApiKeyNotFoundError(name)
-            row.revoked_at = _now()
+            row.revoked_at = self._clock()
             session.flush()
             return ApiKey.model_validate(row)
 
@@ -254,7 +260,3 @@ def _verify(password_hash: str, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)

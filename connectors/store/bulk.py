@@ -6,14 +6,17 @@ or INSERT IGNORE (MariaDB/MySQL), and upserts with ON CONFLICT / ON DUPLICATE KE
 Rows go as one executemany per table, which SQLAlchemy sends as multi-row statements.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
 
-_ON_CONFLICT_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+_ON_CONFLICT_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
+    "postgresql": postgresql.insert,
+    "sqlite": sqlite.insert,
+}
 _MYSQL_FAMILY = {"mysql", "mariadb"}
 
 Row = Mapping[str, Any]
@@ -39,26 +42,24 @@ def insert_returning_new(
     if _dialect_name(session) in _MYSQL_FAMILY:
         # IGNORE would also let through over-long values, but the domain models bound every
         # column the store fills, so here it only ever skips duplicate keys.
-        statement = mysql.insert(table).prefix_with("IGNORE")
+        statement: Insert = mysql.insert(table).prefix_with("IGNORE")
     else:
         statement = _ON_CONFLICT_INSERTS[_dialect_name(session)](table).on_conflict_do_nothing(index_elements=key)
     columns = [table.c[name] for name in returning]
     return [dict(row) for row in session.execute(statement.returning(*columns), list(rows)).mappings()]
 
 
-def upsert_rows(
-    session: Session, table: Table, rows: Sequence[Row], key: Sequence[str], update: Sequence[str]
-) -> None:
+def upsert_rows(session: Session, table: Table, rows: Sequence[Row], key: Sequence[str], update: Sequence[str]) -> None:
     """Insert the rows, or overwrite the `update` columns of the row already holding their `key`."""
     if not rows:
         return
     if _dialect_name(session) in _MYSQL_FAMILY:
         insert = mysql.insert(table)
-        statement = insert.on_duplicate_key_update({column: insert.inserted[column] for column in update})
+        statement: Insert = insert.on_duplicate_key_update({column: insert.inserted[column] for column in update})
     else:
-        insert = _ON_CONFLICT_INSERTS[_dialect_name(session)](table)
-        statement = insert.on_conflict_do_update(
-            index_elements=key, set_={column: insert.excluded[column] for column in update}
+        on_conflict = _ON_CONFLICT_INSERTS[_dialect_name(session)](table)
+        statement = on_conflict.on_conflict_do_update(
+            index_elements=key, set_={column: on_conflict.excluded[column] for column in update}
         )
     session.execute(statement, list(rows))
 

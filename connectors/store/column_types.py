@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import BigInteger, DateTime, Dialect, Numeric
 from sqlalchemy.dialects import mysql
@@ -36,9 +36,10 @@ class MoneyType(TypeDecorator[Decimal]):
         # Half away from zero, as PostgreSQL and MariaDB round a NUMERIC(19, 4).
         return int(Decimal(value).quantize(MONEY_QUANTUM, rounding=ROUND_HALF_UP).scaleb(MONEY_SCALE))
 
-    def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
+    def process_result_value(self, value: Decimal | int | None, dialect: Dialect) -> Decimal | None:
         if value is None or dialect.name != "sqlite":
-            return value
+            # Only SQLite's BigInteger reads an int; Numeric(asdecimal=True) reads a Decimal.
+            return cast(Decimal | None, value)
         return Decimal(int(value)).scaleb(-MONEY_SCALE)
 
 

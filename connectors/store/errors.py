@@ -42,14 +42,8 @@ class IllegalTransitionError(StoreError):
         self.current_status = current_status
         self.requested_status = requested_status
         allowed = sorted(LEGAL_TRANSITIONS[current_status])
-        options = (
-            f"from there it can only move to {', '.join(allowed)}"
-            if allowed
-            else f"{current_status} is final"
-        )
-        super().__init__(
-            f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options})."
-        )
+        options = f"from there it can only move to {', '.join(allowed)}" if allowed else f"{current_status} is final"
+        super().__init__(f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options}).")
 
 
 class CallbackConflictError(StoreError):

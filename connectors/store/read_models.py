@@ -1,11 +1,14 @@
-"""What the process store returns: plain, frozen models detached from the database."""
+"""What the process store returns: plain, frozen models detached from the database, and how they are read from rows."""
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, Self
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import RowMapping
 
+from connectors.store.column_types import MONEY_QUANTUM
+from connectors.store.tables import EntryRow
 from domain import EntryStatus, Finding, Invoice, InvoiceKey, RpaPayload, Verdict
 from domain.money import Money
 
@@ -30,33 +33,42 @@ class InboxItem(_ReadModel):
     pulled_at: datetime
 
 
-class EntrySummary(_ReadModel):
-    """An entry as lists show it: its columns without the invoice, payload and findings documents.
+class EntryHeader(_ReadModel):
+    """What anyone may see of a process entry: which invoice version, for whom, its status.
 
-    Timestamps are timezone-aware UTC.
+    The API's entry schemas are this shape; timestamps are timezone-aware UTC.
     """
 
     id: int
+    status: EntryStatus
     source: str
     source_invoice_id: str
     version: int
     vendor_id: str
     vendor_name: str
     invoice_number: str
-    normalised_invoice_number: str
     invoice_date: date
     po_number: str
     currency: str
     total: Money
-    status: EntryStatus
     rule_set_version: str
-    erp_document_id: str | None
+    erp_document_id: str | None = Field(description="The ERP document the bot created, once entered.")
     created_at: datetime
     updated_at: datetime
+
+
+class EntrySummary(EntryHeader):
+    """An entry as lists show it: its columns without the invoice, payload and findings documents."""
+
+    normalised_invoice_number: str
 
     @property
     def key(self) -> InvoiceKey:
         return InvoiceKey(source=self.source, source_invoice_id=self.source_invoice_id, version=self.version)
+
+    @classmethod
+    def from_columns(cls, columns: RowMapping) -> Self:
+        return cls.model_validate({**columns, "total": columns["total"].quantize(MONEY_QUANTUM)})
 
 
 class Entry(EntrySummary):
@@ -68,6 +80,34 @@ class Entry(EntrySummary):
     flow_run_id: str | None
     dispatched_to: str | None  # the bot (or mailbox) a dispatched entry is with
     failure_reason: str | None  # why the bot failed, while rpa_failed
+
+    @classmethod
+    def from_row(cls, row: EntryRow) -> Self:
+        return cls(
+            id=row.id,
+            source=row.source,
+            source_invoice_id=row.source_invoice_id,
+            version=row.version,
+            vendor_id=row.vendor_id,
+            vendor_name=row.vendor_name,
+            invoice_number=row.invoice_number,
+            normalised_invoice_number=row.normalised_invoice_number,
+            invoice_date=row.invoice_date,
+            po_number=row.po_number,
+            currency=row.currency,
+            total=row.total.quantize(MONEY_QUANTUM),  # as the database returns it: 4 decimals
+            status=EntryStatus(row.status),
+            invoice=Invoice.model_validate(row.invoice),
+            payload=None if row.payload is None else RpaPayload.model_validate(row.payload),
+            findings=tuple(Finding.model_validate(finding) for finding in row.findings),
+            rule_set_version=row.rule_set_version,
+            flow_run_id=row.flow_run_id,
+            erp_document_id=row.erp_document_id,
+            dispatched_to=row.dispatched_to,
+            failure_reason=row.failure_reason,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+        )
 
 
 class EntryPage(_ReadModel):

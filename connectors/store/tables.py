@@ -7,7 +7,7 @@ as aware UTC (`UtcTimestamp`), money is exact (`MoneyType`), JSON columns hold p
 
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -57,6 +58,8 @@ def _one_of(column: str, values: list[str]) -> str:
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    # Every model maps a Table (DeclarativeBase types it as any FromClause).
+    __table__: ClassVar[Table]
 
 
 class InboxRow(Base):
@@ -90,9 +93,7 @@ class IntakeErrorRow(Base):
     """A marketplace invoice that could not be read; seen again = same row, refreshed."""
 
     __tablename__ = "intake_errors"
-    __table_args__ = (
-        UniqueConstraint("source", "source_invoice_id", "version", name="uq_intake_errors_invoice_key"),
-    )
+    __table_args__ = (UniqueConstraint("source", "source_invoice_id", "version", name="uq_intake_errors_invoice_key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     source: Mapped[str] = mapped_column(String(CODE))

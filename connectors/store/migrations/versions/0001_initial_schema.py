@@ -7,6 +7,9 @@ Create Date: 2026-11-22
 """
 
 from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -22,17 +25,17 @@ depends_on: str | Sequence[str] | None = None
 STATUSES = ("bad_invoice", "dispatched", "entered", "manual_review", "ready_to_process", "rejected", "rpa_failed")
 
 
-def _timestamp() -> sa.types.TypeEngine:
+def _timestamp() -> sa.types.TypeEngine[datetime]:
     """Naive UTC with microseconds (MariaDB's DATETIME drops them unless asked)."""
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
 
-def _money() -> sa.types.TypeEngine:
+def _money() -> sa.types.TypeEngine[Decimal]:
     """NUMERIC(19, 4); on SQLite, whose NUMERIC is a binary float, an integer of ten-thousandths."""
     return sa.Numeric(19, 4).with_variant(sa.BigInteger(), "sqlite")
 
 
-def _invoice_key() -> list[sa.Column]:
+def _invoice_key() -> list[sa.Column[Any]]:
     return [
         sa.Column("source", sa.String(64), nullable=False),
         sa.Column("source_invoice_id", sa.String(64), nullable=False),

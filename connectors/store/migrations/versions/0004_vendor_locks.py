@@ -8,6 +8,7 @@ Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -19,7 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _timestamp() -> sa.types.TypeEngine:
+def _timestamp() -> sa.types.TypeEngine[datetime]:
     """Naive UTC with microseconds (a frozen copy of the store's UtcTimestamp)."""
     return sa.DateTime().with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 

@@ -4,7 +4,7 @@ import random
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from connectors.demo.amounts import CENT, TEN_THOUSANDTH
+from demo.amounts import CENT, TEN_THOUSANDTH
 from domain import normalise_part_number
 
 CURRENCIES = ("USD", "EUR", "CAD")
@@ -95,13 +95,46 @@ _FAMILIES = (
 _PART_SUFFIXES = ("", "", "", "-B", "-C", "-S", "-XL")
 
 _NAME_STEMS = (
-    "Northwind", "Acme", "Bluewater", "Summit", "Keystone", "Ironbridge", "Redwood", "Lakeside",
-    "Pioneer", "Granite", "Harbor", "Silverline", "Oakridge", "Atlas", "Beacon", "Cascade",
-    "Frontier", "Meridian", "Prairie", "Sterling", "Tri-State", "Union", "Vanguard", "Westfield",
+    "Northwind",
+    "Acme",
+    "Bluewater",
+    "Summit",
+    "Keystone",
+    "Ironbridge",
+    "Redwood",
+    "Lakeside",
+    "Pioneer",
+    "Granite",
+    "Harbor",
+    "Silverline",
+    "Oakridge",
+    "Atlas",
+    "Beacon",
+    "Cascade",
+    "Frontier",
+    "Meridian",
+    "Prairie",
+    "Sterling",
+    "Tri-State",
+    "Union",
+    "Vanguard",
+    "Westfield",
 )
 _NAME_TRADES = (
-    "Industrial Supply", "Fasteners", "Bearings", "Valves", "Packaging", "Electric", "Tooling",
-    "Components", "Safety Products", "Motion", "Hydraulics", "Filtration", "Metals", "Controls",
+    "Industrial Supply",
+    "Fasteners",
+    "Bearings",
+    "Valves",
+    "Packaging",
+    "Electric",
+    "Tooling",
+    "Components",
+    "Safety Products",
+    "Motion",
+    "Hydraulics",
+    "Filtration",
+    "Metals",
+    "Controls",
 )
 _NAME_SUFFIXES = {"USD": ("Inc.", "LLC", "Co.", "Corp."), "EUR": ("GmbH", "B.V.", "S.A."), "CAD": ("Ltd.", "Inc.")}
 _NUMBER_FORMATS = ("INV-{:06d}", "{:07d}", "INV{:05d}", "<initials>-{:05d}")

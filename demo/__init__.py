@@ -5,9 +5,9 @@ planted problem, listed in the returned `SeedReport` and in the manifest file. `
 rules of the default rule set each planted problem exercises.
 """
 
-from connectors.demo.invoices import CHARGE_POLICY
-from connectors.demo.problems import CLEAN, EXPECTED_RULES, MIN_INVOICES, PROBLEMS
-from connectors.demo.seed import DEFAULT_TODAY, MANIFEST_NAME, SeedReport, manifest_path_for, seed_demo
+from demo.invoices import CHARGE_POLICY
+from demo.problems import CLEAN, EXPECTED_RULES, MIN_INVOICES, PROBLEMS
+from demo.seed import DEFAULT_TODAY, MANIFEST_NAME, SeedReport, manifest_path_for, seed_demo
 
 __all__ = [
     "CHARGE_POLICY",

@@ -1,7 +1,7 @@
 """Seed the demo databases, or report what they hold.
 
-    python -m connectors.demo [--invoices N] [--seed S] [--today YYYY-MM-DD] [--if-absent] [--manifest PATH]
-    python -m connectors.demo report [--manifest PATH]
+    python -m demo [--invoices N] [--seed S] [--today YYYY-MM-DD] [--if-absent] [--manifest PATH]
+    python -m demo report [--manifest PATH]
 
 The databases are MARKETPLACE_DB_URL and ERP_DB_URL (SQLite files under var/ by default).
 """
@@ -11,9 +11,9 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from connectors.demo.report import display_url, marketplace_invoice_count, summarise
-from connectors.demo.seed import MANIFEST_NAME, manifest_path_for, seed_demo
-from connectors.settings import VAR_DIR, Settings, get_settings
+from demo.report import display_url, marketplace_invoice_count, summarise
+from demo.seed import MANIFEST_NAME, manifest_path_for, seed_demo
+from settings import VAR_DIR, Settings, get_settings
 
 
 def main(argv: list[str] | None = None, settings: Settings | None = None) -> int:
@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m connectors.demo", description="Seed or report the demo databases.")
+    parser = argparse.ArgumentParser(prog="python -m demo", description="Seed or report the demo databases.")
     parser.add_argument("command", nargs="?", choices=("seed", "report"), default="seed")
     parser.add_argument("--invoices", type=int, default=2000, help="marketplace invoices to create (default 2000)")
     parser.add_argument("--seed", type=int, default=7, help="random seed: the same seed and size give the same data")
@@ -61,7 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--if-absent", action="store_true", help="do nothing when the marketplace already has invoices")
     parser.add_argument(
-        "--manifest", type=Path, help="the planted-problem manifest (default: beside a SQLite marketplace DB, else var/)"
+        "--manifest",
+        type=Path,
+        help="the planted-problem manifest (default: beside a SQLite marketplace DB, else var/)",
     )
     return parser
 

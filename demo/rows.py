@@ -6,11 +6,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from connectors.demo.catalogue import Item, WritingStyle
-from connectors.demo.erp import DemoErp, PoLine, PurchaseOrder
-from connectors.demo.invoices import Charge, DraftInvoice, DraftLine
 from connectors.erp.demo_schema import ap_invoice, po_header, po_line, vendor
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
+from demo.catalogue import Item, WritingStyle
+from demo.erp import DemoErp, PoLine, PurchaseOrder
+from demo.invoices import Charge, DraftInvoice, DraftLine
 
 Rows = dict[sa.Table, list[dict[str, Any]]]
 
@@ -85,7 +85,9 @@ def marketplace_rows(drafts: list[DraftInvoice]) -> Rows:
     for draft in drafts:
         rows[mp_invoice].append(_invoice_row(draft))
         rows[mp_invoice_line].extend(_line_row(draft, index, line) for index, line in enumerate(draft.lines))
-        rows[mp_invoice_charge].extend(_charge_row(draft, no, charge) for no, charge in enumerate(draft.charges, start=1))
+        rows[mp_invoice_charge].extend(
+            _charge_row(draft, no, charge) for no, charge in enumerate(draft.charges, start=1)
+        )
     return rows
 
 

@@ -69,6 +69,11 @@ def make_invoice(**overrides: Any) -> Invoice:
     return Invoice(**fields)
 
 
+def invoice_for(number: int, **overrides: object) -> Invoice:
+    """Invoice `number` (its own id and invoice number); on PO-1001 unless told otherwise."""
+    return make_invoice(source_invoice_id=str(number), invoice_number=f"INV-{number}", **overrides)
+
+
 def make_purchase_order(invoice: Invoice | None = None, **overrides: Any) -> PurchaseOrder:
     """An open PO matching `invoice` (default: make_invoice()): same vendor, currency, parts, prices and quantities."""
     invoice = invoice or make_invoice()
@@ -117,9 +122,7 @@ def make_payload(
         invoice_date=invoice.invoice_date,
         due_date=invoice.due_date,
         currency=invoice.currency,
-        lines=tuple(
-            _payload_line(line, po_lines[normalise_part_number(line.part_number)]) for line in invoice.lines
-        ),
+        lines=tuple(_payload_line(line, po_lines[normalise_part_number(line.part_number)]) for line in invoice.lines),
         charges=invoice.charges,
         subtotal=invoice.subtotal,
         tax_amount=invoice.tax_amount,

@@ -5,8 +5,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from connectors.demo.amounts import CENT, TEN_THOUSANDTH, ZERO, cents, share_of, tax_on
-from connectors.demo.catalogue import Item, Vendor, make_items, make_vendors, unregistered_account
+from demo.amounts import CENT, TEN_THOUSANDTH, ZERO, cents, share_of, tax_on
+from demo.catalogue import Item, Vendor, make_items, make_vendors, unregistered_account
 
 DAY = timedelta(days=1)
 OPEN, CLOSED, CANCELLED, ON_HOLD = "O", "C", "X", "H"
@@ -105,7 +105,9 @@ class DemoErp:
     def days_ago(self, low: int, high: int) -> date:
         return self.today - self.rng.randint(low, high) * DAY
 
-    def new_po(self, vendor: Vendor, po_date: date, status: str, receipts: str, *, issued: bool = True) -> PurchaseOrder:
+    def new_po(
+        self, vendor: Vendor, po_date: date, status: str, receipts: str, *, issued: bool = True
+    ) -> PurchaseOrder:
         """A PO of 2–15 lines; `receipts` is "mixed", "full" or "untracked"; an unissued one stays out of the ERP."""
         count = self.rng.choices(_LINE_COUNTS, weights=_LINE_COUNT_WEIGHTS)[0]
         items = self.rng.sample(vendor.items, k=min(count, len(vendor.items)))
@@ -200,6 +202,7 @@ class DemoErp:
         )
 
     def _order_quantity(self, item: Item) -> Decimal:
+        choices: tuple[int, ...]
         if item.qty_step > 1:
             choices = (1000, 2000, 2500, 5000, 10000, 20000)
         elif item.list_price >= 150:

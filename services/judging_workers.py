@@ -15,14 +15,15 @@ from concurrent.futures import ProcessPoolExecutor
 from typing import Self
 
 from connectors.db import is_sqlite_in_memory
-from connectors.settings import Settings
 from connectors.store.partitions import VendorPartition
-from flows.judging import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partition, judging_service
+from services.polling import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partition
+from services.runtime import services_for
+from settings import Settings
 
 
 def _start_worker(settings: Settings) -> None:
     gc.set_threshold(*JUDGING_GC_THRESHOLDS)  # the worker's whole life is judging
-    judging_service(settings)  # imports and connection pools ready before the first batch
+    services_for(settings)  # imports and connection pools ready before the first batch
 
 
 def _worker_ready() -> int:
@@ -30,10 +31,20 @@ def _worker_ready() -> int:
 
 
 def _judge_in_worker(
-    settings: Settings, partition: VendorPartition, batch_size: int, max_batches: int, actor: str, flow_run_id: str | None
+    settings: Settings,
+    partition: VendorPartition,
+    batch_size: int,
+    max_batches: int,
+    actor: str,
+    flow_run_id: str | None,
 ) -> list[BatchOutcome]:
     return judge_partition(
-        judging_service(settings), partition, batch_size=batch_size, max_batches=max_batches, actor=actor, flow_run_id=flow_run_id
+        services_for(settings).judging,
+        partition,
+        batch_size=batch_size,
+        max_batches=max_batches,
+        actor=actor,
+        flow_run_id=flow_run_id,
     )
 
 

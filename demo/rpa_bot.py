@@ -6,7 +6,7 @@ back success with the new document id; a configurable share of them it fails ins
 bot does when an ERP screen times out, so every status shows up in a demo. Later validations then
 see the invoiced quantities and the entered invoice numbers, as they would in production.
 
-    DEMO_BOT_API_KEY=iak_... python -m connectors.demo.rpa_bot --api-url http://127.0.0.1:8000
+    DEMO_BOT_API_KEY=iak_... python -m demo.rpa_bot --api-url http://127.0.0.1:8000
 """
 
 import argparse
@@ -24,7 +24,7 @@ import httpx
 import sqlalchemy as sa
 
 from connectors.erp.demo_schema import ap_invoice, po_line
-from connectors.settings import get_settings
+from settings import get_settings
 
 FAILURE_REASONS = (
     "AP entry screen timed out after 60 s",
@@ -92,7 +92,7 @@ class DemoRpaBot:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m connectors.demo.rpa_bot", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m demo.rpa_bot", description=__doc__.splitlines()[0])
     parser.add_argument("--api-url", default="http://127.0.0.1:8000")
     parser.add_argument("--failure-percent", type=int, default=10, choices=range(0, 101), metavar="0..100")
     parser.add_argument("--pace", type=float, default=0.2, help="seconds per invoice, as a screen-driving robot takes")
@@ -120,7 +120,11 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"API call failed ({error}); retrying in {args.idle} s", flush=True)
                 outcome = None
             if outcome is not None:
-                print(f"entry {outcome.entry_id}: " + (f"entered as {outcome.entered_as}" if outcome.entered_as else "failed"), flush=True)
+                print(
+                    f"entry {outcome.entry_id}: "
+                    + (f"entered as {outcome.entered_as}" if outcome.entered_as else "failed"),
+                    flush=True,
+                )
             time.sleep(args.pace if outcome is not None else args.idle)
     erp.dispose()
     return 0

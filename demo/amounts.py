@@ -1,14 +1,13 @@
 """Exact arithmetic the demo data is built with: the same sums a clerk (or the rules) would redo."""
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
-ZERO = Decimal("0")
-CENT = Decimal("0.01")
+from domain.money import CENT, ZERO
+from domain.money import round_to_cents as cents
+
+__all__ = ["CENT", "TEN_THOUSANDTH", "ZERO", "cents", "floor_to_step", "share_of", "tax_on"]
+
 TEN_THOUSANDTH = Decimal("0.0001")
-
-
-def cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def tax_on(amount: Decimal, rate_percent: Decimal) -> Decimal:

@@ -13,12 +13,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from connectors.db import sqlite_file
-from connectors.demo.erp import DemoErp
-from connectors.demo.invoices import CHARGE_POLICY, InvoiceBuilder
-from connectors.demo.problems import PROBLEMS, plan_invoices
-from connectors.demo.rows import Rows, erp_rows, marketplace_rows, number_purchase_orders
 from connectors.erp import demo_schema as erp_schema
 from connectors.marketplace import schema as marketplace_schema
+from demo.erp import DemoErp
+from demo.invoices import CHARGE_POLICY, InvoiceBuilder
+from demo.problems import PROBLEMS, plan_invoices
+from demo.rows import Rows, erp_rows, marketplace_rows, number_purchase_orders
 
 # A fixed "today" so that the data does not drift from one day to the next; pass another to move it.
 DEFAULT_TODAY = date(2026, 11, 20)

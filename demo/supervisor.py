@@ -1,9 +1,9 @@
-"""`python -m flows.demo` (the end of `make demo`, after seeding and migrating): run the whole
+"""`python -m demo.supervisor` (the end of `make demo`, after seeding and migrating): run the whole
 service on one machine until Ctrl-C.
 
 Starts a Prefect server (its own SQLite under var/prefect, UI on 127.0.0.1:4200), then
 `python -m flows.serve` against it (the flows on their schedules, a first poll at once), the
-API on 127.0.0.1:8000 and the demo RPA bot (connectors/demo/rpa_bot.py) with its own API key.
+API on 127.0.0.1:8000 and the demo RPA bot (demo/rpa_bot.py) with its own API key.
 Demo users (a clerk and an admin) are created on the first run. Each child runs in its own process group with its output in var/log/, so
 stopping a group stops what that child started too (the Prefect server runs its own uvicorn).
 Ctrl-C, SIGTERM or SIGHUP stops them all and exits 0; a child that dies stops the rest and exits 1.
@@ -20,10 +20,10 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import IO
+from typing import IO, NoReturn
 
-from connectors.settings import REPO_ROOT, VAR_DIR, get_settings
 from connectors.store import ProcessStore
+from settings import REPO_ROOT, VAR_DIR, get_settings
 
 HOST = "127.0.0.1"
 PREFECT_PORT = 4200
@@ -100,7 +100,9 @@ class Supervisor:
         for child in self.children:
             code = child.process.poll()
             if code is not None:
-                raise DemoFailed(f"{child.name} exited with code {code}; its last lines ({child.log_path}):\n{child.log_tail()}")
+                raise DemoFailed(
+                    f"{child.name} exited with code {code}; its last lines ({child.log_path}):\n{child.log_tail()}"
+                )
 
     def watch(self, seconds: float) -> None:
         time.sleep(seconds)  # a signal only sets stop_signal; check() acts on it within `seconds`
@@ -128,7 +130,8 @@ class Supervisor:
 def answers_ok(url: str) -> bool:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except (urllib.error.URLError, OSError):
         return False
 
@@ -174,13 +177,22 @@ def require_free_ports() -> None:
         )
 
 
-def run(supervisor: Supervisor) -> None:
+def run(supervisor: Supervisor) -> NoReturn:
     require_free_ports()
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     print(f"Starting the Prefect server on {PREFECT_URL} and the API on {API_URL} ...", flush=True)
     supervisor.start(
-        "prefect-server", "-m", "prefect", "server", "start", "--host", HOST, "--port", str(PREFECT_PORT), env=PREFECT_ENV
+        "prefect-server",
+        "-m",
+        "prefect",
+        "server",
+        "start",
+        "--host",
+        HOST,
+        "--port",
+        str(PREFECT_PORT),
+        env=PREFECT_ENV,
     )
     supervisor.start("api", "-m", "api", "--host", HOST, "--port", str(API_PORT))
     supervisor.wait_until_healthy("The Prefect server", f"{PREFECT_URL}/api/health")
@@ -189,7 +201,11 @@ def run(supervisor: Supervisor) -> None:
     supervisor.wait_until_healthy("The API", f"{API_URL}/health")
     clerk_token = prepare_people()
     supervisor.start(
-        "rpa-bot", "-m", "connectors.demo.rpa_bot", "--api-url", API_URL,
+        "rpa-bot",
+        "-m",
+        "demo.rpa_bot",
+        "--api-url",
+        API_URL,
         env={"DEMO_BOT_API_KEY": BOT_KEY_FILE.read_text().strip()},
     )
     print(where_to_click(clerk_token), flush=True)

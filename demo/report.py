@@ -23,7 +23,7 @@ def summarise(marketplace_url: str, erp_url: str, manifest_path: Path | None) ->
 
 def marketplace_invoice_count(marketplace_url: str) -> int:
     with _connect(marketplace_url, mp_invoice) as conn:
-        return 0 if conn is None else conn.scalar(sa.select(sa.func.count()).select_from(mp_invoice))
+        return 0 if conn is None else conn.execute(sa.select(sa.func.count()).select_from(mp_invoice)).scalar_one()
 
 
 @contextmanager
@@ -57,15 +57,17 @@ def _breakdown(counts: dict[str, int]) -> str:
     return ", ".join(f"{name} {count}" for name, count in counts.items() if count)
 
 
-def _grouped(conn: Connection, column: sa.ColumnElement) -> dict[str, int]:
-    return {key: count for key, count in conn.execute(sa.select(column, sa.func.count()).group_by(column).order_by(column))}
+def _grouped(conn: Connection, column: sa.ColumnElement[str]) -> dict[str, int]:
+    return dict(conn.execute(sa.select(column, sa.func.count()).group_by(column).order_by(column)).tuples().all())
 
 
 def _erp_section(url: str) -> str:
     with _connect(url, po_line) as conn:
         if conn is None:
-            return _heading("ERP", url) + "\n  not seeded yet: python -m connectors.demo"
-        return "\n".join([_heading("ERP", url), _vendors(conn), _purchase_orders(conn), _po_lines(conn), _entered(conn)])
+            return _heading("ERP", url) + "\n  not seeded yet: python -m demo"
+        return "\n".join(
+            [_heading("ERP", url), _vendors(conn), _purchase_orders(conn), _po_lines(conn), _entered(conn)]
+        )
 
 
 def _vendors(conn: Connection) -> str:
@@ -104,7 +106,7 @@ def _entered(conn: Connection) -> str:
 def _marketplace_section(url: str) -> str:
     with _connect(url, mp_invoice) as conn:
         if conn is None:
-            return _heading("Marketplace", url) + "\n  not seeded yet: python -m connectors.demo"
+            return _heading("Marketplace", url) + "\n  not seeded yet: python -m demo"
         invoices, corrected, credit_notes, first, last = conn.execute(
             sa.select(
                 sa.func.count(),
@@ -114,7 +116,7 @@ def _marketplace_section(url: str) -> str:
                 sa.func.max(mp_invoice.c.updated_at),
             )
         ).one()
-        lines = conn.scalar(sa.select(sa.func.count()).select_from(mp_invoice_line))
+        lines = conn.execute(sa.select(sa.func.count()).select_from(mp_invoice_line)).scalar_one()
         charges = _grouped(conn, mp_invoice_charge.c.charge_type)
     per_invoice = f"{lines / invoices:.1f} per invoice" if invoices else ""
     return "\n".join(

@@ -35,7 +35,10 @@ class Settings(BaseSettings):
         description="Name recorded as the `source` of every invoice pulled from MARKETPLACE_DB_URL.",
     )
     marketplace_page_size: int = Field(
-        default=1000, ge=1, le=2000, description="Invoices per marketplace query page (SQL Server caps parameters at 2100)."
+        default=1000,
+        ge=1,
+        le=2000,
+        description="Invoices per marketplace query page (SQL Server caps parameters at 2100).",
     )
     marketplace_cursor_lookback_seconds: int = Field(
         default=300,
@@ -58,22 +61,29 @@ class Settings(BaseSettings):
     )
     # --- people
     session_lifetime_minutes: int = Field(
-        default=480, ge=1, description="How long a sign-in (cookie or bearer token) lasts before the user signs in again."
+        default=480,
+        ge=1,
+        description="How long a sign-in (cookie or bearer token) lasts before the user signs in again.",
     )
     session_cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only; set true wherever the API is behind TLS."
     )
     # --- mail dispatch to the bot's mailbox
-    smtp_host: str | None = Field(default=None, description="SMTP server that mails payloads to the bot; unset: no mail dispatch.")
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server that mails payloads to the bot; unset: no mail dispatch."
+    )
     smtp_port: int = Field(default=587, ge=1, le=65535, description="SMTP port.")
-    smtp_starttls: bool = Field(default=True, description="Upgrade the SMTP connection with STARTTLS before signing in.")
+    smtp_starttls: bool = Field(
+        default=True, description="Upgrade the SMTP connection with STARTTLS before signing in."
+    )
     smtp_username: str | None = Field(default=None, description="SMTP user, when the server wants one.")
     smtp_password: SecretStr | None = Field(default=None, description="SMTP password.")
     smtp_timeout_seconds: float = Field(default=10, gt=0, description="Give up on an SMTP server that does not answer.")
     mail_from: str = Field(default="invoice-automation@localhost", description="Sender of payload mails.")
     rpa_mailbox: str | None = Field(default=None, description="The bot's mailbox, where payloads are mailed.")
     mail_dispatch_auto: bool = Field(
-        default=False, description="Mail every ready payload to RPA_MAILBOX on a schedule, instead of only when a clerk asks."
+        default=False,
+        description="Mail every ready payload to RPA_MAILBOX on a schedule, instead of only when a clerk asks.",
     )
     # --- webhooks
     # A tuple, not a list: Settings is hashed (judging_service caches one service per Settings).
@@ -82,7 +92,8 @@ class Settings(BaseSettings):
         description='Receivers of entry.created and entry.status_changed events, as a JSON list: ["https://..."].',
     )
     webhook_secret: SecretStr | None = Field(
-        default=None, description="Key of the HMAC-SHA256 signature each webhook body carries; required with WEBHOOK_URLS."
+        default=None,
+        description="Key of the HMAC-SHA256 signature each webhook body carries; required with WEBHOOK_URLS.",
     )
     webhook_max_attempts: int = Field(default=8, ge=1, description="Attempts per delivery before it is marked failed.")
     webhook_retry_seconds: float = Field(
@@ -93,7 +104,9 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _webhooks_are_signed(self) -> "Settings":
         if self.webhook_urls and self.webhook_secret is None:
-            raise ValueError("WEBHOOK_SECRET is required when WEBHOOK_URLS is set: receivers verify the signature with it")
+            raise ValueError(
+                "WEBHOOK_SECRET is required when WEBHOOK_URLS is set: receivers verify the signature with it"
+            )
         return self
 
 

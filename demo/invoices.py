@@ -13,10 +13,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from connectors.demo.amounts import CENT, ZERO, cents, floor_to_step, share_of, tax_on
-from connectors.demo.catalogue import CURRENCIES, ONE, TAX_RATES, Item, Vendor
-from connectors.demo.erp import CANCELLED, CLOSED, DAY, ON_HOLD, OPEN, DemoErp, PoLine, PurchaseOrder
-from connectors.demo.problems import CORRECTABLE, Plan
+from demo.amounts import CENT, ZERO, cents, floor_to_step, share_of, tax_on
+from demo.catalogue import CURRENCIES, ONE, TAX_RATES, Item, Vendor
+from demo.erp import CANCELLED, CLOSED, DAY, ON_HOLD, OPEN, DemoErp, PoLine, PurchaseOrder
+from demo.problems import CORRECTABLE, Plan
 from domain import normalise_invoice_number
 
 FREIGHT_LIMIT = Decimal("150.00")
@@ -278,7 +278,9 @@ class InvoiceBuilder:
         plant(draft)
         return self._finish(draft)
 
-    def _planted_line(self, draft: DraftInvoice, pick: Callable[[list[DraftLine]], DraftLine] | None = None) -> DraftLine:
+    def _planted_line(
+        self, draft: DraftInvoice, pick: Callable[[list[DraftLine]], DraftLine] | None = None
+    ) -> DraftLine:
         line = (pick or self.rng.choice)(draft.lines)
         line.planted = True
         return line
@@ -540,7 +542,9 @@ class InvoiceBuilder:
     # ---------------------------------------------------------------- garbled rows the reader must reject
 
     def garbled_missing_po(self, invoice_id: int) -> DraftInvoice:
-        return self._finish_pool(invoice_id, lambda draft: draft.header_text.update(po_number=self.rng.choice((None, ""))))
+        return self._finish_pool(
+            invoice_id, lambda draft: draft.header_text.update(po_number=self.rng.choice((None, "")))
+        )
 
     def garbled_text_quantity(self, invoice_id: int) -> DraftInvoice:
         def plant(draft: DraftInvoice) -> None:

@@ -1,0 +1,115 @@
+"""Read queries over entries, their history and the PO locks: what the API, the dashboard and
+judging look up. Lists read summary columns only; the JSON documents stay in the database."""
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+
+from connectors.store.base import StorePart, matches_key
+from connectors.store.errors import EntryNotFoundError
+from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary
+from connectors.store.tables import EntryEventRow, EntryRow, POLockRow
+from domain import EntryStatus, Invoice, InvoiceKey
+
+# Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
+# them here too would make every batch read a vendor's whole history.
+_NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value, EntryStatus.ENTERED.value)
+_SUMMARY_COLUMNS = tuple(getattr(EntryRow, name) for name in EntrySummary.model_fields)
+
+
+class EntryQueries(StorePart):
+    def get(self, entry_id: int) -> Entry:
+        with self._reading() as session:
+            entry = session.get(EntryRow, entry_id)
+            if entry is None:
+                raise EntryNotFoundError(entry_id)
+            return Entry.from_row(entry)
+
+    def find(self, key: InvoiceKey) -> Entry | None:
+        """The entry of this invoice version, if it was judged already."""
+        with self._reading() as session:
+            row = session.scalars(select(EntryRow).where(*matches_key(EntryRow, key))).one_or_none()
+            return None if row is None else Entry.from_row(row)
+
+    def history(self, entry_id: int) -> list[EntryEvent]:
+        """The entry's status changes, oldest first (the first one is its creation)."""
+        query = select(EntryEventRow).where(EntryEventRow.entry_id == entry_id).order_by(EntryEventRow.id)
+        with self._reading() as session:
+            events = [EntryEvent.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+        # Every entry has its creation event, so no events means no entry.
+        if not events:
+            raise EntryNotFoundError(entry_id)
+        return events
+
+    def page(
+        self,
+        *,
+        status: EntryStatus | None = None,
+        po_number: str | None = None,
+        vendor_id: str | None = None,
+        limit: int = 50,
+        before_id: int | None = None,
+    ) -> EntryPage:
+        """Entries newest first (by id), filtered by whichever of status, PO and vendor are given.
+
+        Keyset pagination: pass a page's `next_before_id` as `before_id` to get the next one.
+        One query, which reads one entry more than `limit` to know whether a next page exists.
+        """
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1, not {limit}")
+        query = select(*_SUMMARY_COLUMNS).order_by(EntryRow.id.desc()).limit(limit + 1)
+        if status is not None:
+            query = query.where(EntryRow.status == EntryStatus(status).value)
+        if po_number is not None:
+            query = query.where(EntryRow.po_number == po_number)
+        if vendor_id is not None:
+            query = query.where(EntryRow.vendor_id == vendor_id)
+        if before_id is not None:
+            query = query.where(EntryRow.id < before_id)
+        with self._reading() as session:
+            rows = session.execute(query).all()
+        entries = tuple(EntrySummary.from_columns(row._mapping) for row in rows[:limit])
+        return EntryPage(entries=entries, next_before_id=entries[-1].id if len(rows) > limit else None)
+
+    def duplicate_candidates(self, invoices: Sequence[Invoice]) -> list[EntrySummary]:
+        """Live entries (not rejected, bad or entered yet) of these invoices' vendors that share a
+        normalised invoice number or a total with one of them: all the duplicate rules compare with.
+
+        One query per batch whose answer grows with the duplicates, not with the vendors' history:
+        asking for every live entry of the batch's vendors read a growing share of the table on
+        every batch of a large backlog. Summary columns only (no documents).
+        """
+        if not invoices:
+            return []
+        with self._reading() as session:
+            return [
+                EntrySummary.from_columns(row._mapping) for row in session.execute(duplicate_candidates_query(invoices))
+            ]
+
+    def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
+        """Which of these POs are locked right now."""
+        query = select(POLockRow.po_number).where(POLockRow.po_number.in_(sorted(set(po_numbers))))
+        with self._reading() as session:
+            return set(session.scalars(query))
+
+    def po_lock_holder(self, po_number: str) -> int | None:
+        """The id of the entry holding this PO's lock, or None when the PO is free."""
+        with self._reading() as session:
+            return session.scalar(select(POLockRow.entry_id).where(POLockRow.po_number == po_number))
+
+
+def duplicate_candidates_query(invoices: Sequence[Invoice]) -> Select[Any]:
+    """The live entries of the invoices' vendors with one of their normalised numbers or totals."""
+    return (
+        select(*_SUMMARY_COLUMNS)
+        .where(
+            EntryRow.vendor_id.in_(sorted({i.vendor_id for i in invoices})),
+            EntryRow.status.not_in(_NOT_LIVE),
+            or_(
+                EntryRow.normalised_invoice_number.in_(sorted({i.normalised_invoice_number for i in invoices})),
+                EntryRow.total.in_(sorted({i.total for i in invoices})),
+            ),
+        )
+        .order_by(EntryRow.id)
+    )

@@ -1,0 +1,326 @@
+"""Recording verdicts: an entry per judged invoice version, with its creation event, its PO lock
+when it locks one, and its inbox row marked judged, in one transaction.
+
+The database settles every race: the entries' unique key (an invoice version judged twice),
+`po_locks`' primary key (a PO locked by another writer meanwhile), and the vendor locks under
+which a recorder looks again for duplicates its check did not see.
+"""
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from connectors.store.base import INVOICE_KEY, StorePart, key_of, matches_key
+from connectors.store.bulk import insert_new_rows, insert_returning_new
+from connectors.store.errors import DuplicateCheckOutdatedError, EntryExistsError
+from connectors.store.inbox import mark_failed, update_inbox_rows
+from connectors.store.lifecycle import acquire_po_lock, event_row
+from connectors.store.outbox import WebhookOutbox, entry_event, event_data
+from connectors.store.queries import duplicate_candidates_query
+from connectors.store.read_models import BatchRecord, Entry, JudgedInvoice
+from connectors.store.tables import INBOX_JUDGED, NAME, EntryEventRow, EntryRow, InboxRow, POLockRow, VendorLockRow
+from domain import EntryStatus, Invoice, InvoiceKey, RpaPayload, Verdict, duplicate_keys
+from domain.clock import Clock
+from domain.models import DuplicateKey
+from domain.payload_schema import payload_json
+
+_RECORDED = ("id", *INVOICE_KEY, "po_number", "status")
+
+
+@dataclass(frozen=True)
+class _Inserted:
+    """What one batch's inserts gave: the entries recorded, and those withdrawn for a lost PO lock."""
+
+    recorded: Sequence[Mapping[str, Any]]
+    lost_lock: Sequence[Mapping[str, Any]]
+
+
+class VerdictRecorder(StorePart):
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, outbox: WebhookOutbox) -> None:
+        super().__init__(sessions, clock)
+        self._outbox = outbox
+
+    def record_one(
+        self,
+        invoice: Invoice,
+        verdict: Verdict,
+        payload: RpaPayload | None,
+        *,
+        actor: str,
+        flow_run_id: str | None = None,
+        reason: str | None = None,
+        seen_entry_ids: Collection[int] | None = None,
+    ) -> Entry:
+        """Record a verdict: the entry, its creation event, the PO lock when it locks, the inbox row judged.
+
+        `seen_entry_ids`: the live entries the verdict's duplicate check saw (`duplicate_candidates`);
+        if another of the vendor's entries with the same number or total was recorded since,
+        DuplicateCheckOutdatedError. None for a verdict not judged against live entries.
+        Raises EntryExistsError when this invoice version already has an entry, POLockedError
+        when the verdict locks a PO another entry holds; either way nothing is written.
+        """
+        now = self._clock()
+        if seen_entry_ids is not None:
+            self._ensure_vendor_locks([invoice.vendor_id], now)
+        with self._sessions.begin() as session:
+            if seen_entry_ids is not None:
+                unseen = _unseen_duplicate_candidates(session, [invoice], seen_entry_ids)
+                if unseen:
+                    raise DuplicateCheckOutdatedError(invoice.key, sorted(unseen[invoice.key]))
+            entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
+            if verdict.status.locks_po:
+                acquire_po_lock(session, entry, now)
+            event = event_row(
+                entry,
+                None,
+                verdict.status,
+                actor=actor,
+                reason=reason or f"judged by rule set {verdict.rule_set_version}",
+                flow_run_id=flow_run_id,
+                now=now,
+            )
+            session.add(event)
+            self._outbox.queue(session, lambda: [entry_event(entry, event)], now)
+            session.execute(
+                update(InboxRow)
+                .where(*matches_key(InboxRow, invoice.key))
+                .values(state=INBOX_JUDGED, judged_at=now, entry_id=entry.id)
+            )
+            return Entry.from_row(entry)
+
+    def record_batch(
+        self,
+        verdicts: Sequence[JudgedInvoice],
+        *,
+        actor: str,
+        flow_run_id: str | None = None,
+        seen_entry_ids: Collection[int] | None = None,
+    ) -> BatchRecord:
+        """Record a batch of verdicts in one transaction and a constant number of statements.
+
+        An invoice version another writer recorded meanwhile is left out (`already_judged`), and
+        a locking verdict whose PO another entry locked meanwhile is not recorded at all
+        (`waiting_on_lock`: it stays in the inbox, to be judged again once the lock is released).
+        With `seen_entry_ids` (the live entries the batch's duplicate check saw), an invoice whose
+        vendor got an entry with the same number or total since is not recorded either
+        (`judged_again`: it stays in the inbox, and the next batch judges it against that entry).
+        Everything else is recorded with its creation event, its PO lock and its inbox row marked
+        judged; if anything fails, nothing is.
+        """
+        now = self._clock()
+        by_key = {judged.invoice.key: judged for judged in verdicts}
+        prepared = _prepare(by_key, flow_run_id, now)
+        if seen_entry_ids is not None:
+            self._ensure_vendor_locks([j.invoice.vendor_id for j in by_key.values()], now)
+        with self._sessions.begin() as session:
+            outdated = (
+                {}
+                if seen_entry_ids is None
+                else _unseen_duplicate_candidates(session, [j.invoice for j in by_key.values()], seen_entry_ids)
+            )
+            # Rows go in key order (and locks in PO order): concurrent writers then take the unique
+            # index's locks in the same order and wait for each other instead of deadlocking.
+            ordered = sorted((key for key in by_key if key not in outdated), key=_sort_key)
+            failed = {key: reason for key in ordered if isinstance(reason := prepared[key], str)}
+            mark_failed(session, failed)
+            inserted = _insert_and_lock(
+                session, [entry for key in ordered if isinstance(entry := prepared[key], dict)], now
+            )
+            self._record_creations(session, inserted.recorded, by_key, actor=actor, flow_run_id=flow_run_id, now=now)
+        recorded = {key_of(row): row["id"] for row in inserted.recorded}
+        lost_keys = {key_of(row) for row in inserted.lost_lock}
+        settled = recorded.keys() | lost_keys | failed.keys() | outdated.keys()
+        return BatchRecord(
+            recorded=recorded,
+            already_judged=tuple(key for key in by_key if key not in settled),
+            waiting_on_lock=tuple(sorted(lost_keys, key=str)),
+            failed=failed,
+            judged_again=tuple(sorted(outdated, key=str)),
+        )
+
+    def _ensure_vendor_locks(self, vendor_ids: Iterable[str], now: datetime) -> None:
+        """The vendors' lock rows, created (and committed) before a recording transaction locks them:
+        inserting them there would have concurrent recorders wait on each other's inserts, which
+        MariaDB resolves by deadlock."""
+        rows = [{"vendor_id": vendor_id, "created_at": now} for vendor_id in sorted(set(vendor_ids))]
+        with self._sessions.begin() as session:
+            insert_new_rows(session, VendorLockRow.__table__, rows, ("vendor_id",))
+
+    def _record_creations(
+        self,
+        session: Session,
+        recorded: Sequence[Mapping[str, Any]],
+        by_key: Mapping[InvoiceKey, JudgedInvoice],
+        *,
+        actor: str,
+        flow_run_id: str | None,
+        now: datetime,
+    ) -> None:
+        """The creation events of freshly inserted entries, their webhooks, and their inbox rows marked judged."""
+        if not recorded:
+            return
+        events = []
+        for row in recorded:
+            verdict = by_key[key_of(row)].verdict
+            events.append(
+                {
+                    "entry_id": row["id"],
+                    "from_status": None,
+                    "to_status": verdict.status.value,
+                    "actor": actor[:NAME],
+                    "reason": f"judged by rule set {verdict.rule_set_version}",
+                    "flow_run_id": flow_run_id,
+                    "occurred_at": now,
+                }
+            )
+        session.execute(insert(EntryEventRow.__table__), events)
+
+        def announcements() -> list[dict[str, Any]]:
+            return [
+                event_data({**row, **_invoice_identity(by_key[key_of(row)].invoice), "erp_document_id": None}, event)
+                for row, event in zip(recorded, events, strict=True)
+            ]
+
+        self._outbox.queue(session, announcements, now)
+        update_inbox_rows(
+            session, [(key_of(row), {"entry_id": row["id"]}) for row in recorded], state=INBOX_JUDGED, judged_at=now
+        )
+
+
+def _sort_key(key: InvoiceKey) -> tuple[str, str, int]:
+    return (key.source, key.source_invoice_id, key.version)
+
+
+def _prepare(
+    by_key: Mapping[InvoiceKey, JudgedInvoice], flow_run_id: str | None, now: datetime
+) -> dict[InvoiceKey, dict[str, Any] | str]:
+    """Each verdict's entry row, or why it cannot be recorded (e.g. a payload breaking its schema:
+    that invoice fails, not the batch). Built before the transaction: most of a batch's CPU time,
+    which would otherwise hold its vendor locks (and SQLite's one writer lock)."""
+    prepared: dict[InvoiceKey, dict[str, Any] | str] = {}
+    for key, judged in by_key.items():
+        try:
+            prepared[key] = _entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now)
+        except ValueError as error:
+            prepared[key] = str(error)
+    return prepared
+
+
+def _insert_and_lock(session: Session, values: Sequence[dict[str, Any]], now: datetime) -> _Inserted:
+    """Insert the entries not recorded yet and the PO locks of the locking ones; an entry whose PO
+    another writer locked meanwhile is deleted again (it waits in the inbox)."""
+    inserted = insert_returning_new(session, EntryRow.__table__, values, INVOICE_KEY, returning=_RECORDED)
+    locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
+    locked = insert_returning_new(
+        session,
+        POLockRow.__table__,
+        [{"po_number": row["po_number"], "entry_id": row["id"], "locked_at": now} for row in locking],
+        ("po_number",),
+        returning=("entry_id",),
+    )
+    lock_holders = {row["entry_id"] for row in locked}
+    lost_lock = [row for row in locking if row["id"] not in lock_holders]
+    if lost_lock:
+        session.execute(delete(EntryRow).where(EntryRow.id.in_([row["id"] for row in lost_lock])))
+    return _Inserted(recorded=[row for row in inserted if row not in lost_lock], lost_lock=lost_lock)
+
+
+def _unseen_duplicate_candidates(
+    session: Session, invoices: Sequence[Invoice], seen_entry_ids: Collection[int]
+) -> dict[InvoiceKey, set[int]]:
+    """Per invoice, the live entries its duplicate check did not see that could make it a duplicate.
+
+    First locks the invoices' vendors (in vendor order, so recorders never wait in a circle): a
+    concurrent recorder of the same vendor commits before this look-up or waits until this
+    transaction ends. The look-up is a locking read, so MariaDB's REPEATABLE READ shows it the
+    latest committed entries rather than an older snapshot.
+    """
+    if not invoices:
+        return {}
+    vendors = sorted({i.vendor_id for i in invoices})
+    session.execute(
+        select(VendorLockRow.vendor_id)
+        .where(VendorLockRow.vendor_id.in_(vendors))
+        .order_by(VendorLockRow.vendor_id)
+        .with_for_update()
+    )
+    seen = set(seen_entry_ids)
+    # duplicate key → the unseen entries with it, by id, with their invoice
+    unseen_by_key: dict[DuplicateKey, dict[int, tuple[str, str]]] = {}
+    for row in session.execute(duplicate_candidates_query(invoices).with_for_update(read=True)).mappings():
+        if row["id"] in seen:
+            continue
+        for key in duplicate_keys(row["vendor_id"], row["normalised_invoice_number"], row["total"]):
+            unseen_by_key.setdefault(key, {})[row["id"]] = (row["source"], row["source_invoice_id"])
+    unseen: dict[InvoiceKey, set[int]] = {}
+    for invoice in invoices:
+        own = (invoice.source, invoice.source_invoice_id)  # its own versions are no duplicates of it
+        entry_ids = {
+            entry_id
+            for key in invoice.duplicate_keys
+            for entry_id, of in unseen_by_key.get(key, {}).items()
+            if of != own
+        }
+        if entry_ids:
+            unseen[invoice.key] = entry_ids
+    return unseen
+
+
+def _entry_values(
+    invoice: Invoice, verdict: Verdict, payload: RpaPayload | None, flow_run_id: str | None, now: datetime
+) -> dict[str, Any]:
+    if verdict.status is EntryStatus.READY_TO_PROCESS and payload is None:
+        raise ValueError(f"Invoice {invoice.key} is ready to process but has no RPA payload for the bot.")
+    return {
+        "source": invoice.source,
+        "source_invoice_id": invoice.source_invoice_id,
+        "version": invoice.version,
+        "vendor_id": invoice.vendor_id,
+        "vendor_name": invoice.vendor_name[:NAME],  # display only; the payload keeps the full name
+        "invoice_number": invoice.invoice_number,
+        "normalised_invoice_number": invoice.normalised_invoice_number,
+        "invoice_date": invoice.invoice_date,
+        "po_number": invoice.po_number,
+        "currency": invoice.currency,
+        "total": invoice.total,
+        "status": verdict.status.value,
+        "invoice": invoice.model_dump(mode="json"),
+        "payload": None if payload is None else payload_json(payload),
+        "findings": [finding.model_dump(mode="json") for finding in verdict.findings],
+        "rule_set_version": verdict.rule_set_version,
+        "flow_run_id": flow_run_id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _insert_entry(
+    session: Session,
+    invoice: Invoice,
+    verdict: Verdict,
+    payload: RpaPayload | None,
+    flow_run_id: str | None,
+    now: datetime,
+) -> EntryRow:
+    entry = EntryRow(**_entry_values(invoice, verdict, payload, flow_run_id, now))
+    # A savepoint, so that a refused insert leaves the transaction usable for the look-up below.
+    try:
+        with session.begin_nested():
+            session.add(entry)
+    except IntegrityError:
+        existing_id = session.scalar(
+            select(EntryRow.id).where(*matches_key(EntryRow, invoice.key)).with_for_update(read=True)
+        )
+        if existing_id is None:
+            raise
+        raise EntryExistsError(invoice.key, existing_id) from None
+    return entry
+
+
+def _invoice_identity(invoice: Invoice) -> dict[str, str]:
+    return {"vendor_id": invoice.vendor_id, "invoice_number": invoice.invoice_number}

@@ -1,0 +1,124 @@
+"""Judging invoices against the ERP and recording the verdicts: what the validation API and the
+scheduled poll (services/polling.py) both do. Plain Python over connectors and rules.
+
+Judging a batch of any size costs a constant number of queries: one ERP snapshot (four queries
+per 2000 POs) and one look-up of the live entries its invoices could duplicate.
+"""
+
+from collections.abc import Sequence
+from contextlib import suppress
+from dataclasses import dataclass
+
+from connectors.erp import ErpGateway
+from connectors.marketplace import MarketplaceSource
+from connectors.store import (
+    DuplicateCheckOutdatedError,
+    Entry,
+    EntryExistsError,
+    POLockedError,
+    ProcessStore,
+)
+from domain import IntakeError, Invoice
+from domain.clock import Clock, system_clock
+from rules.context import LiveEntry
+from rules.engine import Judgement, RuleEngine
+
+
+class InvoiceNotFoundError(Exception):
+    def __init__(self, source: str, source_invoice_id: str) -> None:
+        super().__init__(f"Invoice {source_invoice_id} does not exist in {source}.")
+        self.source_invoice_id = source_invoice_id
+
+
+class InvoiceUnreadableError(Exception):
+    """The marketplace row cannot be read as an invoice; the vendor must correct it."""
+
+    def __init__(self, intake_error: IntakeError) -> None:
+        super().__init__(
+            f"Invoice {intake_error.source_invoice_id} cannot be read from {intake_error.source}: {intake_error.reason}"
+        )
+        self.intake_error = intake_error
+
+
+# A verdict whose duplicate check went out of date while it was judged is judged again, this often.
+JUDGING_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class JudgedBatch:
+    judgements: list[Judgement]
+    # the live entries the duplicate check saw: recording re-checks for any recorded since
+    seen_entry_ids: frozenset[int]
+
+
+@dataclass(frozen=True)
+class RecordedVerdict:
+    entry: Entry
+    # False when this invoice version had been judged before and its recorded verdict is returned
+    created: bool
+
+
+class JudgingService:
+    def __init__(
+        self,
+        *,
+        marketplace: MarketplaceSource,
+        erp: ErpGateway,
+        store: ProcessStore,
+        engine: RuleEngine,
+        clock: Clock = system_clock,
+    ) -> None:
+        self.marketplace = marketplace
+        self.erp = erp
+        self.store = store
+        self.engine = engine
+        self._clock = clock
+
+    def judge(self, invoices: Sequence[Invoice]) -> JudgedBatch:
+        """Judge without recording anything (dry runs; batches record the result themselves).
+
+        No in-flight quantities are passed: an invoice is only judged while its PO is unlocked,
+        and an unlocked PO has, by the lock's definition, nothing queued for the bot.
+        """
+        now = self._clock()
+        snapshot = self.erp.fetch_snapshot(
+            {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
+        )
+        candidates = self.store.entries.duplicate_candidates(invoices)
+        live = [LiveEntry.of(e, entry_id=e.id, status=e.status) for e in candidates]
+        judgements = self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
+        return JudgedBatch(judgements, frozenset(e.id for e in candidates))
+
+    def validate_marketplace_invoice(self, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
+        """Judge one marketplace invoice now and record it, or return its recorded verdict.
+
+        Raises InvoiceNotFoundError, InvoiceUnreadableError, or POLockedError when another
+        entry holds its PO (the invoice then waits for the lock to be released).
+        """
+        found = self.marketplace.fetch_invoice(source_invoice_id)
+        if found is None:
+            raise InvoiceNotFoundError(self.marketplace.source_name, source_invoice_id)
+        if isinstance(found, IntakeError):
+            raise InvoiceUnreadableError(found)
+        recorded = self.store.entries.find(found.key)
+        if recorded is not None:
+            return RecordedVerdict(recorded, created=False)
+        holder = self.store.entries.po_lock_holder(found.po_number)
+        if holder is not None:
+            raise POLockedError(found.po_number, holder)
+        for _ in range(JUDGING_ATTEMPTS - 1):
+            # a possible original recorded meanwhile: judge again, against it
+            with suppress(DuplicateCheckOutdatedError):
+                return self._judge_and_record(found, actor=actor)
+        return self._judge_and_record(found, actor=actor)
+
+    def _judge_and_record(self, invoice: Invoice, *, actor: str) -> RecordedVerdict:
+        judged = self.judge([invoice])
+        [judgement] = judged.judgements
+        try:
+            entry = self.store.verdicts.record_one(
+                invoice, judgement.verdict, judgement.payload, actor=actor, seen_entry_ids=judged.seen_entry_ids
+            )
+        except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
+            return RecordedVerdict(self.store.entries.get(exists.entry_id), created=False)
+        return RecordedVerdict(entry, created=True)
