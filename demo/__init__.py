@@ -1,4 +1,6 @@
-"""Deterministic demo data: a marketplace full of vendor invoices and the ERP they are checked against.
+"""The demo: deterministic demo data (a marketplace full of vendor invoices and the ERP they are
+checked against), the demo RPA bot (`rpa_bot.py`), the supervisor behind `make demo`
+(`supervisor.py`), and the factories tests and benchmarks build domain objects with (`factories.py`).
 
 `seed_demo()` fills both databases; most invoices are clean, each of the others carries exactly one
 planted problem, listed in the returned `SeedReport` and in the manifest file. `EXPECTED_RULES` says which

@@ -4,8 +4,8 @@ service on one machine until Ctrl-C.
 Starts a Prefect server (its own SQLite under var/prefect, UI on 127.0.0.1:4200), then
 `python -m flows.serve` against it (the flows on their schedules, a first poll at once), the
 API on 127.0.0.1:8000 and the demo RPA bot (demo/rpa_bot.py) with its own API key.
-Demo users (a clerk and an admin) are created on the first run. Each child runs in its own process group with its output in var/log/, so
-stopping a group stops what that child started too (the Prefect server runs its own uvicorn).
+Demo users (a clerk and an admin) are created on the first run. Each child runs in its own
+process group with its output in var/log/, so stopping a group stops what that child started too (the Prefect server runs its own uvicorn).
 Ctrl-C, SIGTERM or SIGHUP stops them all and exits 0; a child that dies stops the rest and exits 1.
 """
 

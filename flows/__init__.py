@@ -1,1 +1,1 @@
-"""Prefect flows and tasks wiring connectors and rules together."""
+"""Prefect flows and their tasks: thin, each step calls a service (services/); nothing else imports this package."""

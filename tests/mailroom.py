@@ -27,11 +27,16 @@ class Mailroom:
         return "250 OK"
 
     def messages(self) -> list[EmailMessage]:
-        return [message_from_bytes(envelope.content, policy=policy.default) for envelope in self.received]
+        messages = []
+        for envelope in self.received:
+            assert isinstance(envelope.content, bytes)  # aiosmtpd keeps DATA as bytes unless decode_data=True
+            messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return messages
 
 
 def free_port() -> int:
     # aiosmtpd's Controller cannot listen on port 0 (it checks readiness by connecting to its port).
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port

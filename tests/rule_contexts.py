@@ -2,7 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from demo.factories import make_invoice, make_purchase_order
 from domain import EnteredInvoice, EntryStatus, Finding, Invoice, PurchaseOrder, Vendor
@@ -16,7 +16,7 @@ BASE_CONFIG = RuleConfig(rule_set_version="test-1")
 
 def make_context(
     invoice: Invoice | None = None,
-    po: PurchaseOrder | str | None = "matching",
+    po: PurchaseOrder | Literal["matching"] | None = "matching",
     *,
     config: RuleConfig = BASE_CONFIG,
     **fields: Any,

@@ -70,7 +70,9 @@ def test_a_key_is_printed_once_works_and_stops_working_when_revoked(
     assert main(["--url", url, "create-key", "uipath-01"]) == 0
     secret = capsys.readouterr().out.strip()
     store = ProcessStore.from_url(url)
-    assert store.accounts.bot_for_key(secret).name == "uipath-01"
+    key = store.accounts.bot_for_key(secret)
+    assert key is not None
+    assert key.name == "uipath-01"
     assert store.accounts.bot_for_key(secret[:-1] + ("A" if secret[-1] != "A" else "B")) is None
 
     assert main(["--url", url, "list-keys"]) == 0

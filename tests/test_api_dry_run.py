@@ -3,6 +3,7 @@
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,7 @@ def world(tmp_path: Path) -> Iterator[ApiWorld]:
         yield world
 
 
-def post_json_text(world: ApiWorld, text: str | bytes) -> dict:
+def post_json_text(world: ApiWorld, text: str | bytes) -> dict[str, Any]:
     response = world.client.post(URL, content=text, headers={"content-type": "application/json"})
     return {"status_code": response.status_code, **response.json()}
 

@@ -42,6 +42,7 @@ def test_a_clerk_mails_a_ready_payload_and_the_entry_is_dispatched(
     assert (response.json()["status"], response.json()["dispatched_to"]) == ("dispatched", MAILBOX)
     [message] = room.messages()
     [attachment] = list(message.iter_attachments())
+    assert entry.payload is not None
     assert json.loads(attachment.get_content()) == payload_json(entry.payload)
     last = world.client.get(f"/api/v1/entries/{entry.id}").json()["history"][-1]
     assert (last["actor"], last["to_status"]) == ("user:test-clerk", "dispatched")

@@ -4,6 +4,7 @@
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from domain import LEGAL_TRANSITIONS, EntryStatus
@@ -43,16 +44,19 @@ def fresh_world(tmp_path: Path) -> Iterator[ApiWorld]:
         yield world
 
 
-def act(world: ApiWorld, action: str, entry_id: int, body: dict[str, str] | None = None) -> "object":
+def act(world: ApiWorld, action: str, entry_id: int, body: dict[str, str] | None = None) -> httpx.Response:
     role, default_body, _, _ = ACTIONS[action]
     prefix = "/api/v1/rpa" if role == "bot" else "/api/v1/entries"
-    return world.client.post(
+    # TestClient's methods are Any to mypy (see ApiWorld.validate)
+    response: httpx.Response = world.client.post(
         f"{prefix}/{entry_id}/{action}", json=default_body if body is None else body, headers=world.headers(role)
     )
+    return response
 
 
 def history(world: ApiWorld, entry_id: int) -> list[dict[str, object]]:
-    return world.client.get(f"/api/v1/entries/{entry_id}").json()["history"]
+    events: list[dict[str, object]] = world.client.get(f"/api/v1/entries/{entry_id}").json()["history"]
+    return events
 
 
 @pytest.mark.parametrize("start", list(EntryStatus))

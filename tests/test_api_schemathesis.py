@@ -79,7 +79,7 @@ class Callers:
         self.bot = credentials_for(world.settings, "bot", BOT)
         credentials_for(world.settings, "clerk", LOGOUT_CLERK)
 
-    def headers_for(self, operation: schemathesis.APIOperation) -> dict[str, str]:
+    def headers_for(self, operation: schemathesis.APIOperation[Any, Any, Any, Any]) -> dict[str, str]:
         if operation.path.startswith("/api/v1/rpa/"):
             return self.bot
         if operation.path == "/api/v1/auth/logout":
@@ -102,7 +102,7 @@ def seed(world: ApiWorld) -> None:
         world.add_invoice(int(invoice_id), **header)
 
 
-def aim(case: schemathesis.Case) -> None:
+def aim(case: schemathesis.Case[Any]) -> None:
     """Point about half of the generated ids at what exists, so that the answers of success get
     checked too: Hypothesis alone seldom hits entry 7 or invoice "2". The choice hangs on the
     generated value (a stable hash), so the run stays reproducible; ids of another type than the
@@ -133,7 +133,12 @@ def world(
 ) -> Iterator[ApiWorld]:
     """The API over each kind of process database: what one refuses (PostgreSQL: NUL in text)
     must be a 422 there too, not a driver error."""
-    mail = {"smtp_host": "127.0.0.1", "smtp_port": smtp_port, "smtp_starttls": False, "rpa_mailbox": MAILBOX}
+    mail: dict[str, Any] = {
+        "smtp_host": "127.0.0.1",
+        "smtp_port": smtp_port,
+        "smtp_starttls": False,
+        "rpa_mailbox": MAILBOX,
+    }
     with (
         scratch_database(request.param, tmp_path_factory) as process_url,
         api_world(tmp_path_factory.mktemp("schemathesis"), process_db_url=process_url, **mail) as world,
@@ -181,7 +186,7 @@ def session(world: ApiWorld) -> ASGIClient:
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.function_scoped_fixture],
 )
 def test_every_operation_answers_as_documented(
-    case: schemathesis.Case, session: ASGIClient, callers: Callers, distinct_node_id: str
+    case: schemathesis.Case[Any], session: ASGIClient, callers: Callers, distinct_node_id: str
 ) -> None:
     aim(case)
     case.call_and_validate(session=session, headers=callers.headers_for(case.operation), checks=CHECKS)

@@ -159,7 +159,7 @@ class Audit:
         for line in lines:
             quantity, po_line = as_decimal(line["quantity"]), self._po_line(po, line)
             factor = None if po_line is None else self._po_units_per_unit(line, po_line)
-            if quantity is not None and quantity > 0 and factor is not None:
+            if quantity is not None and quantity > 0 and po_line is not None and factor is not None:
                 self.billed[po_line["po_number"], po_line["po_line_no"]] += quantity * factor
 
     def _po_line(self, po: dict[str, Any] | None, line: dict[str, Any]) -> dict[str, Any] | None:
@@ -303,6 +303,7 @@ def unexpected_findings(seeded: Seeded) -> dict[int, tuple[str, set[str]]]:
 def test_same_seed_and_size_give_identical_rows_and_manifest(seeded: Seeded, tmp_path: Path) -> None:
     again = seed_sqlite(tmp_path, invoices=60)
     assert again.tables == seeded.tables
+    assert again.report.manifest_path is not None and seeded.report.manifest_path is not None
     assert again.report.manifest_path.read_bytes() == seeded.report.manifest_path.read_bytes()
     other_seed = seed_sqlite(tmp_path / "other", invoices=60, seed=8)
     assert other_seed.tables["mp_invoice_line"] != seeded.tables["mp_invoice_line"]
@@ -313,6 +314,7 @@ def test_every_problem_is_planted_and_each_invoice_has_one(seeded: Seeded) -> No
     assert all(report.counts[problem] >= 1 for problem in PROBLEMS), report.counts
     assert sorted(report.problems) == [row["invoice_id"] for row in seeded.tables["mp_invoice"]]
     assert sum(report.counts.values()) == report.invoices == 60
+    assert report.manifest_path is not None
     manifest = json.loads(report.manifest_path.read_text())
     assert manifest["problem_counts"] == report.counts
     assert manifest["charge_policy"] == CHARGE_POLICY

@@ -13,7 +13,7 @@ from flows.serve import POLL, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
 from settings import REPO_ROOT
 
 PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
-DECLARED = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}
+DECLARED: dict[str, dict[str, Any]] = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}
 WORK_POOL = "invoice-automation"
 
 
@@ -83,5 +83,8 @@ def test_workers_run_the_code_from_the_checkout_deployed() -> None:
 @each_flow
 def test_served_deployment_carries_schedule_and_parameters(scheduled: ScheduledFlow) -> None:
     deployment = scheduled.to_deployment()
-    assert [schedule.schedule.cron for schedule in deployment.schedules] == [scheduled.cron]
+    assert deployment.schedules is not None
+    [schedule] = deployment.schedules
+    assert isinstance(schedule.schedule, CronSchedule)
+    assert schedule.schedule.cron == scheduled.cron
     assert deployment.parameters == scheduled.deployment_parameters()

@@ -21,7 +21,7 @@ from domain import (
 )
 
 
-def invoice_fields(**overrides: object) -> dict:
+def invoice_fields(**overrides: object) -> dict[str, object]:
     fields = {
         "source": "mp",
         "source_invoice_id": "1",

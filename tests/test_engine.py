@@ -8,10 +8,11 @@ from pathlib import Path
 import pytest
 
 from demo.factories import make_invoice, make_line, make_purchase_order
-from domain import EnteredInvoice, EntryStatus, PurchaseOrder, Severity, Vendor
+from domain import ChargeKind, EnteredInvoice, EntryStatus, PurchaseOrder, Severity, Vendor
 from domain.payload_schema import PayloadSchemaError, payload_json
 from rules.catalogue import REGISTRY, load_rule_config
 from rules.config import DEFAULT_CONFIG_PATH, ConfigError
+from rules.context import InvoiceContext
 from rules.engine import ENGINE_RULE_ID, RuleEngine
 from rules.registry import Breach, DuplicateRuleError, Rule, RuleRegistry
 from tests.rule_contexts import BASE_CONFIG, TODAY, make_context
@@ -64,7 +65,7 @@ def test_a_switched_off_rule_is_not_run() -> None:
 def test_a_rule_that_raises_becomes_a_finding_and_the_batch_goes_on() -> None:
     registry = RuleRegistry()
 
-    def explodes(ctx):
+    def explodes(ctx: InvoiceContext) -> list[Breach]:
         if ctx.invoice.source_invoice_id == "1":
             raise ZeroDivisionError("division by zero")
         return [Breach("fine")] if ctx.invoice.source_invoice_id == "3" else []
@@ -197,7 +198,7 @@ def test_the_shipped_config_loads_and_switches_on_every_rule() -> None:
 
     assert sorted(RuleEngine(config).rule_ids) == REGISTRY.ids()
     assert config.price_tolerance.upper_absolute == Decimal("0")
-    assert isinstance(config.charges["freight"].amount, Decimal)
+    assert isinstance(config.charges[ChargeKind.FREIGHT].amount, Decimal)
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from domain import EnteredInvoice, POLine, POStatus, PurchaseOrder, Vendor
 TODAY = date(2026, 11, 20)
 
 
-def _po_lines(po_number: str, count: int) -> list[dict]:
+def _po_lines(po_number: str, count: int) -> list[dict[str, object]]:
     return [
         {
             "po_number": po_number,

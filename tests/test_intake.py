@@ -12,7 +12,7 @@ from connectors.store import ProcessStore
 from connectors.store.migrate import upgrade
 from connectors.store.partitions import VendorPartition
 from domain import EntryStatus, Invoice
-from services.judging import JudgedBatch, JudgingService
+from services.judging import JudgedBatch, JudgingService, RecordedVerdict
 from services.judging_workers import JudgingWorkers
 from services.polling import judge_next_batch, pull_into_inbox
 from services.runtime import Services
@@ -117,7 +117,8 @@ def test_a_copy_recorded_while_the_api_judges_makes_it_judge_again(
         world.add_invoice(1, po_number="PO-1", invoice_number="INV-9")
         world.add_invoice(2, po_number="PO-2", invoice_number="INV-9")
         service: JudgingService = world.client.app_state["services"].judging
-        judge, judged_copies = service.judge, []
+        judge = service.judge
+        judged_copies: list[RecordedVerdict] = []
 
         def judge_while_invoice_1_is_recorded(invoices: list[Invoice]) -> JudgedBatch:
             judged = judge(invoices)

@@ -57,7 +57,12 @@ def smtp(serve_smtp: Callable[..., SmtpServer]) -> SmtpServer:
 
 def mailer_for(port: int, **settings: Any) -> PayloadMailer:
     """The mailer the service builds from its settings, pointed at the test server (no TLS there)."""
-    defaults = {"smtp_starttls": False, "smtp_timeout_seconds": 5, "mail_from": SENDER, "rpa_mailbox": MAILBOX}
+    defaults: dict[str, Any] = {
+        "smtp_starttls": False,
+        "smtp_timeout_seconds": 5,
+        "mail_from": SENDER,
+        "rpa_mailbox": MAILBOX,
+    }
     mailer = PayloadMailer.from_settings(
         Settings(_env_file=None, smtp_host="127.0.0.1", smtp_port=port, **defaults | settings)
     )
@@ -115,8 +120,12 @@ def test_a_mailed_payload_is_the_stored_one_in_body_and_attachment_and_the_entry
         f"payload-{entry.id}.json",
         "application/json",
     )
-    stored = payload_json(store.entries.get(entry.id).payload)
-    body = json.loads(message.get_body(("plain",)).get_content())
+    payload = store.entries.get(entry.id).payload
+    assert payload is not None
+    stored = payload_json(payload)
+    plain = message.get_body(("plain",))
+    assert plain is not None
+    body = json.loads(plain.get_content())
     assert body == json.loads(attachment.get_content()) == stored
     assert body["lines"][0]["unit_price"] == "12.50"  # the exact decimal string, not a float
 

@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import pytest
@@ -91,9 +92,9 @@ def lock_holder(engine: sa.Engine) -> int | None:
 
 def event_count(engine: sa.Engine, entry_id: int) -> int:
     with engine.connect() as connection:
-        return connection.scalar(
+        return connection.execute(
             sa.select(sa.func.count()).select_from(EntryEventRow).where(EntryEventRow.entry_id == entry_id)
-        )
+        ).scalar_one()
 
 
 # ---------------------------------------------------------------------- deterministic, PostgreSQL
@@ -188,7 +189,7 @@ def any_engine(db_url: str) -> Iterator[sa.Engine]:
 def test_concurrent_verdicts_on_one_po_leave_exactly_one_live(any_engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
     store = store_on(any_engine)
 
-    outcomes = all_at_once(pool, [lambda n=n: judge(store, n) for n in range(1, WRITERS + 1)])
+    outcomes = all_at_once(pool, [partial(judge, store, n) for n in range(1, WRITERS + 1)])
 
     winners = [outcome for outcome in outcomes if isinstance(outcome, Entry)]
     refusals = [outcome for outcome in outcomes if isinstance(outcome, POLockedError)]
@@ -204,7 +205,7 @@ def test_concurrent_approvals_on_one_po_let_exactly_one_through(
     store = store_on(any_engine)
     waiting = [judge(store, n, S.MANUAL_REVIEW) for n in range(1, WRITERS + 1)]
 
-    outcomes = all_at_once(pool, [lambda entry=entry: approve(store, entry.id) for entry in waiting])
+    outcomes = all_at_once(pool, [partial(approve, store, entry.id) for entry in waiting])
 
     winners = [outcome for outcome in outcomes if isinstance(outcome, Entry)]
     assert len(winners) == 1, outcomes

@@ -1,8 +1,10 @@
 """Property tests: an invoice built consistently from its PO is always ready; any one
 perturbation is caught by exactly the rule meant to catch it, and by nothing else."""
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -62,7 +64,10 @@ def invoice_line(
 
 def invoice_from(lines: list[InvoiceLine], invoice_date: date, **header: object) -> Invoice:
     subtotal = sum((line.line_total for line in lines), Decimal(0))
-    tax = sum((line.tax_amount for line in lines), Decimal(0))
+    tax = Decimal(0)
+    for line in lines:
+        assert line.tax_amount is not None  # invoice_line() states every line's tax
+        tax += line.tax_amount
     fields = {
         "source": "mp",
         "source_invoice_id": "1",
@@ -109,9 +114,9 @@ def test_an_invoice_consistent_with_its_po_is_ready(case: tuple[PurchaseOrder, l
     assert judge(po, invoice_from(lines, invoice_date)) == (EntryStatus.READY_TO_PROCESS, set())
 
 
-def _perturb_line(lines: list[InvoiceLine], index: int, **changes: object) -> list[InvoiceLine]:
+def _perturb_line(lines: list[InvoiceLine], index: int, **changes: Any) -> list[InvoiceLine]:
     line = lines[index]
-    fields = {
+    fields: dict[str, Any] = {
         "part_number": line.part_number,
         "quantity": line.quantity,
         "unit_price": line.unit_price,
@@ -141,7 +146,7 @@ def test_a_single_perturbation_is_caught_by_its_rule_and_nothing_else(
             ]
         )
     )
-    invoice, expected = {
+    perturbed: dict[str, Callable[[], tuple[Invoice, str]]] = {
         "price_up": lambda: (
             invoice_from(_perturb_line(lines, index, unit_price=line.unit_price + CENT), invoice_date),
             "price.unit_mismatch",
@@ -166,7 +171,8 @@ def test_a_single_perturbation_is_caught_by_its_rule_and_nothing_else(
             ),
             "amount.total_mismatch",
         ),
-    }[perturbation]()
+    }
+    invoice, expected = perturbed[perturbation]()
 
     status, fired = judge(po, invoice)
 

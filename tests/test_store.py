@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -91,7 +92,7 @@ def entry_in(store: ProcessStore, invoice: Invoice, status: EntryStatus) -> Entr
 
 def row_counts(connection: sa.Connection) -> dict[str, int]:
     return {
-        table.name: connection.scalar(sa.select(sa.func.count()).select_from(table))
+        table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         for table in Base.metadata.sorted_tables
     }
 
@@ -708,7 +709,7 @@ def test_list_entries_is_newest_first_and_filters(store: ProcessStore) -> None:
     review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
     bad = judge(store, invoice_for(3, po_number="PO-2", vendor_id="V002"), S.BAD_INVOICE)
 
-    def ids(**filters: object) -> list[int]:
+    def ids(**filters: Any) -> list[int]:
         return [entry.id for entry in store.entries.page(**filters).entries]
 
     assert ids() == [bad.id, review.id, ready.id]

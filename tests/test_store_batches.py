@@ -101,11 +101,15 @@ def test_two_writers_at_once_never_give_a_po_two_live_entries(postgres_url: str)
         thread.join(timeout=60)
 
     with engine.connect() as conn:
-        live_per_po = conn.execute(
-            sa.text(
-                "SELECT po_number, count(*) FROM process_scheduler WHERE status = 'ready_to_process' GROUP BY po_number"
+        live_per_po = (
+            conn.execute(
+                sa.text(
+                    "SELECT po_number, count(*) FROM process_scheduler WHERE status = 'ready_to_process' GROUP BY po_number"
+                )
             )
-        ).all()
+            .tuples()
+            .all()
+        )
         entries = conn.execute(sa.text("SELECT count(*) FROM process_scheduler")).scalar_one()
         events = conn.execute(sa.text("SELECT count(*) FROM entry_events")).scalar_one()
     engine.dispose()
@@ -215,7 +219,9 @@ def test_two_writers_at_once_never_record_copies_of_a_bill_both_unseen(db_url: s
                 sa.text(
                     "SELECT normalised_invoice_number, count(*) FROM process_scheduler GROUP BY normalised_invoice_number"
                 )
-            ).all()
+            )
+            .tuples()
+            .all()
         )
     engine.dispose()
     assert failures == []

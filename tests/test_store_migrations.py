@@ -2,6 +2,7 @@
 
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -40,12 +41,13 @@ def table_names(url: str) -> set[str]:
         engine.dispose()
 
 
-def schema_differences(url: str) -> list[object]:
+def schema_differences(url: str) -> list[Any]:
     engine = make_engine(url, poolclass=sa.NullPool)
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return compare_metadata(context, Base.metadata)
+            differences: list[Any] = compare_metadata(context, Base.metadata)  # tuples, or lists of them
+            return differences
     finally:
         engine.dispose()
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,8 +43,9 @@ class Request:
         return self.headers[name.lower()]
 
     @property
-    def event(self) -> dict[str, object]:
-        return json.loads(self.body)
+    def event(self) -> dict[str, Any]:
+        event: dict[str, Any] = json.loads(self.body)
+        return event
 
 
 class Receiver:
@@ -92,7 +94,7 @@ class Receiver:
 def start_receiver() -> Iterator[Callable[..., Receiver]]:
     receivers: list[Receiver] = []
 
-    def start(**behaviour: float) -> Receiver:
+    def start(**behaviour: Any) -> Receiver:
         receivers.append(Receiver(**behaviour))
         return receivers[-1]
 
@@ -141,7 +143,7 @@ def sender() -> Iterator[WebhookSender]:
         yield sender
 
 
-def settings(**overrides: object) -> Settings:
+def settings(**overrides: Any) -> Settings:
     return Settings(webhook_secret=SECRET, **overrides)
 
 
@@ -316,7 +318,10 @@ def test_a_receiver_slower_than_the_timeout_counts_as_a_failed_attempt(
 
     assert report == DeliveryReport(retrying=2)
     assert time.monotonic() - started < 1.5  # gave up on each after 0.2 s, not the receiver's 1 s
-    assert all(delivery.last_error.startswith("ReadTimeout") for delivery in deliveries_to(store, receiver.url))
+    assert all(
+        delivery.last_error is not None and delivery.last_error.startswith("ReadTimeout")
+        for delivery in deliveries_to(store, receiver.url)
+    )
 
 
 def test_without_webhook_urls_nothing_is_queued(
