@@ -8,11 +8,12 @@ an `engine.rule_error` finding on that invoice (soft: a person looks) and the ba
 from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cached_property
 
 from domain import EntryStatus, Finding, Invoice, RpaPayload, Severity, Verdict
+from domain.clock import Clock, system_clock
 from domain.models import DuplicateKey
 from rules.catalogue import REGISTRY
 from rules.config import RuleConfig
@@ -54,8 +55,9 @@ def status_for(findings: Sequence[Finding]) -> EntryStatus:
 
 
 class RuleEngine:
-    def __init__(self, config: RuleConfig, registry: RuleRegistry = REGISTRY) -> None:
+    def __init__(self, config: RuleConfig, registry: RuleRegistry = REGISTRY, *, clock: Clock = system_clock) -> None:
         self.config = config
+        self._clock = clock  # when a judgement is made, unless the caller says
         self._rules = [r for r in registry if r.id not in config.disabled_rules]
 
     @property
@@ -85,7 +87,7 @@ class RuleEngine:
         verdict = Verdict(
             status=status_for(findings), findings=tuple(findings), rule_set_version=self.config.rule_set_version
         )
-        return Judgement(context=ctx, verdict=verdict, judged_at=judged_at or datetime.now(UTC))
+        return Judgement(context=ctx, verdict=verdict, judged_at=judged_at or self._clock())
 
     def judge_batch(
         self,
@@ -107,7 +109,7 @@ class RuleEngine:
         for entry in live_entries:
             live_by_vendor[entry.vendor_id].append(entry)
         in_flight_qty = in_flight_qty or {}
-        judged_at = judged_at or datetime.now(UTC)
+        judged_at = judged_at or self._clock()
         shared = _shared_within_batch(invoices)
         judgements = []
         for invoice in invoices:

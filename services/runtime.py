@@ -38,7 +38,7 @@ class Services:
             marketplace=MarketplaceSource.from_settings(settings),
             erp=ErpGateway.from_settings(settings),
             store=ProcessStore.from_url(settings.process_db_url, webhook_urls=settings.webhook_urls, clock=clock),
-            engine=RuleEngine(load_rule_config(settings.rules_config_path)),
+            engine=RuleEngine(load_rule_config(settings.rules_config_path), clock=clock),
             clock=clock,
         )
 

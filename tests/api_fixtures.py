@@ -112,6 +112,7 @@ def credentials_for(settings: Settings, role: str, name: str | None = None) -> d
     try:
         if role == "bot":
             return {"Authorization": f"Bearer {store.accounts.create_api_key(name, created_by='tests').secret}"}
+        # Roles come as plain strings from parametrised tests; create_user refuses any it does not know.
         store.accounts.create_user(name, PASSWORD, role)  # type: ignore[arg-type]
         issued = store.accounts.sign_in(name, PASSWORD, lifetime=timedelta(hours=1))
         assert issued is not None
