@@ -1,1 +1,1 @@
-"""Every outside system: marketplace source, ERP gateway, the process store, demo data."""
+"""Every outside system: the marketplace source, the ERP gateway, the process store, SMTP and signed webhooks."""

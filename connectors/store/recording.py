@@ -6,7 +6,7 @@ The database settles every race: the entries' unique key (an invoice version jud
 which a recorder looks again for duplicates its check did not see.
 """
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,17 +16,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import INVOICE_KEY, StorePart, key_of, matches_key
-from connectors.store.bulk import insert_new_rows, insert_returning_new
+from connectors.store.bulk import insert_returning_new
 from connectors.store.errors import DuplicateCheckOutdatedError, EntryExistsError
 from connectors.store.inbox import mark_failed, update_inbox_rows
 from connectors.store.lifecycle import acquire_po_lock, event_row
 from connectors.store.outbox import WebhookOutbox, entry_event, event_data
-from connectors.store.queries import duplicate_candidates_query
 from connectors.store.read_models import BatchRecord, Entry, JudgedInvoice
-from connectors.store.tables import INBOX_JUDGED, NAME, EntryEventRow, EntryRow, InboxRow, POLockRow, VendorLockRow
-from domain import EntryStatus, Invoice, InvoiceKey, RpaPayload, Verdict, duplicate_keys
+from connectors.store.tables import INBOX_JUDGED, NAME, EntryEventRow, EntryRow, InboxRow, POLockRow
+from connectors.store.vendor_locks import ensure_vendor_locks, unseen_duplicate_candidates
+from domain import EntryStatus, Invoice, InvoiceKey, RpaPayload, Verdict
 from domain.clock import Clock
-from domain.models import DuplicateKey
 from domain.payload_schema import payload_json
 
 _RECORDED = ("id", *INVOICE_KEY, "po_number", "status")
@@ -66,10 +65,10 @@ class VerdictRecorder(StorePart):
         """
         now = self._clock()
         if seen_entry_ids is not None:
-            self._ensure_vendor_locks([invoice.vendor_id], now)
+            ensure_vendor_locks(self._sessions, [invoice.vendor_id], now)
         with self._sessions.begin() as session:
             if seen_entry_ids is not None:
-                unseen = _unseen_duplicate_candidates(session, [invoice], seen_entry_ids)
+                unseen = unseen_duplicate_candidates(session, [invoice], seen_entry_ids)
                 if unseen:
                     raise DuplicateCheckOutdatedError(invoice.key, sorted(unseen[invoice.key]))
             entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
@@ -116,12 +115,12 @@ class VerdictRecorder(StorePart):
         by_key = {judged.invoice.key: judged for judged in verdicts}
         prepared = _prepare(by_key, flow_run_id, now)
         if seen_entry_ids is not None:
-            self._ensure_vendor_locks([j.invoice.vendor_id for j in by_key.values()], now)
+            ensure_vendor_locks(self._sessions, [j.invoice.vendor_id for j in by_key.values()], now)
         with self._sessions.begin() as session:
             outdated = (
                 {}
                 if seen_entry_ids is None
-                else _unseen_duplicate_candidates(session, [j.invoice for j in by_key.values()], seen_entry_ids)
+                else unseen_duplicate_candidates(session, [j.invoice for j in by_key.values()], seen_entry_ids)
             )
             # Rows go in key order (and locks in PO order): concurrent writers then take the unique
             # index's locks in the same order and wait for each other instead of deadlocking.
@@ -142,14 +141,6 @@ class VerdictRecorder(StorePart):
             failed=failed,
             judged_again=tuple(sorted(outdated, key=str)),
         )
-
-    def _ensure_vendor_locks(self, vendor_ids: Iterable[str], now: datetime) -> None:
-        """The vendors' lock rows, created (and committed) before a recording transaction locks them:
-        inserting them there would have concurrent recorders wait on each other's inserts, which
-        MariaDB resolves by deadlock."""
-        rows = [{"vendor_id": vendor_id, "created_at": now} for vendor_id in sorted(set(vendor_ids))]
-        with self._sessions.begin() as session:
-            insert_new_rows(session, VendorLockRow.__table__, rows, ("vendor_id",))
 
     def _record_creations(
         self,
@@ -228,47 +219,6 @@ def _insert_and_lock(session: Session, values: Sequence[dict[str, Any]], now: da
     if lost_lock:
         session.execute(delete(EntryRow).where(EntryRow.id.in_([row["id"] for row in lost_lock])))
     return _Inserted(recorded=[row for row in inserted if row not in lost_lock], lost_lock=lost_lock)
-
-
-def _unseen_duplicate_candidates(
-    session: Session, invoices: Sequence[Invoice], seen_entry_ids: Collection[int]
-) -> dict[InvoiceKey, set[int]]:
-    """Per invoice, the live entries its duplicate check did not see that could make it a duplicate.
-
-    First locks the invoices' vendors (in vendor order, so recorders never wait in a circle): a
-    concurrent recorder of the same vendor commits before this look-up or waits until this
-    transaction ends. The look-up is a locking read, so MariaDB's REPEATABLE READ shows it the
-    latest committed entries rather than an older snapshot.
-    """
-    if not invoices:
-        return {}
-    vendors = sorted({i.vendor_id for i in invoices})
-    session.execute(
-        select(VendorLockRow.vendor_id)
-        .where(VendorLockRow.vendor_id.in_(vendors))
-        .order_by(VendorLockRow.vendor_id)
-        .with_for_update()
-    )
-    seen = set(seen_entry_ids)
-    # duplicate key → the unseen entries with it, by id, with their invoice
-    unseen_by_key: dict[DuplicateKey, dict[int, tuple[str, str]]] = {}
-    for row in session.execute(duplicate_candidates_query(invoices).with_for_update(read=True)).mappings():
-        if row["id"] in seen:
-            continue
-        for key in duplicate_keys(row["vendor_id"], row["normalised_invoice_number"], row["total"]):
-            unseen_by_key.setdefault(key, {})[row["id"]] = (row["source"], row["source_invoice_id"])
-    unseen: dict[InvoiceKey, set[int]] = {}
-    for invoice in invoices:
-        own = (invoice.source, invoice.source_invoice_id)  # its own versions are no duplicates of it
-        entry_ids = {
-            entry_id
-            for key in invoice.duplicate_keys
-            for entry_id, of in unseen_by_key.get(key, {}).items()
-            if of != own
-        }
-        if entry_ids:
-            unseen[invoice.key] = entry_ids
-    return unseen
 
 
 def _entry_values(

@@ -1,7 +1,7 @@
 """`ProcessStore`: the service's own tables, one part per concern, sharing sessions and a clock.
 
 - `inbox`: pulled invoices waiting, unreadable rows, pull cursors (inbox.py)
-- `verdicts`: recording judged invoices as entries (recording.py)
+- `verdicts`: recording judged invoices as entries (recording.py), under vendor locks (vendor_locks.py)
 - `lifecycle`: status changes, PO locks, the audit trail (lifecycle.py)
 - `bot`: the RPA bot's claims, dispatches and callbacks (bot_queue.py)
 - `outbox`: webhook deliveries written with each change (outbox.py)
