@@ -22,10 +22,14 @@ from connectors.mail import MailDispatchError
 from connectors.store import (
     CallbackConflictError,
     DuplicateCheckOutdatedError,
+    EarlierVersionDispatchedError,
     EntryNotFoundError,
+    EntrySupersededError,
     IllegalTransitionError,
+    NewerVersionKnownError,
     NoPayloadError,
     POLockedError,
+    VersionTakenError,
 )
 from connectors.store.accounts import (
     ApiKeyExistsError,
@@ -34,6 +38,7 @@ from connectors.store.accounts import (
     UserNotFoundError,
     WeakPasswordError,
 )
+from domain import EntryStatus
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 
 logger = logging.getLogger(__name__)
@@ -134,8 +139,22 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     CallbackConflictError: lambda error: ApiError(
         409, "callback_conflict", str(error), [EntryState(entry_id=error.entry_id, current_status=error.current_status)]
     ),
+    EntrySupersededError: lambda error: ApiError(
+        409,
+        "superseded",
+        str(error),
+        [EntryState(entry_id=error.entry_id, current_status=EntryStatus.SUPERSEDED)],
+    ),
+    EarlierVersionDispatchedError: lambda error: ApiError(
+        409,
+        "earlier_version_dispatched",
+        str(error),
+        [EntryState(entry_id=error.entry_id, current_status=EntryStatus.DISPATCHED)],
+    ),
+    NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
     DuplicateCheckOutdatedError: lambda error: ApiError(409, "judging_conflict", str(error)),
+    VersionTakenError: lambda error: ApiError(409, "judging_conflict", str(error)),
     MailDispatchError: lambda error: ApiError(502, "mail_failed", str(error)),
     UserExistsError: lambda error: ApiError(409, "user_exists", str(error)),
     UserNotFoundError: lambda error: ApiError(404, "user_not_found", str(error)),

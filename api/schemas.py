@@ -128,6 +128,9 @@ class EntryDetail(EntrySummary):
     findings: list[Finding]
     payload: RpaPayload | None = Field(description="Present once the invoice maps onto its PO (ready or in review).")
     history: list[HistoryEvent] = Field(description="Oldest first; the first event is the verdict.")
+    superseded_by_version: int | None = Field(
+        description="The version of the same invoice that replaced this one, once superseded."
+    )
     dispatched_to: str | None = Field(description="The bot or mailbox a dispatched entry is with.")
     failure_reason: str | None = Field(description="What the bot reported, while rpa_failed.")
 

@@ -27,6 +27,8 @@ from domain.status import (
     INITIAL_STATUSES,
     LEGAL_TRANSITIONS,
     PO_LOCKING_STATUSES,
+    SUPERSEDABLE_STATUSES,
+    VERSION_HOLDING_STATUSES,
     EntryStatus,
     is_legal_transition,
 )
@@ -35,6 +37,8 @@ __all__ = [
     "INITIAL_STATUSES",
     "LEGAL_TRANSITIONS",
     "PO_LOCKING_STATUSES",
+    "SUPERSEDABLE_STATUSES",
+    "VERSION_HOLDING_STATUSES",
     "Charge",
     "ChargeKind",
     "EnteredInvoice",

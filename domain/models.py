@@ -329,7 +329,12 @@ class RpaPayloadLine(_Model):
 
 
 class RpaPayload(_Model):
-    """Everything the RPA bot needs to key one invoice into the ERP without looking anything up."""
+    """Everything the RPA bot needs to key one invoice into the ERP without looking anything up.
+
+    One version of an invoice (source, source_invoice_id) is handed to the bot at most: when the
+    vendor sends a newer version, an earlier payload not yet claimed is withdrawn (its entry
+    becomes `superseded`), and one already claimed is waited for before the newer version is judged.
+    """
 
     source: Code
     source_invoice_id: Code

@@ -54,7 +54,7 @@ class _Batching(TypedDict):
 @connector_task()
 def pull_marketplace(judged_here: VendorPartition) -> PullOutcome:
     services = services_for(get_settings())
-    return pull_into_inbox(services.marketplace, services.store, judged_here=judged_here)
+    return pull_into_inbox(services.marketplace, services.store, actor=ACTOR, judged_here=judged_here)
 
 
 # Never from a cache: the workers argument cannot be hashed, and a verdict is only worth what the

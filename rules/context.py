@@ -124,6 +124,8 @@ class InvoiceContext:
     # the same vendor's invoices already entered in the ERP, and live in process_scheduler
     entered_invoices: tuple[EnteredInvoice, ...] = ()
     live_entries: tuple[LiveEntry, ...] = ()
+    # earlier versions of this very invoice that were entered in the ERP: this one corrects them
+    entered_versions: tuple[LiveEntry, ...] = ()
     # quantity per PO line number in entries that are queued or with the bot (not yet in the ERP)
     in_flight_qty: Mapping[int, Decimal] = field(default_factory=dict)
 
@@ -174,7 +176,14 @@ def build_context(
         po_unreadable=erp.unreadable.get(f"po:{invoice.po_number}"),
         vendor=erp.vendors.get(invoice.vendor_id),
         entered_invoices=tuple(erp.entered_invoices.get(invoice.vendor_id, ())),
-        # an earlier version of this very invoice is not a duplicate of it
+        # an earlier version of this very invoice is not a duplicate of it, unless it was entered
         live_entries=tuple(e for e in live_entries if (e.source, e.source_invoice_id) != own_key),
+        entered_versions=tuple(
+            e
+            for e in live_entries
+            if (e.source, e.source_invoice_id) == own_key
+            and e.status is EntryStatus.ENTERED
+            and e.version < invoice.version
+        ),
         in_flight_qty=in_flight_qty or {},
     )

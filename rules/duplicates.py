@@ -30,6 +30,14 @@ def exact_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
             expected="an invoice number not billed before",
             actual=earlier.invoice_number,
         )
+    for entered in ctx.entered_versions:
+        yield Breach(
+            f"Version {entered.version} of invoice {ctx.invoice.invoice_number} was already entered in the ERP "
+            f"(entry {entered.entry_id}); version {ctx.invoice.version} corrects it, so AP settles the difference "
+            "with a credit note instead of paying it again.",
+            expected="no version of this invoice entered before",
+            actual=f"version {entered.version} entered",
+        )
 
 
 @rule("duplicate.possible", Severity.SOFT, "Same vendor, same amount, close dates, different number")

@@ -13,12 +13,14 @@ from connectors.erp import ErpGateway
 from connectors.marketplace import MarketplaceSource
 from connectors.store import (
     DuplicateCheckOutdatedError,
+    EarlierVersionDispatchedError,
     Entry,
     EntryExistsError,
     POLockedError,
     ProcessStore,
+    VersionTakenError,
 )
-from domain import IntakeError, Invoice
+from domain import EntryStatus, IntakeError, Invoice
 from domain.clock import Clock, system_clock
 from rules.context import LiveEntry
 from rules.engine import Judgement, RuleEngine
@@ -77,23 +79,32 @@ class JudgingService:
     def judge(self, invoices: Sequence[Invoice]) -> JudgedBatch:
         """Judge without recording anything (dry runs; batches record the result themselves).
 
-        No in-flight quantities are passed: an invoice is only judged while its PO is unlocked,
-        and an unlocked PO has, by the lock's definition, nothing queued for the bot.
+        No in-flight quantities are passed: an invoice is only judged while its PO is unlocked (or
+        locked by an earlier version of it, which it supersedes), and an unlocked PO has, by the
+        lock's definition, nothing queued for the bot. An earlier version that was entered is
+        passed along: the new one corrects it, which the duplicate rule reports.
         """
         now = self._clock()
         snapshot = self.erp.fetch_snapshot(
             {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
         )
         candidates = self.store.entries.duplicate_candidates(invoices)
-        live = [LiveEntry.of(e, entry_id=e.id, status=e.status) for e in candidates]
+        entered_versions = {
+            holder.id: holder
+            for holder in self.store.entries.version_holders(i.key for i in invoices).values()
+            if holder.status is EntryStatus.ENTERED
+        }
+        live = [LiveEntry.of(e, entry_id=e.id, status=e.status) for e in [*candidates, *entered_versions.values()]]
         judgements = self.engine.judge_batch(invoices, snapshot, today=now.date(), live_entries=live, judged_at=now)
         return JudgedBatch(judgements, frozenset(e.id for e in candidates))
 
     def validate_marketplace_invoice(self, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
         """Judge one marketplace invoice now and record it, or return its recorded verdict.
 
-        Raises InvoiceNotFoundError, InvoiceUnreadableError, or POLockedError when another
-        entry holds its PO (the invoice then waits for the lock to be released).
+        Raises InvoiceNotFoundError, InvoiceUnreadableError, POLockedError when another invoice's
+        entry holds its PO (the invoice then waits for the lock to be released), or
+        EarlierVersionDispatchedError when an earlier version of it is with the bot. An earlier
+        version that is live but not with the bot is superseded by this one.
         """
         found = self.marketplace.fetch_invoice(source_invoice_id)
         if found is None:
@@ -103,12 +114,18 @@ class JudgingService:
         recorded = self.store.entries.find(found.key)
         if recorded is not None:
             return RecordedVerdict(recorded, created=False)
+        earlier = self.store.entries.version_holders([found.key]).get(found.key)
+        earlier_id = None
+        if earlier is not None and earlier.version < found.version:
+            if earlier.status is EntryStatus.DISPATCHED:
+                raise EarlierVersionDispatchedError(found.key, earlier.id, earlier.version)
+            earlier_id = earlier.id
         holder = self.store.entries.po_lock_holder(found.po_number)
-        if holder is not None:
+        if holder is not None and holder != earlier_id:
             raise POLockedError(found.po_number, holder)
         for _ in range(JUDGING_ATTEMPTS - 1):
-            # a possible original recorded meanwhile: judge again, against it
-            with suppress(DuplicateCheckOutdatedError):
+            # a possible original, or another version, recorded meanwhile: judge again, against it
+            with suppress(DuplicateCheckOutdatedError, VersionTakenError):
                 return self._judge_and_record(found, actor=actor)
         return self._judge_and_record(found, actor=actor)
 

@@ -43,12 +43,13 @@ class PullOutcome:
 
 
 def pull_into_inbox(
-    marketplace: MarketplaceSource, store: ProcessStore, *, judged_here: VendorPartition | None = None
+    marketplace: MarketplaceSource, store: ProcessStore, *, actor: str, judged_here: VendorPartition | None = None
 ) -> PullOutcome:
     """Pull what changed on the marketplace since the stored cursor into the inbox.
 
     Each page and its cursor are stored in one transaction, so a pull that fails half way
-    resumes after the last stored page, and a rerun stores nothing twice. `judged_here`: the
+    resumes after the last stored page, and a rerun stores nothing twice. A new version of an
+    invoice supersedes its earlier ones there and then (audited as `actor`). `judged_here`: the
     vendors this process goes on to judge (their invoices are kept in memory for it).
     """
     source = marketplace.source_name
@@ -57,7 +58,7 @@ def pull_into_inbox(
     new = known = unreadable = 0
     for page in marketplace.pull(since):
         record = store.inbox.record_pull(
-            source, page.invoices, page.errors, page.cursor.model_dump_json(), judged_here=judged_here
+            source, page.invoices, page.errors, page.cursor.model_dump_json(), actor=actor, judged_here=judged_here
         )
         new, known, unreadable = (
             new + record.new_invoices,
@@ -75,7 +76,9 @@ class BatchOutcome:
     waiting_on_lock: int  # judged, but another writer locked the PO meanwhile
     already_judged: int  # recorded by another writer meanwhile
     failed: int
-    judged_again: int = 0  # a possible original of it was recorded meanwhile: judged by the next batch
+    judged_again: int = 0  # a possible original or another version recorded meanwhile: judged by the next batch
+    withdrawn: int = 0  # a newer version of it is known: never judged
+    waiting_on_version: int = 0  # an earlier version is with the bot: waits for its callback
 
     @property
     def recorded(self) -> int:
@@ -125,6 +128,8 @@ def judge_next_batch(
         already_judged=len(record.already_judged),
         failed=len(record.failed),
         judged_again=len(record.judged_again),
+        withdrawn=len(record.withdrawn),
+        waiting_on_version=len(record.waiting_on_version),
     )
 
 

@@ -220,6 +220,8 @@ PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
     EntryStatus.ENTERED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.ENTERED]),
     EntryStatus.RPA_FAILED: (EntryStatus.READY_TO_PROCESS, [EntryStatus.DISPATCHED, EntryStatus.RPA_FAILED]),
     EntryStatus.REJECTED: (EntryStatus.MANUAL_REVIEW, [EntryStatus.REJECTED]),
+    # superseded by a version 2 of the same invoice (see entry_in)
+    EntryStatus.SUPERSEDED: (EntryStatus.MANUAL_REVIEW, []),
 }
 
 
@@ -242,6 +244,10 @@ def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = No
                 entry = store.bot.record_failure(entry.id, "earlier failure", bot="bot:earlier")
             else:
                 entry = store.lifecycle.transition(entry.id, move, actor="flow:test", reason="set up")
+        if status is EntryStatus.SUPERSEDED:
+            corrected = invoice.model_copy(update={"version": 2})
+            store.verdicts.record_one(corrected, make_verdict(EntryStatus.BAD_INVOICE), None, actor="flow:test")
+            entry = store.entries.get(entry.id)
         return entry
     finally:
         store.close()

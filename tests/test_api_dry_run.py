@@ -19,6 +19,7 @@ NOTHING_RECORDED = {
     "po_locks": 0,
     "webhook_deliveries": 0,
     "vendor_locks": 0,
+    "version_locks": 0,
 }
 
 

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from domain import (
     LEGAL_TRANSITIONS,
     PO_LOCKING_STATUSES,
+    SUPERSEDABLE_STATUSES,
     EntryStatus,
     Finding,
     Invoice,
@@ -147,9 +148,17 @@ def test_the_status_table_matches_the_design() -> None:
         EntryStatus.ENTERED,
         EntryStatus.BAD_INVOICE,
         EntryStatus.REJECTED,
+        EntryStatus.SUPERSEDED,
     }
     assert set(LEGAL_TRANSITIONS) == set(EntryStatus)
     assert EntryStatus.ENTERED not in LEGAL_TRANSITIONS[EntryStatus.MANUAL_REVIEW]
+    # a newer version replaces a live one at once, except one with the bot: that one is waited for
+    assert {s for s in EntryStatus if EntryStatus.SUPERSEDED in LEGAL_TRANSITIONS[s]} == SUPERSEDABLE_STATUSES
+    assert EntryStatus.DISPATCHED not in SUPERSEDABLE_STATUSES
+    assert {s for s in EntryStatus if s.holds_version} == PO_LOCKING_STATUSES | {
+        EntryStatus.MANUAL_REVIEW,
+        EntryStatus.ENTERED,
+    }
 
 
 def test_a_verdict_must_follow_its_findings() -> None:

@@ -5,9 +5,8 @@ row inserted, the other is shown to be waiting on it, then the first commits (or
 The Barrier tests start several writers at once on every kind of database.
 """
 
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
 from typing import Any
@@ -27,11 +26,10 @@ from connectors.store.migrate import upgrade
 from connectors.store.tables import EntryEventRow, EntryRow, POLockRow
 from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
-from tests.concurrency import held_open
+from tests.concurrency import WAIT_SECONDS, all_at_once, held_open
 
 S = EntryStatus
 WRITERS = 4
-WAIT_SECONDS = 10
 
 
 @pytest.fixture
@@ -162,20 +160,6 @@ def test_two_moves_of_one_entry_are_serialised(engine: sa.Engine, pool: ThreadPo
 
 
 # ---------------------------------------------------------------------- all at once, every database
-
-
-def all_at_once(pool: ThreadPoolExecutor, calls: list[Callable[[], Entry]]) -> list[Entry | Exception]:
-    """Run the calls in parallel, released together by a barrier; each result or the error it raised."""
-    barrier = threading.Barrier(len(calls))
-
-    def run(call: Callable[[], Entry]) -> Entry | Exception:
-        barrier.wait(timeout=WAIT_SECONDS)
-        try:
-            return call()
-        except Exception as error:  # collected for the test to judge
-            return error
-
-    return [future.result(timeout=WAIT_SECONDS * 3) for future in [pool.submit(run, call) for call in calls]]
 
 
 @pytest.fixture

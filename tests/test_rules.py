@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from demo.factories import make_invoice, make_line, make_purchase_order
-from domain import Charge, ChargeKind, Finding, Invoice, POStatus, PurchaseOrder, Severity, Vendor
+from domain import Charge, ChargeKind, EntryStatus, Finding, Invoice, POStatus, PurchaseOrder, Severity, Vendor
 from rules.catalogue import REGISTRY
 from rules.config import (
     ChargePolicy,
@@ -522,6 +522,22 @@ def test_duplicate_exact__live_in_process_scheduler_and_fiscal_year_scope() -> N
     assert len(findings("duplicate.exact", make_context(live_entries=(live,)))) == 1
     fiscal = BASE_CONFIG.model_copy(update={"duplicates": DuplicatePolicy(exact_scope=DuplicateScope.FISCAL_YEAR)})
     assert findings("duplicate.exact", make_context(live_entries=(live,), config=fiscal)) == []
+
+
+def test_duplicate_exact__a_correction_of_a_version_already_entered() -> None:
+    entered = make_live_entry(entry_id=7, source_invoice_id="1001", status=EntryStatus.ENTERED)
+    correction = make_invoice(version=2, invoice_number="INV-1001-B")  # renumbered: no number matches
+
+    assert findings("duplicate.exact", make_context(correction, entered_versions=(entered,))) == [
+        Finding(
+            rule_id="duplicate.exact",
+            severity=Severity.HARD,
+            message="Version 1 of invoice INV-1001-B was already entered in the ERP (entry 7); version 2 corrects it, "
+            "so AP settles the difference with a credit note instead of paying it again.",
+            expected="no version of this invoice entered before",
+            actual="version 1 entered",
+        )
+    ]
 
 
 def test_duplicate_possible__same_amount_close_dates() -> None:

@@ -121,21 +121,24 @@ def lock_holder(connection: sa.Connection, po_number: str) -> int | None:
 
 
 def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> None:
-    first = store.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2), invoice_for(3)], [], cursor="c1")
+    first = store.inbox.record_pull(
+        "marketplace", [invoice_for(1), invoice_for(2), invoice_for(3)], [], cursor="c1", actor="flow:poll-marketplace"
+    )
     again = store.inbox.record_pull(
         "marketplace",
         [invoice_for(1), invoice_for(2), invoice_for(3), invoice_for(3, version=2), invoice_for(4), invoice_for(4)],
         [],
         cursor="c2",
+        actor="flow:poll-marketplace",
     )
 
     assert first == PullRecord(new_invoices=3, already_known=0, errors_recorded=0)
     assert again == PullRecord(new_invoices=2, already_known=3, errors_recorded=0)
     waiting = store.inbox.waiting(limit=100)
+    # version 2 of invoice 3 withdrew version 1, which was never judged
     assert [(item.invoice.source_invoice_id, item.invoice.version) for item in waiting] == [
         ("1", 1),
         ("2", 1),
-        ("3", 1),
         ("3", 2),
         ("4", 1),
     ]
@@ -143,9 +146,15 @@ def test_record_pull_queues_each_invoice_version_once(store: ProcessStore) -> No
 
 
 def test_record_pull_refreshes_a_known_intake_error(store: ProcessStore, connection: sa.Connection) -> None:
-    first = store.inbox.record_pull("marketplace", [], [intake_error(7, "not a number")], cursor=None)
+    first = store.inbox.record_pull(
+        "marketplace", [], [intake_error(7, "not a number")], cursor=None, actor="flow:poll-marketplace"
+    )
     again = store.inbox.record_pull(
-        "marketplace", [], [intake_error(7, "still not a number"), intake_error(8)], cursor=None
+        "marketplace",
+        [],
+        [intake_error(7, "still not a number"), intake_error(8)],
+        cursor=None,
+        actor="flow:poll-marketplace",
     )
 
     assert (first.errors_recorded, again.errors_recorded) == (1, 2)
@@ -163,10 +172,14 @@ def test_record_pull_refreshes_a_known_intake_error(store: ProcessStore, connect
 def test_cursor_is_saved_per_source_and_kept_when_none(store: ProcessStore) -> None:
     assert store.inbox.load_cursor("marketplace") is None
 
-    store.inbox.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-01T00:00:00", "id": 1}')
-    store.inbox.record_pull("marketplace", [], [], cursor='{"updated_at": "2024-03-02T00:00:00", "id": 9}')
-    store.inbox.record_pull("marketplace", [], [], cursor=None)
-    store.inbox.record_pull("other-market", [], [], cursor="x")
+    store.inbox.record_pull(
+        "marketplace", [], [], cursor='{"updated_at": "2024-03-01T00:00:00", "id": 1}', actor="flow:poll-marketplace"
+    )
+    store.inbox.record_pull(
+        "marketplace", [], [], cursor='{"updated_at": "2024-03-02T00:00:00", "id": 9}', actor="flow:poll-marketplace"
+    )
+    store.inbox.record_pull("marketplace", [], [], cursor=None, actor="flow:poll-marketplace")
+    store.inbox.record_pull("other-market", [], [], cursor="x", actor="flow:poll-marketplace")
 
     assert store.inbox.load_cursor("marketplace") == '{"updated_at": "2024-03-02T00:00:00", "id": 9}'
     assert store.inbox.load_cursor("other-market") == "x"
@@ -183,7 +196,11 @@ def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
     sa.event.listen(connection, "before_cursor_execute", count)
     try:
         small = store.inbox.record_pull(
-            "marketplace", [invoice_for(n) for n in range(3)], [intake_error(1)], cursor="a"
+            "marketplace",
+            [invoice_for(n) for n in range(3)],
+            [intake_error(1)],
+            cursor="a",
+            actor="flow:poll-marketplace",
         )
         small_count = len(statements)
         statements.clear()
@@ -192,6 +209,7 @@ def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
             [invoice_for(n) for n in range(100, 1600)],
             [intake_error(n) for n in range(2, 300)],
             cursor="b",
+            actor="flow:poll-marketplace",
         )
     finally:
         sa.event.remove(connection, "before_cursor_execute", count)
@@ -202,13 +220,17 @@ def test_record_pull_takes_as_many_statements_for_1500_invoices_as_for_3(
 
 def test_record_pull_refuses_invoices_of_another_source(store: ProcessStore, connection: sa.Connection) -> None:
     with pytest.raises(ValueError, match="other"):
-        store.inbox.record_pull("marketplace", [invoice_for(1, source="other")], [], cursor="c")
+        store.inbox.record_pull(
+            "marketplace", [invoice_for(1, source="other")], [], cursor="c", actor="flow:poll-marketplace"
+        )
     assert row_counts(connection)["inbox"] == 0
 
 
 def test_waiting_invoices_are_oldest_first_and_leave_judged_ones_out(store: ProcessStore) -> None:
-    store.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [], cursor=None)
-    store.inbox.record_pull("marketplace", [invoice_for(3)], [], cursor=None)
+    store.inbox.record_pull(
+        "marketplace", [invoice_for(1), invoice_for(2)], [], cursor=None, actor="flow:poll-marketplace"
+    )
+    store.inbox.record_pull("marketplace", [invoice_for(3)], [], cursor=None, actor="flow:poll-marketplace")
     judge(store, invoice_for(1), S.BAD_INVOICE)
 
     assert [item.invoice.source_invoice_id for item in store.inbox.waiting(limit=10)] == ["2", "3"]
@@ -221,10 +243,10 @@ def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the
 ) -> None:
     """A batch does not parse and validate again what this process has just pulled."""
     pulled_here = [invoice_for(1), invoice_for(2)]
-    store.inbox.record_pull("marketplace", pulled_here, [], cursor=None)
+    store.inbox.record_pull("marketplace", pulled_here, [], cursor=None, actor="flow:poll-marketplace")
     another_process = ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"))
     pulled_elsewhere = invoice_for(3)
-    another_process.inbox.record_pull("marketplace", [pulled_elsewhere], [], cursor=None)
+    another_process.inbox.record_pull("marketplace", [pulled_elsewhere], [], cursor=None, actor="flow:poll-marketplace")
 
     with selects_sent(connection.engine) as selects:
         waiting = [item.invoice for item in store.inbox.waiting(limit=10)]
@@ -244,9 +266,15 @@ def test_waiting_invoices_take_what_this_store_pulled_and_read_the_rest_from_the
 
 
 def test_a_known_invoice_version_pulled_again_is_judged_as_first_stored(store: ProcessStore) -> None:
-    store.inbox.record_pull("marketplace", [invoice_for(1, vendor_name="First name")], [], cursor=None)
     store.inbox.record_pull(
-        "marketplace", [invoice_for(1, vendor_name="Changed without a new version")], [], cursor=None
+        "marketplace", [invoice_for(1, vendor_name="First name")], [], cursor=None, actor="flow:poll-marketplace"
+    )
+    store.inbox.record_pull(
+        "marketplace",
+        [invoice_for(1, vendor_name="Changed without a new version")],
+        [],
+        cursor=None,
+        actor="flow:poll-marketplace",
     )
 
     assert [item.invoice.vendor_name for item in store.inbox.waiting(limit=10)] == ["First name"]
@@ -254,7 +282,7 @@ def test_a_known_invoice_version_pulled_again_is_judged_as_first_stored(store: P
 
 def test_vendor_partitions_share_the_waiting_invoices_out_without_overlap(store: ProcessStore) -> None:
     invoices = [invoice_for(n, vendor_id=f"V{n % 7:03d}", po_number=f"PO-{n}") for n in range(1, 43)]
-    store.inbox.record_pull("marketplace", invoices, [], cursor=None)
+    store.inbox.record_pull("marketplace", invoices, [], cursor=None, actor="flow:poll-marketplace")
 
     shares = {p: [i.invoice for i in store.inbox.waiting(100, partition=p)] for p in VendorPartition.all_of(3)}
 
@@ -268,7 +296,7 @@ def test_vendor_partitions_share_the_waiting_invoices_out_without_overlap(store:
 def test_a_pull_keeps_in_memory_only_what_this_process_judges(store: ProcessStore) -> None:
     invoices = [invoice_for(n, vendor_id=f"V{n:03d}", po_number=f"PO-{n}") for n in range(1, 21)]
     mine = VendorPartition(0, 2)
-    store.inbox.record_pull("marketplace", invoices, [], cursor=None, judged_here=mine)
+    store.inbox.record_pull("marketplace", invoices, [], cursor=None, judged_here=mine, actor="flow:poll-marketplace")
 
     waiting = [item.invoice for item in store.inbox.waiting(100)]
     assert {mine.contains(i.vendor_id) for i in invoices} == {True, False}
@@ -314,7 +342,7 @@ def test_held_invoices_are_bounded_and_taken_once_by_their_exact_row() -> None:
 
 def test_waiting_invoices_can_pass_over_locked_pos(store: ProcessStore) -> None:
     blocked, free = invoice_for(2), invoice_for(3, po_number="PO-2002")
-    store.inbox.record_pull("marketplace", [blocked, free], [], cursor=None)
+    store.inbox.record_pull("marketplace", [blocked, free], [], cursor=None, actor="flow:poll-marketplace")
     judge(store, invoice_for(1), S.READY_TO_PROCESS)
 
     assert [item.invoice for item in store.inbox.waiting(limit=10)] == [blocked, free]
@@ -348,7 +376,7 @@ def test_create_entry_records_verdict_event_lock_and_inbox(
 ) -> None:
     invoice = invoice_for(1)
     verdict = make_verdict(status)
-    store.inbox.record_pull("marketplace", [invoice], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice], [], cursor=None, actor="flow:poll-marketplace")
 
     entry = store.verdicts.record_one(
         invoice, verdict, make_payload(invoice), actor="flow:poll-marketplace", flow_run_id="run-1"
@@ -404,7 +432,7 @@ def test_create_entry_on_a_locked_po_is_refused_and_writes_nothing(
     store: ProcessStore, connection: sa.Connection
 ) -> None:
     holder = judge(store, invoice_for(1), S.READY_TO_PROCESS)
-    store.inbox.record_pull("marketplace", [invoice_for(2)], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice_for(2)], [], cursor=None, actor="flow:poll-marketplace")
     before = row_counts(connection)
 
     with pytest.raises(POLockedError) as refused:
@@ -647,7 +675,13 @@ def test_from_url_commits_each_call_and_rolls_back_refusals(db_url: str) -> None
     upgrade(db_url)
     writer, reader = ProcessStore.from_url(db_url), ProcessStore.from_url(db_url)
     try:
-        writer.inbox.record_pull("marketplace", [invoice_for(1), invoice_for(2)], [intake_error(3)], cursor="c1")
+        writer.inbox.record_pull(
+            "marketplace",
+            [invoice_for(1), invoice_for(2)],
+            [intake_error(3)],
+            cursor="c1",
+            actor="flow:poll-marketplace",
+        )
         entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
         with pytest.raises(POLockedError):
             judge(writer, invoice_for(2), S.READY_TO_PROCESS)
@@ -670,7 +704,7 @@ def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) 
     url = f"sqlite:///{tmp_path / 'process.db'}"
     upgrade(url)
     writer = ProcessStore.from_url(url)
-    writer.inbox.record_pull("marketplace", [invoice_for(1)], [], cursor="c1")
+    writer.inbox.record_pull("marketplace", [invoice_for(1)], [], cursor="c1", actor="flow:poll-marketplace")
     entry = judge(writer, invoice_for(1), S.READY_TO_PROCESS)
     # a busy timeout of 0.2 s: a read that waited for the write lock would fail with "database is locked"
     reader = ProcessStore(sessionmaker(bind=make_engine(url, connect_args={"timeout": 0.2})))
@@ -684,7 +718,9 @@ def test_on_sqlite_reads_go_on_while_another_process_is_writing(tmp_path: Path) 
             assert [e.id for e in reader.entries.duplicate_candidates([invoice_for(9)])] == [entry.id]
             assert reader.inbox.waiting(limit=10) == []
             with pytest.raises(sa.exc.OperationalError, match="database is locked"):
-                reader.inbox.record_pull("marketplace", [invoice_for(2)], [], cursor="c2")
+                reader.inbox.record_pull(
+                    "marketplace", [invoice_for(2)], [], cursor="c2", actor="flow:poll-marketplace"
+                )
     finally:
         writer.close()
         other_process.dispose()

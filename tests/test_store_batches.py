@@ -32,7 +32,7 @@ def test_a_batch_is_recorded_with_events_locks_and_inbox_in_constant_statements(
 ) -> None:
     small = [judged(n) for n in range(1, 4)]
     large = [judged(n, EntryStatus.MANUAL_REVIEW if n % 3 else EntryStatus.READY_TO_PROCESS) for n in range(10, 310)]
-    store.inbox.record_pull("marketplace", [j.invoice for j in small + large], [], None)
+    store.inbox.record_pull("marketplace", [j.invoice for j in small + large], [], None, actor="flow:poll-marketplace")
 
     with count_statements(connection.engine) as few:
         first = store.verdicts.record_batch(small, actor="flow:poll-marketplace", flow_run_id="run-1")
@@ -63,7 +63,7 @@ def test_an_invoice_recorded_meanwhile_and_a_po_locked_meanwhile_are_left_out(st
     late_for_lock = judged(3, po_number="PO-X")
     review_on_locked_po = judged(4, EntryStatus.MANUAL_REVIEW, po_number="PO-X")  # does not need the lock
     fresh = judged(5)
-    store.inbox.record_pull("marketplace", [late_for_lock.invoice], [], None)
+    store.inbox.record_pull("marketplace", [late_for_lock.invoice], [], None, actor="flow:poll-marketplace")
 
     record = store.verdicts.record_batch([already, late_for_lock, review_on_locked_po, fresh], actor="flow:test")
 
@@ -140,7 +140,9 @@ def test_an_invoice_whose_possible_original_was_recorded_meanwhile_waits_to_be_j
         invoice_for(1, po_number="PO-1"), make_verdict(), make_payload(invoice_for(1, po_number="PO-1")), actor="api"
     )
     copy, other_vendor = copy_of_bill(2, "PO-2"), bill(3, "PO-3", "INV-77", vendor_id="V002")
-    store.inbox.record_pull("marketplace", [copy.invoice, other_vendor.invoice], [], None)
+    store.inbox.record_pull(
+        "marketplace", [copy.invoice, other_vendor.invoice], [], None, actor="flow:poll-marketplace"
+    )
     seen_ids = {e.id for e in store.entries.duplicate_candidates([copy.invoice, other_vendor.invoice])}
     # judged against `seen_ids`; meanwhile another writer records an earlier copy of the bill
     original = copy_of_bill(4, "PO-4")
@@ -158,7 +160,7 @@ def test_an_invoice_whose_possible_original_was_recorded_meanwhile_waits_to_be_j
 
 def test_the_same_invoice_recorded_meanwhile_is_already_judged_not_judged_again(store: ProcessStore) -> None:
     copy = copy_of_bill(1, "PO-1")
-    store.inbox.record_pull("marketplace", [copy.invoice], [], None)
+    store.inbox.record_pull("marketplace", [copy.invoice], [], None, actor="flow:poll-marketplace")
     store.verdicts.record_one(copy.invoice, copy.verdict, copy.payload, actor="flow:other-run")
 
     record = store.verdicts.record_batch([copy], actor="flow:test", seen_entry_ids=set())
@@ -168,7 +170,7 @@ def test_the_same_invoice_recorded_meanwhile_is_already_judged_not_judged_again(
 
 def test_a_single_verdict_judged_against_an_outdated_picture_is_refused(store: ProcessStore) -> None:
     copy = copy_of_bill(1, "PO-1")
-    store.inbox.record_pull("marketplace", [copy.invoice], [], None)
+    store.inbox.record_pull("marketplace", [copy.invoice], [], None, actor="flow:poll-marketplace")
     original = copy_of_bill(2, "PO-2")
     recorded_meanwhile = store.verdicts.record_one(original.invoice, original.verdict, original.payload, actor="api")
 
@@ -196,7 +198,7 @@ def test_two_writers_at_once_never_record_copies_of_a_bill_both_unseen(db_url: s
         for name, offset in (("a", 100), ("b", 200))
     }
     for store, batch in zip(writers, batches.values(), strict=True):
-        store.inbox.record_pull("marketplace", [j.invoice for j in batch], [], None)
+        store.inbox.record_pull("marketplace", [j.invoice for j in batch], [], None, actor="flow:poll-marketplace")
     barrier = threading.Barrier(2)
     results, failures = {}, []
 
@@ -236,7 +238,11 @@ def test_an_unrecordable_verdict_fails_alone_and_the_inbox_counts_say_so(store: 
     broken = Judged(broken.invoice, broken.verdict, None)
     also_waiting = judged(4, po_number="PO-1")
     store.inbox.record_pull(
-        "marketplace", [good.invoice, broken.invoice, on_locked_po.invoice, also_waiting.invoice], [], None
+        "marketplace",
+        [good.invoice, broken.invoice, on_locked_po.invoice, also_waiting.invoice],
+        [],
+        None,
+        actor="flow:poll-marketplace",
     )
 
     record = store.verdicts.record_batch([good, broken, on_locked_po], actor="flow:test")

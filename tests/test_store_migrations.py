@@ -1,6 +1,6 @@
 """The store's Alembic migrations, on SQLite, PostgreSQL and MariaDB, and their command line."""
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +13,7 @@ from connectors.store import ProcessStore, make_engine
 from connectors.store.__main__ import main
 from connectors.store.migrate import current_revision, downgrade, head_revision, upgrade
 from connectors.store.partitions import vendor_hash
-from connectors.store.tables import Base
+from connectors.store.tables import Base, EntryRow, VersionLockRow
 from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
 from settings import get_settings
@@ -30,6 +30,7 @@ STORE_TABLES = {
     "api_keys",
     "webhook_deliveries",
     "vendor_locks",
+    "version_locks",
 }
 
 
@@ -136,7 +137,7 @@ def test_a_store_holding_entries_migrates_down_and_up_without_losing_them(db_url
     upgrade(db_url)
     store = ProcessStore.from_url(db_url)
     invoice = make_invoice()
-    store.inbox.record_pull("marketplace", [invoice], [], cursor=None)
+    store.inbox.record_pull("marketplace", [invoice], [], cursor=None, actor="flow:poll-marketplace")
     entry = store.verdicts.record_one(
         invoice, make_verdict(EntryStatus.READY_TO_PROCESS), make_payload(invoice), actor="test"
     )
@@ -185,3 +186,47 @@ def test_cli_defaults_to_process_db_url(
     output = capsys.readouterr().out
     assert f"Process database: {url}" in output
     assert current_revision(url) == head_revision()
+
+
+def test_revision_0006_gives_each_invoice_one_version_lock(db_url: str) -> None:
+    """Before 0006 two versions of one invoice could both be live: the entered one, else the newest, keeps it."""
+    upgrade(db_url, "0005")
+    engine = make_engine(db_url, poolclass=sa.NullPool)
+    columns = ("source", "source_invoice_id", "version", "vendor_id", "vendor_name", "invoice_number",
+               "normalised_invoice_number", "invoice_date", "po_number", "currency", "total", "status", "invoice",
+               "findings", "rule_set_version", "created_at", "updated_at")  # fmt: skip
+    entries = sa.table("process_scheduler", *(sa.column(name) for name in columns))
+
+    def entry(invoice_id: str, version: int, status: str) -> dict[str, object]:
+        return {
+            "source": "marketplace", "source_invoice_id": invoice_id, "version": version, "vendor_id": "V001",
+            "vendor_name": "Acme", "invoice_number": f"INV-{invoice_id}", "normalised_invoice_number": f"INV{invoice_id}",
+            "invoice_date": date(2026, 11, 1), "po_number": f"PO-{invoice_id}-{version}", "currency": "USD",
+            "total": 10, "status": status, "invoice": "{}", "findings": "[]", "rule_set_version": "1",
+            "created_at": datetime(2026, 11, 1), "updated_at": datetime(2026, 11, version),
+        }  # fmt: skip
+
+    with engine.begin() as connection:
+        connection.execute(
+            entries.insert(),
+            [
+                entry("1", 1, "ready_to_process"), entry("1", 2, "manual_review"),  # the newest keeps it
+                entry("2", 1, "entered"), entry("2", 2, "ready_to_process"),  # the entered one keeps it
+                entry("3", 1, "rejected"), entry("4", 1, "bad_invoice"),  # nothing live
+            ],
+        )  # fmt: skip
+    try:
+        upgrade(db_url)
+        with engine.connect() as connection:
+            locks = connection.execute(
+                sa.select(VersionLockRow.source_invoice_id, EntryRow.version, EntryRow.status, VersionLockRow.locked_at)
+                .join(EntryRow, EntryRow.id == VersionLockRow.entry_id)
+                .order_by(VersionLockRow.source_invoice_id)
+            ).all()
+        downgrade(db_url, "0005")
+    finally:
+        engine.dispose()
+
+    assert [tuple(lock[:3]) for lock in locks] == [("1", 2, "manual_review"), ("2", 1, "entered")]
+    # locked since the entry last changed
+    assert [lock[3] for lock in locks] == [datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)]

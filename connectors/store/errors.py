@@ -46,6 +46,49 @@ class IllegalTransitionError(StoreError):
         super().__init__(f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options}).")
 
 
+class EntrySupersededError(IllegalTransitionError):
+    """A newer version of the same invoice replaced this entry: nothing can be done with it any more."""
+
+    def __init__(self, entry_id: int, requested_status: EntryStatus, by_version: int | None) -> None:
+        super().__init__(entry_id, EntryStatus.SUPERSEDED, requested_status)
+        self.by_version = by_version
+        newer = f"version {by_version}" if by_version is not None else "a newer version"
+        self.args = (
+            f"Entry {entry_id} is superseded: {newer} of the same invoice replaced it; act on that version instead.",
+        )
+
+
+class NewerVersionKnownError(StoreError):
+    """A newer version of this invoice was pulled or judged already: this one is never judged."""
+
+    def __init__(self, key: InvoiceKey, newest_version: int) -> None:
+        self.key = key
+        self.newest_version = newest_version
+        super().__init__(f"Invoice {key} is outdated: version {newest_version} of it is known; judge that one.")
+
+
+class VersionTakenError(StoreError):
+    """While the invoice was judged, another version of it became live or was entered: judge it again."""
+
+    def __init__(self, key: InvoiceKey) -> None:
+        self.key = key
+        super().__init__(f"Another version of invoice {key} became live while it was judged; judge it again.")
+
+
+class EarlierVersionDispatchedError(StoreError):
+    """An earlier version of this invoice is with the RPA bot: this one waits for the bot's callback."""
+
+    def __init__(self, key: InvoiceKey, entry_id: int, version: int) -> None:
+        self.key = key
+        self.entry_id = entry_id
+        self.version = version
+        super().__init__(
+            f"Version {version} of this invoice (entry {entry_id}) is with the RPA bot; version {key.version} "
+            "waits for the bot's callback: if the bot entered it, this version is a correction for AP (credit "
+            "note); if it failed, this version replaces it."
+        )
+
+
 class CallbackConflictError(StoreError):
     """A bot's callback that contradicts what the entry already is (e.g. success after failure,
     or success with another ERP document id than the one recorded)."""

@@ -4,11 +4,12 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, select, update
+from sqlalchemy import and_, bindparam, case, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import INVOICE_KEY, StorePart, key_of
 from connectors.store.bulk import insert_returning_new, upsert_rows
+from connectors.store.outbox import WebhookOutbox
 from connectors.store.partitions import VendorPartition, vendor_hash
 from connectors.store.pulled import InboxRowIdentity, PulledInvoices
 from connectors.store.read_models import InboxCounts, InboxItem, PullRecord
@@ -16,18 +17,21 @@ from connectors.store.tables import (
     CODE,
     INBOX_FAILED,
     INBOX_WAITING,
+    EntryRow,
     InboxRow,
     IntakeErrorRow,
     POLockRow,
     PullCursorRow,
 )
-from domain import IntakeError, Invoice, InvoiceKey
+from connectors.store.versions import identity_of, supersede_earlier, withdraw_earlier_waiting
+from domain import EntryStatus, IntakeError, Invoice, InvoiceKey
 from domain.clock import Clock
 
 
 class InboxStore(StorePart):
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, sessions: sessionmaker[Session], clock: Clock, outbox: WebhookOutbox) -> None:
         super().__init__(sessions, clock)
+        self._outbox = outbox
         self._pulled = PulledInvoices()
 
     def record_pull(
@@ -37,12 +41,15 @@ class InboxStore(StorePart):
         errors: Sequence[IntakeError],
         cursor: str | None,
         *,
+        actor: str,
         judged_here: VendorPartition | None = None,
     ) -> PullRecord:
         """Queue the invoices not seen before, record the unreadable ones, move the cursor (None: keep it).
 
-        The new invoices are also kept in memory for `waiting` to hand out without reading them
-        back; with `judged_here`, only those of the vendors this process judges.
+        A new version of an invoice withdraws its earlier versions still waiting and supersedes
+        an earlier one that is live but not with the bot, in the same transaction (`actor` is
+        audited for that). The new invoices are also kept in memory for `waiting` to hand out
+        without reading them back; with `judged_here`, only those of the vendors this process judges.
         """
         _require_source(source, [*invoices, *errors])
         now = self._clock()
@@ -66,6 +73,9 @@ class InboxStore(StorePart):
                 upsert_rows(
                     session, PullCursorRow.__table__, [cursor_row], ("source",), update=("cursor", "updated_at")
                 )
+            newer = {identity_of(key_of(row)): row["version"] for row in inserted if row["version"] > 1}
+            withdraw_earlier_waiting(session, newer)
+            supersede_earlier(session, newer, self._outbox, actor=actor, flow_run_id=None, now=now)
         # only once committed: a rolled-back row's id may be given to another invoice
         held = [(InboxRowIdentity(pulled_at=now, **row), by_key[key_of(row)]) for row in inserted]
         self._pulled.hold(
@@ -96,7 +106,24 @@ class InboxStore(StorePart):
             .limit(limit)
         )
         if exclude_locked_pos:
-            query = query.where(~select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists())
+            # Locked by another invoice; a lock of its own earlier version goes when that is superseded.
+            locked_by_another = (
+                select(POLockRow.po_number)
+                .join(EntryRow, EntryRow.id == POLockRow.entry_id)
+                .where(
+                    POLockRow.po_number == InboxRow.po_number,
+                    or_(EntryRow.source != InboxRow.source, EntryRow.source_invoice_id != InboxRow.source_invoice_id),
+                )
+            )
+            query = query.where(~locked_by_another.exists())
+        # An invoice whose earlier version is with the bot waits for the bot's callback.
+        earlier_dispatched = select(EntryRow.id).where(
+            EntryRow.source == InboxRow.source,
+            EntryRow.source_invoice_id == InboxRow.source_invoice_id,
+            EntryRow.version < InboxRow.version,
+            EntryRow.status == EntryStatus.DISPATCHED.value,
+        )
+        query = query.where(~earlier_dispatched.exists())
         if partition is not None and partition.count > 1:
             query = query.where(InboxRow.vendor_hash % partition.count == partition.index)
         with self._reading() as session:

@@ -8,10 +8,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import StorePart
-from connectors.store.errors import EntryNotFoundError, IllegalTransitionError, NoPayloadError, POLockedError
+from connectors.store.errors import (
+    EntryNotFoundError,
+    EntrySupersededError,
+    IllegalTransitionError,
+    NoPayloadError,
+    POLockedError,
+)
 from connectors.store.outbox import WebhookOutbox, entry_event
 from connectors.store.read_models import Entry
 from connectors.store.tables import NAME, EntryEventRow, EntryRow, POLockRow
+from connectors.store.versions import release_version_lock
 from domain import EntryStatus, is_legal_transition
 from domain.clock import Clock
 
@@ -40,6 +47,8 @@ class EntryLifecycle(StorePart):
         """
         with self._sessions.begin() as session:
             entry = lock_entry(session, entry_id)
+            if EntryStatus(entry.status) is EntryStatus.SUPERSEDED:
+                raise EntrySupersededError(entry_id, EntryStatus(to_status), entry.superseded_by_version)
             if only_from is not None and EntryStatus(entry.status) is not only_from:
                 raise IllegalTransitionError(entry_id, EntryStatus(entry.status), EntryStatus(to_status))
             self.move(
@@ -95,6 +104,8 @@ class EntryLifecycle(StorePart):
             acquire_po_lock(session, entry, now)
         elif from_status.locks_po and not to_status.locks_po:
             session.execute(delete(POLockRow).where(POLockRow.entry_id == entry.id))
+        if from_status.holds_version and not to_status.holds_version:
+            release_version_lock(session, entry.id)
         entry.status = to_status.value
         entry.updated_at = now
         # who holds it and why the bot failed describe the current status only

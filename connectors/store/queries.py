@@ -9,7 +9,8 @@ from sqlalchemy import Select, or_, select
 from connectors.store.base import StorePart, matches_key
 from connectors.store.errors import EntryNotFoundError
 from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary
-from connectors.store.tables import EntryEventRow, EntryRow, POLockRow
+from connectors.store.tables import EntryEventRow, EntryRow, POLockRow, VersionLockRow
+from connectors.store.versions import identity_of
 from domain import EntryStatus, Invoice, InvoiceKey
 
 # Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
@@ -86,6 +87,21 @@ class EntryQueries(StorePart):
             return [
                 EntrySummary.from_columns(row._mapping) for row in session.execute(duplicate_candidates_query(invoices))
             ]
+
+    def version_holders(self, keys: Iterable[InvoiceKey]) -> dict[InvoiceKey, EntrySummary]:
+        """Per invoice version, the entry holding its invoice's version lock (live or entered), if any."""
+        keys = set(keys)
+        if not keys:
+            return {}
+        query = (
+            select(*_SUMMARY_COLUMNS)
+            .join(VersionLockRow, VersionLockRow.entry_id == EntryRow.id)
+            .where(EntryRow.source_invoice_id.in_(sorted({key.source_invoice_id for key in keys})))
+        )
+        with self._reading() as session:
+            holders = [EntrySummary.from_columns(row._mapping) for row in session.execute(query)]
+        by_invoice = {(holder.source, holder.source_invoice_id): holder for holder in holders}
+        return {key: by_invoice[identity_of(key)] for key in keys if identity_of(key) in by_invoice}
 
     def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
         """Which of these POs are locked right now."""

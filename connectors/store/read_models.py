@@ -80,6 +80,7 @@ class Entry(EntrySummary):
     flow_run_id: str | None
     dispatched_to: str | None  # the bot (or mailbox) a dispatched entry is with
     failure_reason: str | None  # why the bot failed, while rpa_failed
+    superseded_by_version: int | None  # the version of the invoice that replaced it, once superseded
 
     @classmethod
     def from_row(cls, row: EntryRow) -> Self:
@@ -105,6 +106,7 @@ class Entry(EntrySummary):
             erp_document_id=row.erp_document_id,
             dispatched_to=row.dispatched_to,
             failure_reason=row.failure_reason,
+            superseded_by_version=row.superseded_by_version,
             created_at=row.created_at,
             updated_at=row.updated_at,
         )
@@ -149,8 +151,11 @@ class BatchRecord:
     already_judged: tuple[InvoiceKey, ...]  # recorded by another writer meanwhile
     waiting_on_lock: tuple[InvoiceKey, ...]  # its PO was locked meanwhile: still waiting in the inbox
     failed: dict[InvoiceKey, str]  # could not be recorded (→ inbox 'failed' with the reason)
-    # its vendor got an entry with the same number or total while it was judged: still waiting, judged again
+    # its vendor got an entry with the same number or total while it was judged, or another version of
+    # it became live: still waiting, judged again
     judged_again: tuple[InvoiceKey, ...] = ()
+    withdrawn: tuple[InvoiceKey, ...] = ()  # a newer version of it is known: never judged
+    waiting_on_version: tuple[InvoiceKey, ...] = ()  # an earlier version is with the bot: waits for its callback
 
 
 class InboxCounts(_ReadModel):

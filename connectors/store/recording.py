@@ -17,13 +17,26 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import INVOICE_KEY, StorePart, key_of, matches_key
 from connectors.store.bulk import insert_returning_new
-from connectors.store.errors import DuplicateCheckOutdatedError, EntryExistsError
+from connectors.store.errors import (
+    DuplicateCheckOutdatedError,
+    EarlierVersionDispatchedError,
+    EntryExistsError,
+    NewerVersionKnownError,
+    VersionTakenError,
+)
 from connectors.store.inbox import mark_failed, update_inbox_rows
 from connectors.store.lifecycle import acquire_po_lock, event_row
 from connectors.store.outbox import WebhookOutbox, entry_event, event_data
 from connectors.store.read_models import BatchRecord, Entry, JudgedInvoice
-from connectors.store.tables import INBOX_JUDGED, NAME, EntryEventRow, EntryRow, InboxRow, POLockRow
+from connectors.store.tables import INBOX_JUDGED, NAME, EntryEventRow, EntryRow, InboxRow, POLockRow, VersionLockRow
 from connectors.store.vendor_locks import ensure_vendor_locks, unseen_duplicate_candidates
+from connectors.store.versions import (
+    identity_of,
+    newest_known_versions,
+    settle_versions,
+    take_version_locks,
+    version_holders,
+)
 from domain import EntryStatus, Invoice, InvoiceKey, RpaPayload, Verdict
 from domain.clock import Clock
 from domain.payload_schema import payload_json
@@ -33,10 +46,12 @@ _RECORDED = ("id", *INVOICE_KEY, "po_number", "status")
 
 @dataclass(frozen=True)
 class _Inserted:
-    """What one batch's inserts gave: the entries recorded, and those withdrawn for a lost PO lock."""
+    """What one batch's inserts gave: the entries recorded, and those withdrawn again because
+    another entry took their PO lock or another version of their invoice became live."""
 
     recorded: Sequence[Mapping[str, Any]]
     lost_lock: Sequence[Mapping[str, Any]]
+    lost_version: Sequence[Mapping[str, Any]]
 
 
 class VerdictRecorder(StorePart):
@@ -61,7 +76,10 @@ class VerdictRecorder(StorePart):
         if another of the vendor's entries with the same number or total was recorded since,
         DuplicateCheckOutdatedError. None for a verdict not judged against live entries.
         Raises EntryExistsError when this invoice version already has an entry, POLockedError
-        when the verdict locks a PO another entry holds; either way nothing is written.
+        when the verdict locks a PO another entry holds, NewerVersionKnownError when a newer
+        version of the invoice is known, EarlierVersionDispatchedError when an earlier one is with
+        the bot, VersionTakenError when another version became live meanwhile; in each case
+        nothing is written. An earlier version that is live but not with the bot is superseded.
         """
         now = self._clock()
         if seen_entry_ids is not None:
@@ -71,7 +89,10 @@ class VerdictRecorder(StorePart):
                 unseen = unseen_duplicate_candidates(session, [invoice], seen_entry_ids)
                 if unseen:
                     raise DuplicateCheckOutdatedError(invoice.key, sorted(unseen[invoice.key]))
+            self._settle_version(session, invoice.key, actor=actor, flow_run_id=flow_run_id, now=now)
             entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
+            if verdict.status.holds_version and take_version_locks(session, [_identity_columns(entry)], now):
+                raise VersionTakenError(invoice.key)
             if verdict.status.locks_po:
                 acquire_po_lock(session, entry, now)
             event = event_row(
@@ -122,9 +143,13 @@ class VerdictRecorder(StorePart):
                 if seen_entry_ids is None
                 else unseen_duplicate_candidates(session, [j.invoice for j in by_key.values()], seen_entry_ids)
             )
+            versions = settle_versions(
+                session, by_key.keys() - outdated.keys(), self._outbox, actor=actor, flow_run_id=flow_run_id, now=now
+            )
+            skipped = outdated.keys() | versions.withdrawn | versions.waiting
             # Rows go in key order (and locks in PO order): concurrent writers then take the unique
             # index's locks in the same order and wait for each other instead of deadlocking.
-            ordered = sorted((key for key in by_key if key not in outdated), key=_sort_key)
+            ordered = sorted((key for key in by_key if key not in skipped), key=_sort_key)
             failed = {key: reason for key in ordered if isinstance(reason := prepared[key], str)}
             mark_failed(session, failed)
             inserted = _insert_and_lock(
@@ -133,14 +158,28 @@ class VerdictRecorder(StorePart):
             self._record_creations(session, inserted.recorded, by_key, actor=actor, flow_run_id=flow_run_id, now=now)
         recorded = {key_of(row): row["id"] for row in inserted.recorded}
         lost_keys = {key_of(row) for row in inserted.lost_lock}
-        settled = recorded.keys() | lost_keys | failed.keys() | outdated.keys()
+        judged_again = outdated.keys() | {key_of(row) for row in inserted.lost_version}
+        settled = recorded.keys() | lost_keys | failed.keys() | judged_again | skipped
         return BatchRecord(
             recorded=recorded,
             already_judged=tuple(key for key in by_key if key not in settled),
             waiting_on_lock=tuple(sorted(lost_keys, key=str)),
             failed=failed,
-            judged_again=tuple(sorted(outdated, key=str)),
+            judged_again=tuple(sorted(judged_again, key=str)),
+            withdrawn=tuple(sorted(versions.withdrawn, key=str)),
+            waiting_on_version=tuple(sorted(versions.waiting, key=str)),
         )
+
+    def _settle_version(
+        self, session: Session, key: InvoiceKey, *, actor: str, flow_run_id: str | None, now: datetime
+    ) -> None:
+        settled = settle_versions(session, [key], self._outbox, actor=actor, flow_run_id=flow_run_id, now=now)
+        if key in settled.withdrawn:
+            newest = newest_known_versions(session, [identity_of(key)])[identity_of(key)]
+            raise NewerVersionKnownError(key, newest)
+        if key in settled.waiting:
+            holder = version_holders(session, [identity_of(key)])[identity_of(key)]
+            raise EarlierVersionDispatchedError(key, holder.entry_id, holder.version)
 
     def _record_creations(
         self,
@@ -183,6 +222,15 @@ class VerdictRecorder(StorePart):
         )
 
 
+def _identity_columns(entry: EntryRow) -> dict[str, Any]:
+    return {
+        "id": entry.id,
+        "source": entry.source,
+        "source_invoice_id": entry.source_invoice_id,
+        "version": entry.version,
+    }
+
+
 def _sort_key(key: InvoiceKey) -> tuple[str, str, int]:
     return (key.source, key.source_invoice_id, key.version)
 
@@ -203,9 +251,15 @@ def _prepare(
 
 
 def _insert_and_lock(session: Session, values: Sequence[dict[str, Any]], now: datetime) -> _Inserted:
-    """Insert the entries not recorded yet and the PO locks of the locking ones; an entry whose PO
-    another writer locked meanwhile is deleted again (it waits in the inbox)."""
+    """Insert the entries not recorded yet, the version locks of the live ones and the PO locks of
+    the locking ones. An entry whose invoice another version holds, or whose PO another writer
+    locked meanwhile, is deleted again (it waits in the inbox)."""
     inserted = insert_returning_new(session, EntryRow.__table__, values, INVOICE_KEY, returning=_RECORDED)
+    lost_ids = take_version_locks(session, [row for row in inserted if EntryStatus(row["status"]).holds_version], now)
+    lost_version = [row for row in inserted if row["id"] in lost_ids]
+    if lost_version:
+        session.execute(delete(EntryRow).where(EntryRow.id.in_(sorted(lost_ids))))
+    inserted = [row for row in inserted if row["id"] not in lost_ids]
     locking = sorted((row for row in inserted if EntryStatus(row["status"]).locks_po), key=lambda r: r["po_number"])
     locked = insert_returning_new(
         session,
@@ -217,8 +271,12 @@ def _insert_and_lock(session: Session, values: Sequence[dict[str, Any]], now: da
     lock_holders = {row["entry_id"] for row in locked}
     lost_lock = [row for row in locking if row["id"] not in lock_holders]
     if lost_lock:
-        session.execute(delete(EntryRow).where(EntryRow.id.in_([row["id"] for row in lost_lock])))
-    return _Inserted(recorded=[row for row in inserted if row not in lost_lock], lost_lock=lost_lock)
+        lost = [row["id"] for row in lost_lock]
+        session.execute(delete(VersionLockRow).where(VersionLockRow.entry_id.in_(lost)))
+        session.execute(delete(EntryRow).where(EntryRow.id.in_(lost)))
+    return _Inserted(
+        recorded=[row for row in inserted if row not in lost_lock], lost_lock=lost_lock, lost_version=lost_version
+    )
 
 
 def _entry_values(

@@ -40,7 +40,7 @@ class ProcessStore:
         self._sessions = sessions
         self._own_engine: Engine | None = None
         self.outbox = WebhookOutbox(sessions, clock, webhook_urls=webhook_urls)
-        self.inbox = InboxStore(sessions, clock)
+        self.inbox = InboxStore(sessions, clock, self.outbox)
         self.lifecycle = EntryLifecycle(sessions, clock, self.outbox)
         self.verdicts = VerdictRecorder(sessions, clock, self.outbox)
         self.bot = BotQueue(sessions, clock, self.lifecycle)

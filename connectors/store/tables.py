@@ -43,6 +43,7 @@ NAME = 200
 INBOX_WAITING = "waiting"
 INBOX_JUDGED = "judged"
 INBOX_FAILED = "failed"  # could not be judged; `error` says why
+INBOX_WITHDRAWN = "withdrawn"  # a newer version of the invoice came: never judged
 
 ROLES = ("admin", "clerk")  # people; bots authenticate with API keys and have the role 'bot'
 
@@ -68,8 +69,10 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("source", "source_invoice_id", "version", name="uq_inbox_invoice_key"),
-        CheckConstraint(_one_of("state", [INBOX_FAILED, INBOX_JUDGED, INBOX_WAITING]), name="state"),
+        CheckConstraint(_one_of("state", [INBOX_FAILED, INBOX_JUDGED, INBOX_WAITING, INBOX_WITHDRAWN]), name="state"),
         Index("ix_inbox_state_pulled_at", "state", "pulled_at"),
+        # Earlier versions of a pulled invoice are found by its id.
+        Index("ix_inbox_source_invoice_id", "source_invoice_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -154,6 +157,8 @@ class EntryRow(Base):
     dispatched_to: Mapped[str | None] = mapped_column(String(NAME))
     # why the bot failed (rpa_failed), so a clerk deciding on it and a repeated callback see it
     failure_reason: Mapped[str | None] = mapped_column(Text)
+    # the version of the same invoice that replaced this one (superseded)
+    superseded_by_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
@@ -180,6 +185,19 @@ class POLockRow(Base):
 
     po_number: Mapped[str] = mapped_column(String(CODE), primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), unique=True)
+    locked_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class VersionLockRow(Base):
+    """The one version of an invoice that is live or entered: its primary key (source, source
+    invoice id) lets only one entry hold it, as `po_locks` does for a PO."""
+
+    __tablename__ = "version_locks"
+
+    source: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    source_invoice_id: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), unique=True)
+    version: Mapped[int] = mapped_column(Integer)
     locked_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
 
