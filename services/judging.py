@@ -89,9 +89,11 @@ class JudgingService:
             {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
         )
         candidates = self.store.entries.duplicate_candidates(invoices)
+        # only a later version can correct an entered one
+        corrections = [i.key for i in invoices if i.version > 1]
         entered_versions = {
             holder.id: holder
-            for holder in self.store.entries.version_holders(i.key for i in invoices).values()
+            for holder in self.store.entries.version_holders(corrections).values()
             if holder.status is EntryStatus.ENTERED
         }
         live = [LiveEntry.of(e, entry_id=e.id, status=e.status) for e in [*candidates, *entered_versions.values()]]
@@ -114,7 +116,7 @@ class JudgingService:
         recorded = self.store.entries.find(found.key)
         if recorded is not None:
             return RecordedVerdict(recorded, created=False)
-        earlier = self.store.entries.version_holders([found.key]).get(found.key)
+        earlier = self.store.entries.version_holders([found.key]).get(found.key) if found.version > 1 else None
         earlier_id = None
         if earlier is not None and earlier.version < found.version:
             if earlier.status is EntryStatus.DISPATCHED:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import RowMapping, and_, bindparam, func, insert, select, update
+from sqlalchemy import RowMapping, and_, bindparam, func, insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from connectors.store.bulk import insert_returning_new
@@ -79,15 +79,16 @@ def newest_known_versions(session: Session, identities: Iterable[Identity]) -> d
     newest: dict[Identity, int] = {}
     if not wanted:
         return newest
-    for table in (InboxRow, EntryRow):
-        query = (
-            select(table.source, table.source_invoice_id, func.max(table.version))
-            .where(_of_identities(table.source, table.source_invoice_id, wanted))
-            .group_by(table.source, table.source_invoice_id)
-        )
-        for source, invoice_id, version in session.execute(query).tuples():
-            if (source, invoice_id) in wanted:
-                newest[(source, invoice_id)] = max(newest.get((source, invoice_id), 0), version)
+    # pulled versions are in the inbox; versions validated through the API only in process_scheduler
+    pulled, judged = (
+        select(table.source, table.source_invoice_id, func.max(table.version).label("version"))
+        .where(_of_identities(table.source, table.source_invoice_id, wanted))
+        .group_by(table.source, table.source_invoice_id)
+        for table in (InboxRow, EntryRow)
+    )
+    for source, invoice_id, version in session.execute(union_all(pulled, judged)).tuples():
+        if (source, invoice_id) in wanted:
+            newest[(source, invoice_id)] = max(newest.get((source, invoice_id), 0), version)
     return newest
 
 
