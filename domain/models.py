@@ -5,12 +5,14 @@ No I/O here. Every model is frozen and rejects garbage with a message that names
 
 import json
 import re
+import unicodedata
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from functools import lru_cache
 from typing import Annotated, Any, Self
 
+import regex
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from domain.money import Money, NonNegativeMoney, NonNegativeQuantity, Percent, Quantity
@@ -55,16 +57,24 @@ def load_json_exact(text: str | bytes) -> Any:
 
 
 _ALNUM_RUNS = re.compile(r"[A-Z]+|[0-9]+")
-_PART_NUMBER_NOISE = re.compile(r"[\s\-_./]+")
+# Every character Unicode calls a dash (en dash, minus sign, non-breaking hyphen...) or white space
+# (no-break space, thin space...), and the separators vendors type: none of them tells parts apart.
+_PART_NUMBER_NOISE = regex.compile(r"[\p{Dash}\p{White_Space}_./]+")
+
+
+def _compatible(text: str) -> str:
+    """NFKC: full-width letters and digits, ligatures and the like become their plain forms."""
+    return unicodedata.normalize("NFKC", text)
 
 
 @lru_cache(maxsize=65536)  # asked again for every earlier invoice of a vendor, batch after batch
 def normalise_invoice_number(number: str) -> str:
     """The form duplicates are compared in: case, spaces, dashes, punctuation and leading zeros ignored.
 
-    "INV-000123", "inv 123" and "Inv_0123" are all "INV123"; "A-01-002" is "A12"; "000" is "0".
+    "INV-000123", "inv 123", "Inv_0123" and "ＩＮＶ–１２３" are all "INV123"; "A-01-002" is "A12";
+    "000" is "0".
     """
-    runs = _ALNUM_RUNS.findall(number.upper())
+    runs = _ALNUM_RUNS.findall(_compatible(number).upper())
     return "".join(run.lstrip("0") or "0" if run.isdigit() else run for run in runs)
 
 
@@ -78,8 +88,8 @@ def duplicate_keys(vendor_id: str, normalised_invoice_number: str, total: Decima
 
 @lru_cache(maxsize=65536)  # the same few thousand parts recur on every invoice of a batch
 def normalise_part_number(part_number: str) -> str:
-    """Part numbers match across vendor and ERP spelling: case, spaces and dashes ignored."""
-    return _PART_NUMBER_NOISE.sub("", part_number).upper()
+    """Part numbers match across vendor and ERP spelling: case, spaces and dashes of any kind ignored."""
+    return _PART_NUMBER_NOISE.sub("", _compatible(part_number)).upper()
 
 
 # ---------------------------------------------------------------- invoices

@@ -129,6 +129,9 @@ def test_a_credit_note_is_an_invoice_with_a_negative_total() -> None:
         ("A-01-002", "A12"),
         ("000", "0"),
         ("2026/0042", "202642"),
+        ("INV\u2013000123", "INV123"),  # en dash
+        ("INV\u00a0123", "INV123"),  # no-break space
+        ("\uff29\uff2e\uff36\uff0d\uff11\uff12\uff13", "INV123"),  # full-width, as some Asian systems write it
     ],
 )
 def test_invoice_numbers_are_compared_without_case_spaces_dashes_or_leading_zeros(
@@ -140,6 +143,19 @@ def test_invoice_numbers_are_compared_without_case_spaces_dashes_or_leading_zero
 def test_part_numbers_ignore_case_spaces_and_dashes_but_keep_zeros() -> None:
     assert normalise_part_number("hx-4410 b") == normalise_part_number("HX4410B") == "HX4410B"
     assert normalise_part_number("HX-0441") != normalise_part_number("HX-441")
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "HX\u20134410\u00a0B",  # en dash, no-break space
+        "HX\u22124410\u2009B",  # minus sign, thin space
+        "HX\u20114410\u202fB",  # non-breaking hyphen, narrow no-break space
+        "\uff28\uff38\uff0d\uff14\uff14\uff11\uff10\u3000\uff42",  # full-width letters, digits, dash and space
+    ],
+)
+def test_part_numbers_ignore_every_unicode_dash_and_space(written: str) -> None:
+    assert normalise_part_number(written) == "HX4410B"
 
 
 def test_the_status_table_matches_the_design() -> None:
