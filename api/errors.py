@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic_core import ErrorDetails
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.schemas import EntryState, ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
+from api.schemas import EntryState, EntryVerdict, ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
 from connectors.mail import MailDispatchError
 from connectors.store import (
     CallbackConflictError,
@@ -39,6 +39,7 @@ from connectors.store.accounts import (
     WeakPasswordError,
 )
 from domain import EntryStatus
+from services.decisions import DecisionRefusedError
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,14 @@ def _po_locked(error: POLockedError) -> ApiError:
     )
 
 
+def _decision_refused(error: DecisionRefusedError) -> ApiError:
+    entry = error.entry
+    verdict = EntryVerdict(
+        entry_id=entry.id, status=entry.status, rule_set_version=entry.rule_set_version, findings=list(error.findings)
+    )
+    return ApiError(409, error.code, str(error), [verdict])
+
+
 _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     InvoiceNotFoundError: lambda error: ApiError(404, "invoice_not_found", str(error)),
     InvoiceUnreadableError: _invoice_unreadable,
@@ -152,6 +161,7 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
         [EntryState(entry_id=error.entry_id, current_status=EntryStatus.DISPATCHED)],
     ),
     NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
+    DecisionRefusedError: _decision_refused,
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
     DuplicateCheckOutdatedError: lambda error: ApiError(409, "judging_conflict", str(error)),
     VersionTakenError: lambda error: ApiError(409, "judging_conflict", str(error)),

@@ -8,11 +8,12 @@ Money and quantities are JSON strings ("24.60"), never floats.
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from connectors.store import EntryHeader
 from domain import EntryStatus, Finding, Invoice, RpaPayload
 from domain.models import FreeText
+from rules.catalogue import REGISTRY
 
 # ---------------------------------------------------------------------- errors
 
@@ -141,6 +142,26 @@ class ReviewAction(BaseModel):
     reason: FreeText = Field(
         min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands."
     )
+
+
+class ReleaseAction(ReviewAction):
+    """A clerk's decision that gives an entry to the bot (approve, requeue): the entry is judged
+    again first, and findings the clerk has not seen stop it unless their rules are acknowledged."""
+
+    acknowledge: list[str] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Rule ids of findings that appeared since the review and that the clerk accepts "
+        '(from a 409 changed_since_review), e.g. ["qty.over_open"]; recorded in the audit trail.',
+    )
+
+    @field_validator("acknowledge")
+    @classmethod
+    def _known_rules(cls, rule_ids: list[str]) -> list[str]:
+        unknown = sorted(set(rule_ids) - set(REGISTRY.ids()))
+        if unknown:
+            raise ValueError(f"unknown rule id(s): {', '.join(unknown)}")
+        return rule_ids
 
 
 # ---------------------------------------------------------------------- the RPA bot

@@ -27,8 +27,8 @@ from connectors.marketplace.schema import metadata as marketplace_metadata
 from connectors.store import Entry, ProcessStore
 from connectors.store.migrate import upgrade
 from connectors.store.tables import Base
-from demo.factories import make_invoice, make_payload, make_verdict
-from domain import EntryStatus
+from demo.factories import make_invoice, make_line, make_payload, make_purchase_order, make_verdict
+from domain import EntryStatus, Invoice
 from settings import Settings
 from tests.marketplace_rows import add_invoice as add_marketplace_invoice
 
@@ -225,12 +225,54 @@ PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
 }
 
 
+def add_to_erp(settings: Settings, invoice: Invoice) -> None:
+    """The open PO `invoice` matches (and its vendor) in the test ERP, unless there already, with
+    room for a thousand of each part: entries made for it (several may share it) stay clean when
+    approval or requeue judges them again."""
+    purchase_order = make_purchase_order(invoice)
+    engine = sa.create_engine(settings.erp_db_url)
+    try:
+        with engine.begin() as connection:
+            if connection.scalar(sa.select(vendor.c.vendor_id).where(vendor.c.vendor_id == invoice.vendor_id)) is None:
+                connection.execute(
+                    vendor.insert(),
+                    {"vendor_id": invoice.vendor_id, "vendor_name": invoice.vendor_name,
+                     "currency_code": invoice.currency, "is_active": "Y"},
+                )  # fmt: skip
+            if connection.scalar(sa.select(po_header.c.po_number).where(po_header.c.po_number == invoice.po_number)):
+                return
+            connection.execute(
+                po_header.insert(),
+                {"po_number": purchase_order.po_number, "vendor_id": purchase_order.vendor_id,
+                 "currency_code": purchase_order.currency, "po_status": "O", "po_date": purchase_order.po_date},
+            )  # fmt: skip
+            connection.execute(
+                po_line.insert(),
+                [
+                    {"po_number": purchase_order.po_number, "po_line_no": line.line_no, "item_id": line.erp_item_id,
+                     "part_number": line.part_number, "description": line.description or "", "uom": line.uom,
+                     "qty_ordered": Decimal(1000), "qty_received": None, "qty_invoiced": Decimal(0),
+                     "unit_cost": line.unit_price}
+                    for line in purchase_order.lines
+                ],
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+
+
 def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = None, with_payload: bool = True) -> Entry:
-    """A new entry (on a PO of its own unless given) brought to `status` the way the service would."""
+    """A new entry (on a PO of its own unless given) brought to `status` the way the service would,
+    for an invoice that matches its PO in the ERP."""
     number = next(_numbers)
     invoice = make_invoice(
-        source_invoice_id=str(number), invoice_number=f"INV-{number}", po_number=po_number or f"PO-{number}"
+        source_invoice_id=str(number),
+        invoice_number=f"INV-{number}",
+        po_number=po_number or f"PO-E{number}",
+        lines=(make_line(1, quantity=Decimal(number)),),  # a total of its own: no entry a possible duplicate of another
+        invoice_date=INVOICE_DATE,
+        due_date=INVOICE_DATE + timedelta(days=30),
     )
+    add_to_erp(world.settings, invoice)
     created_as, moves = PATHS[status]
     store = world.store()
     try:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.deps import MAX_ID, EntryIdPath, MailerDep, StoreDep
+from api.deps import MAX_ID, EntryIdPath, JudgingDep, MailerDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import (
     EntryDetail,
@@ -15,6 +15,7 @@ from api.schemas import (
     EntrySummary,
     FieldProblem,
     HistoryEvent,
+    ReleaseAction,
     ReviewAction,
 )
 from api.security import CallerDep, PersonDep
@@ -107,15 +108,18 @@ _ACTION_ERRORS = {
     responses=error_responses(
         {
             **_ACTION_ERRORS,
-            409: "Not in manual_review (illegal_transition); its PO is locked by another entry (po_locked); or it has "
-            "no payload to enter (no_payload).",
+            409: "Not in manual_review (illegal_transition), or replaced by a newer version (superseded); its PO is "
+            "locked by another entry (po_locked); it has no payload to enter (no_payload); judged again now, it has "
+            "a hard finding (hard_findings) or findings the clerk has not seen (changed_since_review: acknowledge "
+            "their rules to go on).",
         }
     ),
 )
-def approve(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
-    return EntryStatusResponse.model_validate(
-        decisions.approve(store, entry_id, actor=clerk.actor, reason=action.reason)
+def approve(entry_id: EntryIdPath, action: ReleaseAction, clerk: PersonDep, judging: JudgingDep) -> EntryStatusResponse:
+    entry = decisions.approve(
+        judging, entry_id, actor=clerk.actor, reason=action.reason, acknowledge=action.acknowledge
     )
+    return EntryStatusResponse.model_validate(entry)
 
 
 @router.post(
@@ -134,12 +138,19 @@ def reject(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store:
     "/{entry_id}/requeue",
     response_model=EntryStatusResponse,
     summary="Give an entry the bot failed on back to the bot",
-    responses=error_responses(_ACTION_ERRORS),
+    responses=error_responses(
+        {
+            **_ACTION_ERRORS,
+            409: "Not rpa_failed (illegal_transition), or replaced by a newer version (superseded); judged again now, "
+            "it has a hard finding (hard_findings) or findings the clerk has not seen (changed_since_review).",
+        }
+    ),
 )
-def requeue(entry_id: EntryIdPath, action: ReviewAction, clerk: PersonDep, store: StoreDep) -> EntryStatusResponse:
-    return EntryStatusResponse.model_validate(
-        decisions.requeue(store, entry_id, actor=clerk.actor, reason=action.reason)
+def requeue(entry_id: EntryIdPath, action: ReleaseAction, clerk: PersonDep, judging: JudgingDep) -> EntryStatusResponse:
+    entry = decisions.requeue(
+        judging, entry_id, actor=clerk.actor, reason=action.reason, acknowledge=action.acknowledge
     )
+    return EntryStatusResponse.model_validate(entry)
 
 
 @router.post(

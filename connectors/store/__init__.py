@@ -18,6 +18,7 @@ from connectors.store.errors import (
     StoreError,
     VersionTakenError,
 )
+from connectors.store.lifecycle import DuplicateRecheck
 from connectors.store.read_models import (
     BatchRecord,
     Entry,
@@ -37,6 +38,7 @@ __all__ = [
     "BatchRecord",
     "CallbackConflictError",
     "DuplicateCheckOutdatedError",
+    "DuplicateRecheck",
     "EarlierVersionDispatchedError",
     "Entry",
     "EntryEvent",

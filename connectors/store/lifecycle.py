@@ -1,7 +1,9 @@
 """Entries and their lifecycle: legal status changes only, each one audited, with the PO lock
 taken or released in the same transaction (`po_locks`' primary key decides between two writers)."""
 
+from collections.abc import Collection
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -9,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import StorePart
 from connectors.store.errors import (
+    DuplicateCheckOutdatedError,
     EntryNotFoundError,
     EntrySupersededError,
     IllegalTransitionError,
@@ -18,9 +21,17 @@ from connectors.store.errors import (
 from connectors.store.outbox import WebhookOutbox, entry_event
 from connectors.store.read_models import Entry
 from connectors.store.tables import NAME, EntryEventRow, EntryRow, POLockRow
+from connectors.store.vendor_locks import ensure_vendor_locks, unseen_duplicate_candidates
 from connectors.store.versions import release_version_lock
-from domain import EntryStatus, is_legal_transition
+from domain import EntryStatus, Invoice, is_legal_transition
 from domain.clock import Clock
+
+
+class DuplicateRecheck(NamedTuple):
+    """An entry's invoice judged again, and the live entries that judgement saw."""
+
+    invoice: Invoice
+    seen_entry_ids: Collection[int]
 
 
 class EntryLifecycle(StorePart):
@@ -38,14 +49,24 @@ class EntryLifecycle(StorePart):
         erp_document_id: str | None = None,
         flow_run_id: str | None = None,
         only_from: EntryStatus | None = None,
+        recheck: DuplicateRecheck | None = None,
     ) -> Entry:
         """Move an entry to `to_status`, taking or releasing its PO lock, and audit the change.
 
         `only_from` narrows the legal moves to one starting status (approve moves manual_review
         to ready, requeue moves rpa_failed to ready). The entry row is locked first (SELECT ...
         FOR UPDATE), so of two concurrent moves of one entry the second sees the first's result.
+        With `recheck` (an entry judged again before it goes to the bot), the move waits its turn
+        on the vendor lock as recorders do, and raises DuplicateCheckOutdatedError when an entry
+        the new judgement did not see could make it a duplicate.
         """
+        if recheck is not None:
+            ensure_vendor_locks(self._sessions, [recheck.invoice.vendor_id], self._clock())
         with self._sessions.begin() as session:
+            if recheck is not None:  # vendor first, entry second: the order recorders lock in
+                unseen = unseen_duplicate_candidates(session, [recheck.invoice], recheck.seen_entry_ids)
+                if unseen:
+                    raise DuplicateCheckOutdatedError(recheck.invoice.key, sorted(unseen[recheck.invoice.key]))
             entry = lock_entry(session, entry_id)
             if EntryStatus(entry.status) is EntryStatus.SUPERSEDED:
                 raise EntrySupersededError(entry_id, EntryStatus(to_status), entry.superseded_by_version)

@@ -15,7 +15,7 @@ from domain import EntryStatus, Invoice, InvoiceKey
 
 # Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
 # them here too would make every batch read a vendor's whole history.
-_NOT_LIVE = (EntryStatus.REJECTED.value, EntryStatus.BAD_INVOICE.value, EntryStatus.ENTERED.value)
+_NOT_LIVE = tuple(status.value for status in EntryStatus if not status.holds_version or status is EntryStatus.ENTERED)
 _SUMMARY_COLUMNS = tuple(getattr(EntryRow, name) for name in EntrySummary.model_fields)
 
 
