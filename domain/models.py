@@ -295,10 +295,18 @@ class Severity(StrEnum):
     SOFT = "soft"  # → manual_review: AP decides
 
 
+# A finding's sentence may quote part numbers and amounts: longer than a name.
+FINDING_MESSAGE_LENGTH = 1000
+
+
 class Finding(_Model):
     rule_id: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")]
     severity: Severity
-    message: Text = Field(max_length=1000)
+    message: Annotated[
+        str,
+        StringConstraints(strip_whitespace=True, min_length=1, max_length=FINDING_MESSAGE_LENGTH),
+        AfterValidator(without_nul),
+    ]
     invoice_line_no: int | None = None
     po_line_no: int | None = None
     expected: str | None = None

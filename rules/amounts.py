@@ -4,7 +4,8 @@ from collections import defaultdict
 from collections.abc import Iterator
 from decimal import Decimal
 
-from domain import ChargeKind, Severity
+from domain import ChargeKind, InvoiceLine, Severity
+from domain.models import FINDING_MESSAGE_LENGTH
 from domain.money import ZERO, round_to_cents
 from rules.config import ChargeRule
 from rules.context import InvoiceContext
@@ -45,14 +46,21 @@ def total_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
 
 @rule("tax.rate_mismatch", Severity.SOFT, "Tax amounts are inconsistent with the tax rates")
 def tax_rate_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
-    line_taxes: list[Decimal] = []
+    """Each line's stated tax against its rate, then the invoice's tax against its lines.
+
+    Two roundings are lawful: EN 16931 rounds the tax of each rate once, on the sum of that rate's
+    line amounts; many billing systems round each line's tax. Either is accepted per rate, with no
+    tolerance needed; only a header tax that neither method (per rate) gives is reported.
+    """
     tolerance = ctx.config.rounding_tolerance
+    rateless_tax = ZERO  # the stated tax of lines that give no rate
+    by_rate: dict[Decimal, list[InvoiceLine]] = defaultdict(list)
     for line in ctx.invoice.lines:
         if line.tax_rate is None:
-            if line.tax_amount is not None:
-                line_taxes.append(line.tax_amount)
+            rateless_tax += line.tax_amount or ZERO
             continue
-        expected = round_to_cents((line.line_total * line.tax_rate).scaleb(-2))  # scaleb: exact ÷ 100
+        by_rate[line.tax_rate].append(line)
+        expected = _tax(line.line_total, line.tax_rate)
         if line.tax_amount is not None and line.tax_amount != expected and abs(line.tax_amount - expected) > tolerance:
             yield Breach(
                 f"Line {line.line_no}: {line.tax_rate}% of {line.line_total} is {expected}, "
@@ -61,16 +69,70 @@ def tax_rate_mismatch(ctx: InvoiceContext) -> Iterator[Breach]:
                 expected=expected,
                 actual=line.tax_amount,
             )
-        line_taxes.append(expected if line.tax_amount is None else line.tax_amount)
-    if not line_taxes:
+    if not by_rate and not any(line.tax_amount is not None for line in ctx.invoice.lines):
         return  # no line carries tax information: nothing to hold the header tax to
-    lines_tax = sum(line_taxes, ZERO)
-    if _differs(ctx.invoice.tax_amount, lines_tax, ctx):
+    methods = {rate: _rounding_methods(lines, rate) for rate, lines in sorted(by_rate.items())}
+    stated = ctx.invoice.tax_amount
+    if any(abs(stated - total) <= tolerance for total in _totals(rateless_tax, methods)):
+        return
+    if all(len(set(by_method.values())) == 1 for by_method in methods.values()):
+        lines_tax = rateless_tax + sum((next(iter(m.values())) for m in methods.values()), ZERO)
         yield Breach(
-            f"The lines' tax adds up to {lines_tax} but the invoice states tax of {ctx.invoice.tax_amount}.",
+            f"The lines' tax adds up to {lines_tax} but the invoice states tax of {stated}.",
             expected=lines_tax,
-            actual=ctx.invoice.tax_amount,
+            actual=stated,
         )
+        return
+    yield Breach(
+        _neither_rounding(stated, methods),
+        expected=" or ".join(sorted({str(total) for total in _totals(rateless_tax, methods)})),
+        actual=stated,
+    )
+
+
+def _neither_rounding(stated: Decimal, methods: dict[Decimal, dict[str, Decimal]]) -> str:
+    """What each rounding gives, in as many words as a finding's message holds."""
+    head = f"The invoice states tax of {stated}, which neither rounding of the lines' tax gives"
+    spelled = "; ".join(
+        f"at {rate}%: " + ", ".join(f"{method} gives {amount}" for method, amount in by_method.items())
+        for rate, by_method in methods.items()
+    )
+    compact = "; ".join(
+        f"{rate}%: " + " or ".join(str(amount) for amount in by_method.values()) for rate, by_method in methods.items()
+    )
+    for message in (f"{head} ({spelled}).", f"{head} (per line or once per rate: {compact})."):
+        if len(message) <= FINDING_MESSAGE_LENGTH:
+            return message
+    return f"{head}."
+
+
+def _tax(amount: Decimal, rate: Decimal) -> Decimal:
+    return round_to_cents((amount * rate).scaleb(-2))  # scaleb: exact ÷ 100
+
+
+def _rounding_methods(lines: list[InvoiceLine], rate: Decimal) -> dict[str, Decimal]:
+    """The tax of one rate's lines by each lawful rounding; stated line taxes count as rounded per line."""
+    per_line = sum(
+        (_tax(line.line_total, rate) if line.tax_amount is None else line.tax_amount for line in lines), ZERO
+    )
+    once = _tax(sum((line.line_total for line in lines), ZERO), rate)
+    return {"rounding each line": per_line, "rounding the rate's total once": once}
+
+
+# Beyond this many rates the methods are compared all one way or all the other, not mixed.
+_MIXED_ROUNDING_RATES = 6
+
+
+def _totals(fixed: Decimal, methods: dict[Decimal, dict[str, Decimal]]) -> set[Decimal]:
+    """Every header tax the lines allow, each rate rounded by either method."""
+    choices = [set(by_method.values()) for by_method in methods.values()]
+    if len(choices) > _MIXED_ROUNDING_RATES:
+        uniform = [sum((list(by_method.values())[i] for by_method in methods.values()), ZERO) for i in (0, 1)]
+        return {fixed + total for total in uniform}
+    totals = {fixed}
+    for options in choices:
+        totals = {total + option for total in totals for option in options}
+    return totals
 
 
 def _charge_limit(ctx: InvoiceContext, kind: ChargeKind) -> Decimal | None:

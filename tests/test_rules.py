@@ -446,6 +446,47 @@ def test_tax_rate_mismatch__line_tax_and_header_tax() -> None:
     ]
 
 
+def _half_cent_lines(tax: str) -> Invoice:
+    """Two lines of 0.05 at 10 %: each line's tax rounds to 0.01 (0.02 in all), the rate's total once to 0.01."""
+    lines = tuple(
+        make_line(n, unit_price=Decimal("0.05"), quantity=Decimal("1"), tax_rate=Decimal("10")) for n in (1, 2)
+    )
+    return make_invoice(lines=lines, tax_amount=Decimal(tax), total=Decimal("0.10") + Decimal(tax))
+
+
+@pytest.mark.parametrize("tax", ["0.01", "0.02"])
+def test_tax_rate_mismatch__either_lawful_rounding_is_accepted_without_tolerance(tax: str) -> None:
+    assert findings("tax.rate_mismatch", make_context(_half_cent_lines(tax), po=None)) == []
+
+
+def test_tax_rate_mismatch__a_tax_neither_rounding_gives_names_both() -> None:
+    assert findings("tax.rate_mismatch", make_context(_half_cent_lines("0.03"), po=None)) == [
+        Finding(
+            rule_id="tax.rate_mismatch",
+            severity=Severity.SOFT,
+            message="The invoice states tax of 0.03, which neither rounding of the lines' tax gives "
+            "(at 10%: rounding each line gives 0.02, rounding the rate's total once gives 0.01).",
+            expected="0.01 or 0.02",
+            actual="0.03",
+        )
+    ]
+
+
+def test_tax_rate_mismatch__each_rate_rounded_its_own_way() -> None:
+    """One rate rounded per line, the other once on its total: lawful, as each rate is judged on its own."""
+    lines = (
+        *(make_line(n, unit_price=Decimal("0.05"), quantity=Decimal("1"), tax_rate=Decimal("10")) for n in (1, 2)),
+        *(make_line(n, unit_price=Decimal("0.10"), quantity=Decimal("1"), tax_rate=Decimal("5")) for n in (3, 4)),
+    )
+    # 10 %: per line 0.02, once 0.01; 5 %: per line 0.02 (0.005 → 0.01 twice), once 0.01 (0.010)
+    # 0.03 is one rate rounded per line and the other once, either way round
+    mixed = make_invoice(lines=lines, tax_amount=Decimal("0.03"), total=Decimal("0.33"))
+    assert findings("tax.rate_mismatch", make_context(mixed, po=None)) == []
+    uniform_only = make_invoice(lines=lines, tax_amount=Decimal("0.05"), total=Decimal("0.35"))
+    [finding] = findings("tax.rate_mismatch", make_context(uniform_only, po=None))
+    assert (finding.expected, finding.actual) == ("0.02 or 0.03 or 0.04", "0.05")
+
+
 def test_charge_not_allowed__by_policy_per_kind() -> None:
     freight = make_invoice(charges=(Charge(kind=ChargeKind.FREIGHT, amount=Decimal("40.00")),))
     assert findings("charge.not_allowed", make_context(freight)) == [
