@@ -311,6 +311,25 @@ class InvoiceBuilder:
 
         return self._finish_pool(invoice_id, plant)
 
+    def line_return_netted(self, invoice_id: int) -> DraftInvoice:
+        """A bill with goods sent back netted into it: a negative line for one of its own parts (the one
+        billed for the most, so that the invoice still bills more than it takes back)."""
+
+        def plant(draft: DraftInvoice) -> None:
+            kept = max(draft.lines, key=lambda line: line.line_total)
+            step = kept.item.qty_step
+            returned = DraftLine(
+                item=kept.item,
+                quantity=-step,
+                unit_price=kept.unit_price,
+                tax_rate=kept.tax_rate,
+                po_line=kept.po_line,
+                planted=True,
+            )
+            draft.lines.append(returned)
+
+        return self._finish_pool(invoice_id, plant)
+
     def qty_over_open(self, invoice_id: int) -> DraftInvoice:
         po = self._dedicated_po()
         target = self.rng.choice(po.lines)

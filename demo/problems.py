@@ -12,6 +12,7 @@ DUPLICATE_IN_MARKETPLACE = "duplicate.in_marketplace"
 PROBLEM_RATES: dict[str, float] = {
     "price.one_cent_over": 0.025,
     "qty.over_open": 0.015,
+    "line.return_netted": 0.01,
     "qty.over_received": 0.015,
     "line.total_mismatch": 0.015,
     "total.mismatch": 0.015,
@@ -59,6 +60,7 @@ EXPECTED_RULES: dict[str, frozenset[str]] = {
     UOM_CONVERTED: frozenset(),
     "price.one_cent_over": frozenset({"price.unit_mismatch"}),
     "qty.over_open": frozenset({"qty.over_open"}),
+    "line.return_netted": frozenset({"line.negative_on_invoice"}),
     "qty.over_received": frozenset({"qty.over_received"}),
     "line.total_mismatch": frozenset({"line.total_mismatch"}),
     "total.mismatch": frozenset({"amount.total_mismatch"}),

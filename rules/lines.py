@@ -15,6 +15,23 @@ def _qty(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
+@rule("line.negative_on_invoice", Severity.SOFT, "A line of an invoice takes something back")
+def negative_line_on_invoice(ctx: InvoiceContext) -> Iterator[Breach]:
+    """A return netted into a bill would lower what the ERP holds as invoiced behind AP's back."""
+    if ctx.invoice.is_credit_note:
+        return  # a credit note takes back on every line: credit_note.review has AP match it
+    for line in ctx.invoice.lines:
+        if line.quantity < 0 or line.line_total < 0:
+            yield Breach(
+                f"Line {line.line_no} ({line.part_number}) takes back {_qty(-line.quantity)} {line.uom} "
+                f"({money_text(line.line_total)} {ctx.invoice.currency}) on an invoice that bills: a return netted "
+                "into a bill lowers what the ERP holds as invoiced, so AP books it as a credit note.",
+                invoice_line_no=line.line_no,
+                expected="a quantity and an amount above zero",
+                actual=f"{_qty(line.quantity)} {line.uom}, {money_text(line.line_total)}",
+            )
+
+
 @rule("line.part_not_on_po", Severity.HARD, "A part on the invoice is not on the PO")
 def part_not_on_po(ctx: InvoiceContext) -> Iterator[Breach]:
     for line in ctx.matching.unmatched:

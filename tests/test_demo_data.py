@@ -252,6 +252,8 @@ class Audit:
             found.add("charge.unapproved")
         if Decimal(invoice["total_amount"]) < 0:
             found.add("credit_note")
+        elif any(Decimal(line["quantity"]) < 0 for line in lines):
+            found.add("line.return_netted")
         return found
 
     def _date_findings(self, invoice: dict[str, Any], po: dict[str, Any] | None) -> set[str]:

@@ -369,6 +369,23 @@ def test_qty_over_received__three_way_match() -> None:
     assert findings("qty.over_received", make_context(invoice, po=untracked)) == []
 
 
+def test_line_negative_on_invoice__a_return_netted_into_a_bill() -> None:
+    netted = make_invoice(lines=(make_line(1, quantity=Decimal("10")), make_line(2, quantity=Decimal("-2"))))
+    assert findings("line.negative_on_invoice", make_context(netted)) == [
+        Finding(
+            rule_id="line.negative_on_invoice",
+            severity=Severity.SOFT,
+            message="Line 2 (PART-002) takes back 2 EA (-25.00 USD) on an invoice that bills: a return netted into a "
+            "bill lowers what the ERP holds as invoiced, so AP books it as a credit note.",
+            invoice_line_no=2,
+            expected="a quantity and an amount above zero",
+            actual="-2 EA, -25.00",
+        )
+    ]
+    credit_note = make_invoice(lines=(make_line(1, quantity=Decimal("-2")),))
+    assert findings("line.negative_on_invoice", make_context(credit_note)) == []  # credit_note.review's case
+
+
 def test_line_total_mismatch__qty_times_price() -> None:
     invoice = make_invoice()
     wrong = make_invoice(lines=(make_line(1, line_total=Decimal("125.10")), invoice.lines[1]))
