@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from connectors.erp import ErpGateway
+from connectors.erp import ErpGateway, ErpSnapshot
 from connectors.marketplace import MarketplaceSource
 from connectors.store import (
     DuplicateCheckOutdatedError,
@@ -88,6 +88,8 @@ class JudgingService:
         snapshot = self.erp.fetch_snapshot(
             {i.po_number for i in invoices}, {i.vendor_id for i in invoices}, today=now.date()
         )
+        # A PO written in other case than the ERP's is that PO: judged, locked and paid under the ERP's spelling.
+        invoices = [_with_erp_po_number(invoice, snapshot) for invoice in invoices]
         candidates = self.store.entries.duplicate_candidates(invoices)
         # only a later version can correct an entered one
         corrections = [i.key for i in invoices if i.version > 1]
@@ -136,8 +138,17 @@ class JudgingService:
         [judgement] = judged.judgements
         try:
             entry = self.store.verdicts.record_one(
-                invoice, judgement.verdict, judgement.payload, actor=actor, seen_entry_ids=judged.seen_entry_ids
+                judgement.invoice,  # with the ERP's spelling of its PO number
+                judgement.verdict,
+                judgement.payload,
+                actor=actor,
+                seen_entry_ids=judged.seen_entry_ids,
             )
         except EntryExistsError as exists:  # judged by a concurrent caller meanwhile
             return RecordedVerdict(self.store.entries.get(exists.entry_id), created=False)
         return RecordedVerdict(entry, created=True)
+
+
+def _with_erp_po_number(invoice: Invoice, snapshot: ErpSnapshot) -> Invoice:
+    spelling = snapshot.po_number_as_in_erp(invoice.po_number)
+    return invoice if spelling == invoice.po_number else invoice.model_copy(update={"po_number": spelling})

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # types-jsonschema is not a dependency
 
-from tests.api_fixtures import ApiWorld, api_world
+from tests.api_fixtures import ApiWorld, api_world, dry_run_invoice
 
 ONE_CENT_OFF = [
     {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"},
@@ -168,3 +168,27 @@ def test_validation_records_on_postgresql(tmp_path: Path, postgres_url: str) -> 
         assert world.validate(1).json() == ready.json()
         assert entry_ids(world) == [review.json()["error"]["details"][0]["entry_id"], ready.json()["entry_id"]]
         assert world.process_row_counts()["po_locks"] == 1
+
+
+def test_a_po_number_written_in_other_case_with_spaces_is_the_erps_po(world: ApiWorld) -> None:
+    """The vendor writes "po-1 ": it is the ERP's PO-1, judged, locked and paid under that spelling."""
+    world.add_invoice(1, po_number="po-1 ")
+    world.add_invoice(2, po_number="PO-1", invoice_number="INV-00002-B", total_amount="24.60")
+
+    first = world.validate(1)
+    second = world.validate(2)
+
+    assert first.status_code == 200, first.text
+    assert first.json()["payload"]["po_number"] == "PO-1"
+    entry = world.client.get(f"/api/v1/entries/{first.json()['entry_id']}").json()
+    assert entry["po_number"] == "PO-1"
+    # one PO, one lock, whatever the spelling
+    assert second.status_code == 409, second.text
+    assert second.json()["error"]["details"] == [{"po_number": "PO-1", "holding_entry_id": entry["id"]}]
+
+
+def test_a_dry_run_finds_the_po_in_other_case_too(world: ApiWorld) -> None:
+    response = world.client.post("/api/v1/validate", json=dry_run_invoice(po_number="po-1"))
+
+    assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["payload"]["po_number"]) == ("ready_to_process", "PO-1")

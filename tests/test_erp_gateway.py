@@ -8,8 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.db import count_statements
-from connectors.erp import ErpGateway, ErpQueryError, load_queries
+from connectors.erp import ErpGateway, ErpQueryError, ErpSnapshot, load_queries
 from connectors.erp.demo_schema import ap_invoice, metadata, po_header, po_line, vendor
+from connectors.erp.gateway import po_number_spellings
+from demo.factories import make_purchase_order
 from domain import EnteredInvoice, POLine, POStatus, PurchaseOrder, Vendor
 
 TODAY = date(2026, 11, 20)
@@ -208,3 +210,17 @@ def test_a_query_file_without_its_parameter_is_refused(tmp_path: Path) -> None:
 
     with pytest.raises(ErpQueryError, match=r"entered_invoices\.sql must use the parameter :since"):
         load_queries(tmp_path)
+
+
+def test_a_po_number_resolves_to_the_erps_spelling_unless_two_pos_differ_only_in_case() -> None:
+    one = ErpSnapshot(purchase_orders={"PO-7": make_purchase_order(po_number="PO-7")}, vendors={}, entered_invoices={})
+    assert [one.po_number_as_in_erp(written) for written in ("PO-7", " po-7 ", "Po-7", "PO-8")] == [
+        "PO-7", "PO-7", "PO-7", "PO-8",
+    ]  # fmt: skip
+    unreadable = ErpSnapshot(purchase_orders={}, vendors={}, entered_invoices={}, unreadable={"po:PO-9": "no lines"})
+    assert unreadable.po_number_as_in_erp("po-9") == "PO-9"
+    two = ErpSnapshot(
+        purchase_orders={n: make_purchase_order(po_number=n) for n in ("PO-7", "po-7")}, vendors={}, entered_invoices={}
+    )
+    assert two.po_number_as_in_erp("Po-7") == "Po-7"  # which one is meant is not for us to guess
+    assert po_number_spellings([" po-7 "]) == {" po-7 ", "po-7", "PO-7"}

@@ -10,6 +10,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 from typing import Any
 
 import sqlalchemy as sa
@@ -32,6 +33,32 @@ class ErpSnapshot:
     # ERP rows that break the models (e.g. a PO line without a part number): key → reason.
     # The PO is left out of `purchase_orders`, so its invoices are judged as having an unreadable PO.
     unreadable: Mapping[str, str] = field(default_factory=dict)
+
+    def po_number_as_in_erp(self, po_number: str) -> str:
+        """The ERP's spelling of a PO number an invoice may write in other case or with spaces around
+        it; the number itself when the ERP has no such PO (or has it under that very spelling)."""
+        if po_number in self.purchase_orders or f"po:{po_number}" in self.unreadable:
+            return po_number
+        spellings = self._po_spellings.get(_po_key(po_number), ())
+        return spellings[0] if len(spellings) == 1 else po_number  # two POs differing in case: ambiguous
+
+    @cached_property
+    def _po_spellings(self) -> dict[str, tuple[str, ...]]:
+        known = [*self.purchase_orders, *(key.removeprefix("po:") for key in self.unreadable if key.startswith("po:"))]
+        by_key: dict[str, tuple[str, ...]] = {}
+        for spelling in sorted(known):
+            by_key[_po_key(spelling)] = (*by_key.get(_po_key(spelling), ()), spelling)
+        return by_key
+
+
+def _po_key(po_number: str) -> str:
+    return po_number.strip().upper()
+
+
+def po_number_spellings(po_numbers: Iterable[str]) -> set[str]:
+    """The spellings to look PO numbers up under: as written, trimmed, and in capitals (as ERPs keep them),
+    so that the look-up stays an indexed IN list the customer's SQL file can keep."""
+    return {spelling for po_number in po_numbers for spelling in (po_number, po_number.strip(), _po_key(po_number))}
 
 
 def _chunks(keys: Iterable[str], size: int) -> Iterator[list[str]]:
@@ -157,7 +184,7 @@ class ErpGateway:
         another vendor than its PO's needs both records to say which is which.
         """
         with self._engine.connect() as conn:
-            purchase_orders, unreadable = self.fetch_purchase_orders(po_numbers, conn=conn)
+            purchase_orders, unreadable = self.fetch_purchase_orders(po_number_spellings(po_numbers), conn=conn)
             vendor_ids = set(invoice_vendor_ids) | {po.vendor_id for po in purchase_orders.values()}
             vendors, unreadable_vendors = self.fetch_vendors(vendor_ids, conn=conn)
             entered, unreadable_entered = self.fetch_entered_invoices(

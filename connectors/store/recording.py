@@ -11,16 +11,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, insert, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import INVOICE_KEY, StorePart, key_of, matches_key
 from connectors.store.bulk import insert_returning_new
+from connectors.store.entry_rows import entry_values, insert_entry
 from connectors.store.errors import (
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
-    EntryExistsError,
     NewerVersionKnownError,
     VersionTakenError,
 )
@@ -39,7 +38,6 @@ from connectors.store.versions import (
 )
 from domain import EntryStatus, Invoice, InvoiceKey, RpaPayload, Verdict
 from domain.clock import Clock
-from domain.payload_schema import payload_json
 
 _RECORDED = ("id", *INVOICE_KEY, "po_number", "status")
 
@@ -90,7 +88,7 @@ class VerdictRecorder(StorePart):
                 if unseen:
                     raise DuplicateCheckOutdatedError(invoice.key, sorted(unseen[invoice.key]))
             self._settle_version(session, invoice.key, actor=actor, flow_run_id=flow_run_id, now=now)
-            entry = _insert_entry(session, invoice, verdict, payload, flow_run_id, now)
+            entry = insert_entry(session, invoice, verdict, payload, flow_run_id, now)
             if verdict.status.holds_version and take_version_locks(session, [_identity_columns(entry)], now):
                 raise VersionTakenError(invoice.key)
             if verdict.status.locks_po:
@@ -156,6 +154,9 @@ class VerdictRecorder(StorePart):
                 session, [entry for key in ordered if isinstance(entry := prepared[key], dict)], now
             )
             self._record_creations(session, inserted.recorded, by_key, actor=actor, flow_run_id=flow_run_id, now=now)
+            # waiting on its PO under the ERP's spelling, so the next batch passes it over while it is locked
+            waiting = [key_of(row) for row in inserted.lost_lock]
+            update_inbox_rows(session, [(key, {"po_number": by_key[key].invoice.po_number}) for key in waiting])
         recorded = {key_of(row): row["id"] for row in inserted.recorded}
         lost_keys = {key_of(row) for row in inserted.lost_lock}
         judged_again = outdated.keys() | {key_of(row) for row in inserted.lost_version}
@@ -244,7 +245,7 @@ def _prepare(
     prepared: dict[InvoiceKey, dict[str, Any] | str] = {}
     for key, judged in by_key.items():
         try:
-            prepared[key] = _entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now)
+            prepared[key] = entry_values(judged.invoice, judged.verdict, judged.payload, flow_run_id, now)
         except ValueError as error:
             prepared[key] = str(error)
     return prepared
@@ -277,57 +278,6 @@ def _insert_and_lock(session: Session, values: Sequence[dict[str, Any]], now: da
     return _Inserted(
         recorded=[row for row in inserted if row not in lost_lock], lost_lock=lost_lock, lost_version=lost_version
     )
-
-
-def _entry_values(
-    invoice: Invoice, verdict: Verdict, payload: RpaPayload | None, flow_run_id: str | None, now: datetime
-) -> dict[str, Any]:
-    if verdict.status is EntryStatus.READY_TO_PROCESS and payload is None:
-        raise ValueError(f"Invoice {invoice.key} is ready to process but has no RPA payload for the bot.")
-    return {
-        "source": invoice.source,
-        "source_invoice_id": invoice.source_invoice_id,
-        "version": invoice.version,
-        "vendor_id": invoice.vendor_id,
-        "vendor_name": invoice.vendor_name[:NAME],  # display only; the payload keeps the full name
-        "invoice_number": invoice.invoice_number,
-        "normalised_invoice_number": invoice.normalised_invoice_number,
-        "invoice_date": invoice.invoice_date,
-        "po_number": invoice.po_number,
-        "currency": invoice.currency,
-        "total": invoice.total,
-        "status": verdict.status.value,
-        "invoice": invoice.model_dump(mode="json"),
-        "payload": None if payload is None else payload_json(payload),
-        "findings": [finding.model_dump(mode="json") for finding in verdict.findings],
-        "rule_set_version": verdict.rule_set_version,
-        "flow_run_id": flow_run_id,
-        "created_at": now,
-        "updated_at": now,
-    }
-
-
-def _insert_entry(
-    session: Session,
-    invoice: Invoice,
-    verdict: Verdict,
-    payload: RpaPayload | None,
-    flow_run_id: str | None,
-    now: datetime,
-) -> EntryRow:
-    entry = EntryRow(**_entry_values(invoice, verdict, payload, flow_run_id, now))
-    # A savepoint, so that a refused insert leaves the transaction usable for the look-up below.
-    try:
-        with session.begin_nested():
-            session.add(entry)
-    except IntegrityError:
-        existing_id = session.scalar(
-            select(EntryRow.id).where(*matches_key(EntryRow, invoice.key)).with_for_update(read=True)
-        )
-        if existing_id is None:
-            raise
-        raise EntryExistsError(invoice.key, existing_id) from None
-    return entry
 
 
 def _invoice_identity(invoice: Invoice) -> dict[str, str]:
