@@ -1,0 +1,282 @@
+"""One bill is paid once, whatever happens in whatever order: a stateful property test.
+
+Hypothesis drives the service through random sequences of what happens to invoices in real life:
+vendors upload bills (copies of one bill under differently spelled numbers, on different POs) and
+new versions of them, polls pull and judge, clerks validate, approve, reject and requeue, the bot
+claims and calls back (and on success keys the invoice into the ERP, as the real bot does). After
+every step the invariants AP buys the product for must hold:
+
+- at most one version of an invoice is live or entered, and it holds that invoice's version lock;
+- no two entered invoices of one vendor share a normalised number;
+- every PO lock belongs to exactly one entry in a locking status, and every such entry holds its lock;
+- no pulled invoice is lost: every inbox row is waiting, judged into an existing entry, failed with a
+  reason, or withdrawn for a newer version that is known.
+
+SQLite always; PostgreSQL too (under CI=true it must run).
+"""
+
+from collections.abc import Callable
+from contextlib import ExitStack, suppress
+from datetime import UTC, datetime, timedelta
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+
+from connectors.erp.demo_schema import ap_invoice
+from connectors.store import (
+    CallbackConflictError,
+    DuplicateCheckOutdatedError,
+    EarlierVersionDispatchedError,
+    EntryExistsError,
+    IllegalTransitionError,
+    NewerVersionKnownError,
+    NoPayloadError,
+    POLockedError,
+    VersionTakenError,
+)
+from connectors.store.partitions import VendorPartition
+from domain import PO_LOCKING_STATUSES, VERSION_HOLDING_STATUSES, EntryStatus
+from services import decisions
+from services.polling import judge_partition, pull_into_inbox
+from services.runtime import Services
+from settings import Settings
+from tests.api_fixtures import INVOICE_DATE, PO_NUMBERS, prepare_databases, settings_in
+from tests.databases import scratch_database
+from tests.marketplace_rows import add_invoice
+
+POLL = "flow:poll-marketplace"
+CLERK = "user:clerk"
+BOT = "bot:rpa-1"
+# What a step may be refused with: the service saying no is fine, as long as the invariants hold.
+REFUSALS = (
+    CallbackConflictError,
+    DuplicateCheckOutdatedError,
+    EarlierVersionDispatchedError,
+    EntryExistsError,
+    IllegalTransitionError,
+    NewerVersionKnownError,
+    NoPayloadError,
+    POLockedError,
+    VersionTakenError,
+    decisions.DecisionRefusedError,
+)
+SPELLINGS = ("INV-{:05d}", "inv {}", "Inv_{:04d}")  # one bill number, written three ways
+HOLDING = sorted(status.value for status in VERSION_HOLDING_STATUSES)
+LOCKING = sorted(status.value for status in PO_LOCKING_STATUSES)
+
+
+class PaidOnce(RuleBasedStateMachine):
+    """The service over fresh databases; `open_databases` (set per test) gives their settings."""
+
+    open_databases: Callable[[ExitStack], Settings]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.resources = ExitStack()
+        self.settings = self.open_databases(self.resources)
+        self.services = Services.from_settings(self.settings)
+        self.resources.callback(self.services.close)
+        self.marketplace = sa.create_engine(self.settings.marketplace_db_url)
+        self.erp = sa.create_engine(self.settings.erp_db_url)
+        self.process = sa.create_engine(self.settings.process_db_url)
+        for engine in (self.marketplace, self.erp, self.process):
+            self.resources.callback(engine.dispose)
+        self.numbers: dict[int, str] = {}  # marketplace invoice id → its invoice number
+        self.versions: dict[int, int] = {}
+        self.ticks = count(1)
+
+    def teardown(self) -> None:
+        self.resources.close()
+
+    invoices = Bundle("invoices")
+
+    # ---------------------------------------------------------------- what vendors do
+
+    @rule(target=invoices, bill=st.integers(1, 3), spelling=st.sampled_from(SPELLINGS), po=st.sampled_from(PO_NUMBERS))
+    def upload_a_bill(self, bill: int, spelling: str, po: str) -> int:
+        invoice_id = len(self.numbers) + 1
+        self.numbers[invoice_id], self.versions[invoice_id] = spelling.format(bill), 1
+        self._upload(invoice_id, po)
+        return invoice_id
+
+    @rule(invoice_id=invoices, po=st.sampled_from(PO_NUMBERS))
+    def upload_a_new_version(self, invoice_id: int, po: str) -> None:
+        self.versions[invoice_id] += 1
+        self._upload(invoice_id, po)
+
+    def _upload(self, invoice_id: int, po: str) -> None:
+        add_invoice(
+            self.marketplace,
+            invoice_id,
+            updated_at=datetime(2026, 1, 1) + timedelta(minutes=next(self.ticks)),
+            version=self.versions[invoice_id],
+            po_number=po,
+            invoice_number=self.numbers[invoice_id],
+            invoice_date=INVOICE_DATE,
+            due_date=INVOICE_DATE + timedelta(days=30),
+        )
+
+    # ---------------------------------------------------------------- what the service and AP do
+
+    @rule()
+    def poll(self) -> None:
+        pull_into_inbox(self.services.marketplace, self.services.store, actor=POLL)
+        judge_partition(
+            self.services.judging, VendorPartition(0, 1), batch_size=3, max_batches=20, actor=POLL, flow_run_id=None
+        )
+
+    @rule(invoice_id=invoices)
+    def validate(self, invoice_id: int) -> None:
+        with suppress(*REFUSALS):
+            self.services.judging.validate_marketplace_invoice(str(invoice_id), actor=CLERK)
+
+    @precondition(lambda self: self._entry_ids())
+    @rule(data=st.data(), action=st.sampled_from(["approve", "requeue", "reject"]), acknowledge=st.booleans())
+    def decide(self, data: st.DataObject, action: str, acknowledge: bool) -> None:
+        entry_id = data.draw(st.sampled_from(self._entry_ids()))
+        with suppress(*REFUSALS):
+            if action == "reject":
+                decisions.reject(self.services.store, entry_id, actor=CLERK, reason="not ours")
+                return
+            acknowledged = ("duplicate.possible", "qty.over_open", "qty.over_received") if acknowledge else ()
+            decide = decisions.approve if action == "approve" else decisions.requeue
+            decide(self.services.judging, entry_id, actor=CLERK, reason="checked", acknowledge=acknowledged)
+
+    # ---------------------------------------------------------------- what the bot does
+
+    @rule()
+    def claim(self) -> None:
+        self.services.store.bot.claim_next(BOT)
+
+    @precondition(lambda self: self._entry_ids(EntryStatus.DISPATCHED))
+    @rule(data=st.data(), entered=st.booleans())
+    def call_back(self, data: st.DataObject, entered: bool) -> None:
+        entry_id = data.draw(st.sampled_from(self._entry_ids(EntryStatus.DISPATCHED)))
+        if not entered:
+            self.services.store.bot.record_failure(entry_id, "ERP screen timed out", bot=BOT)
+            return
+        entry = self.services.store.bot.record_success(entry_id, f"AP-{entry_id}", bot=BOT)
+        with self.erp.begin() as connection:  # keyed in, as the real bot does
+            connection.execute(
+                ap_invoice.insert().values(
+                    ap_doc_id=f"AP-{entry_id}", vendor_id=entry.vendor_id, vendor_invoice_no=entry.invoice_number,
+                    invoice_date=entry.invoice_date, po_number=entry.po_number, currency_code=entry.currency,
+                    invoice_total=entry.total, entered_at=datetime.now(UTC).replace(tzinfo=None),
+                )
+            )  # fmt: skip
+
+    def _entry_ids(self, status: EntryStatus | None = None) -> list[int]:
+        query = sa.text("SELECT id FROM process_scheduler" + ("" if status is None else " WHERE status = :status"))
+        with self.process.connect() as connection:
+            return sorted(connection.execute(query, {} if status is None else {"status": status.value}).scalars())
+
+    # ---------------------------------------------------------------- what must always hold
+
+    def _rows(self, sql: str, **params: Any) -> list[tuple[Any, ...]]:
+        with self.process.connect() as connection:
+            return [tuple(row) for row in connection.execute(sa.text(sql), params)]
+
+    @invariant()
+    def one_version_of_an_invoice_is_live_or_entered(self) -> None:
+        placeholders = ", ".join(f"'{status}'" for status in HOLDING)
+        holding = self._rows(
+            "SELECT e.id, e.source, e.source_invoice_id, l.entry_id FROM process_scheduler e "
+            f"LEFT JOIN version_locks l ON l.entry_id = e.id WHERE e.status IN ({placeholders})"
+        )
+        identities = [(source, invoice_id) for _id, source, invoice_id, _lock in holding]
+        assert len(identities) == len(set(identities)), holding
+        assert all(lock == entry_id for entry_id, _source, _invoice_id, lock in holding), holding
+        assert self._rows("SELECT count(*) FROM version_locks") == [(len(holding),)]
+
+    @invariant()
+    def no_bill_is_entered_twice(self) -> None:
+        entered = self._rows(
+            "SELECT vendor_id, normalised_invoice_number FROM process_scheduler WHERE status = 'entered'"
+        )
+        assert len(entered) == len(set(entered)), entered
+
+    @invariant()
+    def po_locks_belong_to_the_locking_entries(self) -> None:
+        placeholders = ", ".join(f"'{status}'" for status in LOCKING)
+        locking = self._rows(f"SELECT id, po_number FROM process_scheduler WHERE status IN ({placeholders})")
+        locks = self._rows("SELECT entry_id, po_number FROM po_locks")
+        assert sorted(locks) == sorted(locking)
+
+    @invariant()
+    def no_pulled_invoice_is_lost(self) -> None:
+        for state, entry_id, error, source, invoice_id, version in self._rows(
+            "SELECT state, entry_id, error, source, source_invoice_id, version FROM inbox"
+        ):
+            if state == "judged":
+                assert self._rows(
+                    "SELECT version FROM process_scheduler WHERE id = :id AND source_invoice_id = :invoice_id",
+                    id=entry_id,
+                    invoice_id=invoice_id,
+                ) == [(version,)]
+            elif state == "failed":
+                assert error
+            elif state == "withdrawn":
+                newer = self._rows(
+                    "SELECT version FROM inbox WHERE source = :source AND source_invoice_id = :invoice_id "
+                    "AND version > :version UNION SELECT version FROM process_scheduler WHERE source = :source "
+                    "AND source_invoice_id = :invoice_id AND version > :version",
+                    source=source,
+                    invoice_id=invoice_id,
+                    version=version,
+                )
+                assert newer, (invoice_id, version)
+            else:
+                assert state == "waiting"
+
+
+def _on_sqlite(template: Path) -> Callable[[ExitStack], Settings]:
+    """Copies of the databases prepared once in `template` (a folder): the examples start in milliseconds."""
+    counter = count()
+
+    def open_databases(_resources: ExitStack) -> Settings:
+        folder = template.parent / f"example-{next(counter)}"
+        folder.mkdir()
+        for database in template.glob("*.db"):
+            (folder / database.name).write_bytes(database.read_bytes())
+        return settings_in(folder)
+
+    return open_databases
+
+
+def _on_server(kind: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[[ExitStack], Settings]:
+    def open_databases(resources: ExitStack) -> Settings:
+        url = resources.enter_context(scratch_database(kind, tmp_path_factory))
+        configured = settings_in(tmp_path_factory.mktemp("paid-once"), process_db_url=url)
+        prepare_databases(configured)
+        return configured
+
+    return open_databases
+
+
+@pytest.mark.parametrize(
+    ("kind", "examples"),
+    [("sqlite", 25), pytest.param("postgresql", 8, marks=pytest.mark.postgres)],
+)
+def test_one_bill_is_paid_once(kind: str, examples: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    if kind == "sqlite":
+        template = tmp_path_factory.mktemp("template")
+        prepare_databases(settings_in(template))
+        open_databases = _on_sqlite(template)
+    else:
+        open_databases = _on_server(kind, tmp_path_factory)
+    machine = type(f"PaidOnceOn{kind.capitalize()}", (PaidOnce,), {"open_databases": staticmethod(open_databases)})
+    run_state_machine_as_test(
+        machine,
+        settings=settings(
+            max_examples=examples,
+            stateful_step_count=25,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )
