@@ -11,7 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from connectors.erp.demo_schema import ap_invoice, po_header, po_line
-from domain import Invoice
+from connectors.store import DuplicateCheckOutdatedError, DuplicateRecheck, ProcessStore
+from demo.factories import invoice_for, make_invoice, make_payload, make_verdict
+from domain import EntryStatus, Invoice
 from services.judging import JudgedBatch, JudgingService, RecordedVerdict
 from services.runtime import Services
 from tests.api_fixtures import ApiWorld, api_world
@@ -173,3 +175,23 @@ def test_a_copy_recorded_while_the_approval_judges_makes_it_judge_again(
     error = response.json()["error"]
     assert error["code"] == "changed_since_review"
     assert [f["rule_id"] for f in error["details"][0]["findings"]] == ["duplicate.possible"]
+
+
+def test_a_move_rechecked_under_the_vendor_lock_refuses_what_its_judgement_did_not_see(store: ProcessStore) -> None:
+    """On every database: the entry's judgement saw no live entry, but one with the same number was recorded since."""
+    in_review = store.verdicts.record_one(
+        invoice_for(1), make_verdict(EntryStatus.MANUAL_REVIEW), make_payload(invoice_for(1)), actor="flow:test"
+    )
+    copy = make_invoice(source_invoice_id="2", invoice_number="INV-1", po_number="PO-2002")
+    store.verdicts.record_one(copy, make_verdict(EntryStatus.MANUAL_REVIEW), make_payload(copy), actor="flow:test")
+
+    with pytest.raises(DuplicateCheckOutdatedError):
+        store.lifecycle.transition(
+            in_review.id,
+            EntryStatus.READY_TO_PROCESS,
+            actor="user:clerk",
+            reason="checked",
+            only_from=EntryStatus.MANUAL_REVIEW,
+            recheck=DuplicateRecheck(invoice_for(1), seen_entry_ids=[in_review.id]),
+        )
+    assert store.entries.get(in_review.id).status is EntryStatus.MANUAL_REVIEW
