@@ -284,3 +284,16 @@ def test_superseding_is_announced_to_webhook_receivers(tmp_path: Path) -> None:
             "reason": "superseded by version 2 of the invoice",
         }.items()
     )
+
+
+def test_a_version_validated_through_the_api_withdraws_the_earlier_ones_waiting(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    """Version 3 comes through the validation API (not the inbox) while version 2 waits in the inbox."""
+    store.inbox.record_pull("marketplace", [version(2)], [], None, actor=PULL)
+
+    record(store, version(3))
+
+    states = dict(connection.execute(sa.select(InboxRow.version, InboxRow.state)).tuples().all())
+    assert states == {2: INBOX_WITHDRAWN}
+    assert store.inbox.waiting(10) == []

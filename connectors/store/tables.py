@@ -130,6 +130,8 @@ class EntryRow(Base):
         Index("ix_process_scheduler_vendor_invoice_number", "vendor_id", "normalised_invoice_number"),
         # The bot's claim takes the entry ready the longest.
         Index("ix_process_scheduler_status_updated_at", "status", "updated_at", "id"),
+        # A batch looks up the newest version known of each of its invoices.
+        Index("ix_process_scheduler_source_invoice_id_version", "source_invoice_id", "version"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

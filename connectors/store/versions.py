@@ -230,6 +230,8 @@ def settle_versions(
     keys = set(keys)
     newest = newest_known_versions(session, {identity_of(key) for key in keys})
     withdrawn = frozenset(key for key in keys if newest.get(identity_of(key), key.version) > key.version)
+    for key in keys:  # the version being recorded counts too: it may be known nowhere else yet (the API)
+        newest[identity_of(key)] = max(newest.get(identity_of(key), 0), key.version)
     withdraw_earlier_waiting(session, {identity: version for identity, version in newest.items() if version > 1})
     # a first version has no earlier one to supersede or wait for
     current = {identity_of(key): key.version for key in keys - withdrawn if key.version > 1}

@@ -39,6 +39,7 @@ def upgrade() -> None:
         batch.create_index("ix_inbox_source_invoice_id", ["source_invoice_id"])
     with op.batch_alter_table("process_scheduler") as batch:
         batch.add_column(sa.Column("superseded_by_version", sa.Integer(), nullable=True))
+        batch.create_index("ix_process_scheduler_source_invoice_id_version", ["source_invoice_id", "version"])
         batch.drop_constraint("ck_process_scheduler_status", type_="check")
         batch.create_check_constraint("ck_process_scheduler_status", _one_of("status", [*_STATUSES, "superseded"]))
     version_locks = op.create_table(
@@ -96,6 +97,7 @@ def downgrade() -> None:
     with op.batch_alter_table("process_scheduler") as batch:
         batch.drop_constraint("ck_process_scheduler_status", type_="check")
         batch.create_check_constraint("ck_process_scheduler_status", _one_of("status", _STATUSES))
+        batch.drop_index("ix_process_scheduler_source_invoice_id_version")
         batch.drop_column("superseded_by_version")
     with op.batch_alter_table("inbox") as batch:
         batch.drop_index("ix_inbox_source_invoice_id")
