@@ -36,6 +36,11 @@ TODAY = datetime.now(UTC).date()
 INVOICE_DATE = TODAY - timedelta(days=3)
 PO_NUMBERS = ("PO-1", "PO-2", "PO-3")
 PO_PRICES = {"HX-001": Decimal("10.00"), "HX-002": Decimal("9.20"), "HX-003": Decimal("0.10")}
+# Marketplace lines billing HX-001 a cent above PO-1's price: manual review for the price alone.
+ONE_CENT_OFF = [
+    {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"},
+    {"line_no": 2, "part_number": "HX-002", "quantity": "0.5", "unit_price": "9.20", "line_total": "4.60"},
+]
 
 
 def settings_in(tmp_path: Path, process_db_url: str | None = None, **overrides: Any) -> Settings:

@@ -6,12 +6,7 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # types-jsonschema is not a dependency
 
-from tests.api_fixtures import ApiWorld, api_world, dry_run_invoice
-
-ONE_CENT_OFF = [
-    {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"},
-    {"line_no": 2, "part_number": "HX-002", "quantity": "0.5", "unit_price": "9.20", "line_total": "4.60"},
-]
+from tests.api_fixtures import ONE_CENT_OFF, ApiWorld, api_world, dry_run_invoice
 
 
 @pytest.fixture

@@ -16,13 +16,7 @@ from demo.factories import invoice_for, make_invoice, make_payload, make_verdict
 from domain import EntryStatus, Invoice
 from services.judging import JudgedBatch, JudgingService, RecordedVerdict
 from services.runtime import Services
-from tests.api_fixtures import ApiWorld, api_world
-
-# 2 × HX-001 a cent above PO-1's price: manual review for the price, with 8 still open on the PO line
-ONE_CENT_OFF = [
-    {"line_no": 1, "part_number": "HX-001", "quantity": "2", "unit_price": "10.01", "line_total": "20.02"},
-    {"line_no": 2, "part_number": "HX-002", "quantity": "0.5", "unit_price": "9.20", "line_total": "4.60"},
-]
+from tests.api_fixtures import ONE_CENT_OFF, ApiWorld, api_world
 
 
 @pytest.fixture

@@ -172,6 +172,18 @@ def engine(db_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
+def assert_one_live_version(engine: sa.Engine) -> None:
+    """Invoice 1 has one live entry, which holds its version lock and its PO's lock."""
+    with engine.connect() as connection:
+        live_statuses = "('ready_to_process', 'manual_review')"
+        live = connection.execute(
+            sa.text(f"SELECT id FROM process_scheduler WHERE status IN {live_statuses}")
+        ).scalars()
+        [entry_id] = live.all()
+        assert version_lock_holders(connection) == [("1", entry_id)]
+        assert list(po_lock_holders(connection).values()) == [entry_id]
+
+
 def test_versions_recorded_at_once_leave_one_live(engine: sa.Engine) -> None:
     """Versions 2 to 5 of one invoice, each on a PO of its own, recorded by four writers at once."""
     store = ProcessStore(sessionmaker(bind=engine))
@@ -183,17 +195,7 @@ def test_versions_recorded_at_once_leave_one_live(engine: sa.Engine) -> None:
     assert all(isinstance(outcome, Entry | VersionTakenError | NewerVersionKnownError) for outcome in outcomes), (
         outcomes
     )
-    with engine.connect() as connection:
-        live = (
-            connection.execute(
-                sa.text("SELECT id FROM process_scheduler WHERE status IN ('ready_to_process', 'manual_review')")
-            )
-            .scalars()
-            .all()
-        )
-        assert len(live) == 1
-        assert version_lock_holders(connection) == [("1", live[0])]
-        assert list(po_lock_holders(connection).values()) == live
+    assert_one_live_version(engine)
 
 
 def test_an_approval_and_a_new_version_at_once_leave_one_live(engine: sa.Engine) -> None:
@@ -209,17 +211,7 @@ def test_an_approval_and_a_new_version_at_once_leave_one_live(engine: sa.Engine)
         outcomes = all_at_once(pool, [approve, record_version_2])
 
     assert all(isinstance(outcome, Entry | EntrySupersededError) for outcome in outcomes), outcomes
-    with engine.connect() as connection:
-        live = (
-            connection.execute(
-                sa.text("SELECT id FROM process_scheduler WHERE status IN ('ready_to_process', 'manual_review')")
-            )
-            .scalars()
-            .all()
-        )
-        assert len(live) == 1
-        assert version_lock_holders(connection) == [("1", live[0])]
-        assert list(po_lock_holders(connection).values()) == live
+    assert_one_live_version(engine)
 
 
 # ---------------------------------------------------------------------- through the API
