@@ -28,6 +28,7 @@ from connectors.store import (
     IllegalTransitionError,
     NewerVersionKnownError,
     NoPayloadError,
+    NotClaimHolderError,
     POLockedError,
     VersionTakenError,
 )
@@ -163,6 +164,12 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
     DecisionRefusedError: _decision_refused,
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    NotClaimHolderError: lambda error: ApiError(
+        403,
+        "not_claim_holder",
+        str(error),
+        [EntryState(entry_id=error.entry_id, current_status=EntryStatus.DISPATCHED)],
+    ),
     DuplicateCheckOutdatedError: lambda error: ApiError(409, "judging_conflict", str(error)),
     VersionTakenError: lambda error: ApiError(409, "judging_conflict", str(error)),
     MailDispatchError: lambda error: ApiError(502, "mail_failed", str(error)),

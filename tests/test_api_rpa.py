@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from domain import LEGAL_TRANSITIONS, EntryStatus
-from tests.api_fixtures import ApiWorld, api_world, entry_in
+from tests.api_fixtures import ApiWorld, api_world, credentials_for, entry_in
 
 # Each action of the API: who calls it, the body, the status it moves to, and from which statuses it may.
 ACTIONS = {
@@ -191,3 +191,27 @@ def test_an_entry_without_payload_cannot_be_approved(world: ApiWorld) -> None:
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "no_payload"
     assert world.client.get(f"/api/v1/entries/{entry.id}").json()["status"] == "manual_review"
+
+
+def test_a_bot_cannot_call_back_on_an_entry_another_bot_claimed(fresh_world: ApiWorld) -> None:
+    entry = entry_in(fresh_world, EntryStatus.READY_TO_PROCESS)
+    claimed = fresh_world.client.post("/api/v1/rpa/claim", headers=fresh_world.headers("bot")).json()
+    assert claimed["entry_id"] == entry.id
+    other_bot = credentials_for(fresh_world.settings, "bot", name="other-bot")
+
+    refused = fresh_world.client.post(
+        f"/api/v1/rpa/{entry.id}/success", json={"erp_document_id": "AP-1"}, headers=other_bot
+    )
+
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "not_claim_holder"
+    detail = fresh_world.client.get(f"/api/v1/entries/{entry.id}").json()
+    assert (detail["status"], detail["dispatched_to"]) == ("dispatched", "bot:test-bot")
+    last = detail["history"][-1]
+    assert (last["actor"], last["from_status"], last["to_status"]) == ("bot:other-bot", "dispatched", "dispatched")
+    assert last["reason"].startswith("refused: bot:other-bot reported entered")
+    # the claim holder still reports
+    entered = fresh_world.client.post(
+        f"/api/v1/rpa/{entry.id}/success", json={"erp_document_id": "AP-1"}, headers=fresh_world.headers("bot")
+    )
+    assert entered.status_code == 200, entered.text

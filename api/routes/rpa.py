@@ -15,7 +15,11 @@ from api.security import BotDep
 router = APIRouter(prefix="/rpa", tags=["rpa"])
 
 _CALLBACK_ERRORS = error_responses(
-    {404: "No such entry (entry_not_found).", 409: "The callback contradicts the entry's status (callback_conflict)."}
+    {
+        403: "Another bot holds the claim on this entry (not_claim_holder); the attempt is audited.",
+        404: "No such entry (entry_not_found).",
+        409: "The callback contradicts the entry's status (callback_conflict).",
+    }
 )
 
 

@@ -9,14 +9,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import StorePart
 from connectors.store.engine import is_deadlock
-from connectors.store.errors import CallbackConflictError, IllegalTransitionError
-from connectors.store.lifecycle import EntryLifecycle, lock_entry
+from connectors.store.errors import CallbackConflictError, IllegalTransitionError, NotClaimHolderError
+from connectors.store.lifecycle import EntryLifecycle, event_row, lock_entry
 from connectors.store.read_models import Entry
 from connectors.store.tables import EntryRow
 from domain import EntryStatus
 from domain.clock import Clock
 
 _DEADLOCK_RETRIES = 3
+# A claim's holder is a bot (its API key's actor); an entry mailed to a mailbox may be reported by any bot.
+BOT_ACTOR_PREFIX = "bot:"
 
 
 class BotQueue(StorePart):
@@ -100,6 +102,7 @@ class BotQueue(StorePart):
         callback sets (erp_document_id, failure_reason): the same callback again changes nothing and
         returns the entry as it is; one reporting another value contradicts it."""
         [(column, value)] = reported.items()
+        refused: NotClaimHolderError | None = None
         with self._sessions.begin() as session:
             entry = lock_entry(session, entry_id)
             status = EntryStatus(entry.status)
@@ -114,5 +117,14 @@ class BotQueue(StorePart):
                 return Entry.from_row(entry)
             if status is not EntryStatus.DISPATCHED:
                 raise CallbackConflictError(entry_id, status, f"only a dispatched entry can be reported {outcome}.")
-            self._lifecycle.move(session, entry, outcome, actor=bot, reason=reason, **reported)
-            return Entry.from_row(entry)
+            holder = entry.dispatched_to
+            if holder is None or not holder.startswith(BOT_ACTOR_PREFIX) or holder == bot:
+                self._lifecycle.move(session, entry, outcome, actor=bot, reason=reason, **reported)
+                return Entry.from_row(entry)
+            # Audited, the entry unchanged: the refusal is committed, then raised.
+            refusal = f"refused: {bot} reported {outcome} ({column} {value!r}) on an entry {holder} holds"
+            session.add(
+                event_row(entry, status, status, actor=bot, reason=refusal, flow_run_id=None, now=self._clock())
+            )
+            refused = NotClaimHolderError(entry_id, bot, holder)
+        raise refused

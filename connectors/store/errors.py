@@ -99,6 +99,19 @@ class CallbackConflictError(StoreError):
         super().__init__(f"Entry {entry_id} is {current_status}: {why}")
 
 
+class NotClaimHolderError(StoreError):
+    """A bot called back on an entry another bot claimed: only the claim holder reports its outcome."""
+
+    def __init__(self, entry_id: int, bot: str, holder: str) -> None:
+        self.entry_id = entry_id
+        self.bot = bot
+        self.holder = holder
+        super().__init__(
+            f"Entry {entry_id} was claimed by {holder}, not {bot}: only the bot holding the claim reports its "
+            "outcome (an admin can still resolve the entry through AP's actions)."
+        )
+
+
 class NoPayloadError(StoreError):
     """Only an entry with an RPA payload can be queued for the bot."""
 
