@@ -93,6 +93,19 @@ def field_problems(errors: Iterable[ErrorDetails], *, root: str) -> list[FieldPr
     ]
 
 
+# An error lists this many field problems at most, and counts the rest: a body of 200,000 bad lines
+# must not make a response as large.
+MAX_LISTED_PROBLEMS = 100
+
+
+def first_problems(problems: list[FieldProblem], heading: str) -> tuple[list[FieldProblem], str]:
+    """The problems to list, and a sentence naming their fields and counting any left out."""
+    shown = problems[:MAX_LISTED_PROBLEMS]
+    rest = len(problems) - len(shown)
+    fields = ", ".join(problem.field for problem in shown)
+    return shown, f"{heading}: {fields}" + (f", and {rest} more." if rest else ".")
+
+
 # Fields whose rejected value an error must not repeat: it would land in client logs and proxies.
 _SECRET_FIELDS = frozenset({"password", "new_password", "token", "api_key"})
 
@@ -186,6 +199,11 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
 # ---------------------------------------------------------------------- handlers
 
 
+def error_body(code: str, message: str) -> str:
+    """An error as JSON text, for answers sent below FastAPI (the body size limit)."""
+    return ErrorResponse(error=ErrorBody(code=code, message=message)).model_dump_json()
+
+
 def _error_response(
     status_code: int,
     code: str,
@@ -222,8 +240,8 @@ async def _http_error(request: Request, error: StarletteHTTPException) -> JSONRe
 
 async def _invalid_request(_request: Request, error: RequestValidationError) -> JSONResponse:
     problems = field_problems(error.errors(), root="request")
-    fields = ", ".join(problem.field for problem in problems)
-    return _error_response(422, "invalid_request", f"The request has invalid fields: {fields}.", problems)
+    shown, message = first_problems(problems, "The request has invalid fields")
+    return _error_response(422, "invalid_request", message, shown)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -68,6 +68,13 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only; set true wherever the API is behind TLS."
     )
+    # --- what the API accepts
+    max_request_body_bytes: int = Field(
+        default=2_000_000, ge=1, description="Largest request body the API reads; a larger one is refused (413) unread."
+    )
+    max_invoice_lines: int = Field(
+        default=5000, ge=1, description="Most lines an invoice posted to the API may have (422 beyond)."
+    )
     # --- mail dispatch to the bot's mailbox
     smtp_host: str | None = Field(
         default=None, description="SMTP server that mails payloads to the bot; unset: no mail dispatch."

@@ -4,9 +4,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 
-from api.deps import JudgingDep
-from api.errors import ApiError, error_responses, field_problems
+from api.deps import JudgingDep, SettingsDep
+from api.errors import ApiError, error_responses, field_problems, first_problems
 from api.schemas import DryRunResponse, FieldProblem
 from api.security import CallerDep
 from domain import EntryStatus, Invoice, load_json_exact
@@ -32,20 +33,35 @@ def _invoice_request_schema() -> dict[str, Any]:
     return inlined
 
 
-async def invoice_from_body(request: Request) -> Invoice:
-    """The raw body as an `Invoice`, fractions kept exact: FastAPI's own JSON parsing would turn 0.1 into a float."""
+async def invoice_from_body(request: Request, settings: SettingsDep) -> Invoice:
+    """The raw body as an `Invoice`, fractions kept exact: FastAPI's own JSON parsing would turn 0.1 into a float.
+
+    Parsed and validated in a worker thread: a large body must not hold up every other request.
+    """
+    body = await request.body()
+    return await run_in_threadpool(_invoice_from_json, body, max_lines=settings.max_invoice_lines)
+
+
+def _invoice_from_json(body: bytes, *, max_lines: int) -> Invoice:
     try:
-        document = load_json_exact(await request.body())
+        document = load_json_exact(body)
     except (ValueError, RecursionError) as error:  # JSONDecodeError, bytes that are not UTF-8, or nested too deep
         # 422 like any other unusable body (FastAPI answers unparseable JSON the same way).
         problem = FieldProblem(field="body", message=f"not valid JSON: {error}")
         raise ApiError(422, "malformed_json", f"The request body is not valid JSON: {error}.", [problem]) from None
+    lines = document.get("lines") if isinstance(document, dict) else None
+    if isinstance(lines, list) and len(lines) > max_lines:
+        problem = FieldProblem(field="lines", message=f"has {len(lines)} lines; at most {max_lines} are accepted")
+        raise ApiError(
+            422, "invalid_invoice", f"The invoice has too many lines: {len(lines)} > {max_lines}.", [problem]
+        )
     try:
         return Invoice.model_validate(document)
     except ValidationError as error:
-        problems = field_problems(error.errors(), root="invoice")
-        fields = ", ".join(problem.field for problem in problems)
-        raise ApiError(422, "invalid_invoice", f"The invoice has invalid fields: {fields}.", problems) from None
+        shown, message = first_problems(
+            field_problems(error.errors(), root="invoice"), "The invoice has invalid fields"
+        )
+        raise ApiError(422, "invalid_invoice", message, shown) from None
 
 
 InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
