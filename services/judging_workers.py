@@ -11,6 +11,8 @@ task runs stay the flow's.
 import gc
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Self
 
@@ -20,10 +22,26 @@ from services.polling import JUDGING_GC_THRESHOLDS, BatchOutcome, judge_partitio
 from services.runtime import services_for
 from settings import Settings
 
+# How often a worker looks whether the run's main process is still there.
+PARENT_CHECK_SECONDS = 0.5
 
-def _start_worker(settings: Settings) -> None:
+
+def _start_worker(settings: Settings, parent_pid: int) -> None:
+    _exit_with(parent_pid)
     gc.set_threshold(*JUDGING_GC_THRESHOLDS)  # the worker's whole life is judging
     services_for(settings)  # imports and connection pools ready before the first batch
+
+
+def _exit_with(parent_pid: int) -> None:
+    """Stop this worker as soon as the run's main process is gone (killed, its machine lost): a worker
+    must not go on writing for a run nobody watches. Its open batch rolls back with its connection."""
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-the-run", daemon=True).start()
 
 
 def _worker_ready() -> int:
@@ -68,7 +86,7 @@ class JudgingWorkers:
                 self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=_start_worker,
-                initargs=(self._settings,),
+                initargs=(self._settings, os.getpid()),
             )
             for _ in range(self.processes):  # each call finds no idle worker, so each starts one now
                 self._pool.submit(_worker_ready)
