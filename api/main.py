@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.options import AllowedMethods
 from api.routes import api_router
 from api.routes.health import router as health_router
 from services.runtime import Services
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: _configured_settings(app).max_request_body_bytes)
+    app.add_middleware(AllowedMethods)
     app.include_router(api_router)
     app.include_router(health_router)
     return app

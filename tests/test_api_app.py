@@ -137,3 +137,20 @@ def test_an_unexpected_error_is_500_without_its_traceback(tmp_path: Path, caplog
     reference = error["message"].rsplit(" ", 1)[-1].rstrip(".")
     [logged] = [record for record in caplog.records if reference in record.getMessage()]
     assert logged.exc_info is not None and "secret-path" in str(logged.exc_info[1])
+
+
+@pytest.mark.parametrize(
+    ("path", "allow"),
+    [
+        ("/api/v1/users", "GET, OPTIONS, POST"),
+        ("/api/v1/entries/5/approve", "OPTIONS, POST"),
+        ("/health", "GET, OPTIONS"),
+    ],
+)
+def test_options_lists_every_method_the_path_allows(tmp_path: Path, path: str, allow: str) -> None:
+    client = TestClient(create_app(settings_in(tmp_path)))
+
+    response = client.options(path)
+
+    assert (response.status_code, response.headers["allow"]) == (204, allow)
+    assert client.options("/api/v1/no-such-thing").status_code == 404
