@@ -1,5 +1,6 @@
 """`release-stale-dispatches`, hourly: entries handed to the bot with no callback for longer than
-allowed go back to ready_to_process (audited), so nothing waits forever on a bot that died."""
+allowed are looked up in the ERP (entered there: entered here with that document) and otherwise go
+back to ready_to_process (audited), so nothing waits forever on a bot that died and nothing is keyed twice."""
 
 from prefect import flow
 from pydantic import BaseModel, Field
@@ -19,15 +20,19 @@ class ReleaseParameters(BaseModel):
 
 
 class ReleaseReport(BaseModel):
-    released_entry_ids: list[int]
+    entered_entry_ids: list[int]  # found in the ERP: the bot had entered them
+    released_entry_ids: list[int]  # back to the queue
 
 
 @connector_task()
-def release_dispatched_longer_than(stale_after_minutes: int) -> list[int]:
+def release_dispatched_longer_than(stale_after_minutes: int) -> ReleaseReport:
     services = services_for(get_settings())
-    return release_stale(services.store, services.clock, stale_after_minutes=stale_after_minutes, actor=ACTOR)
+    outcome = release_stale(
+        services.store, services.erp, services.clock, stale_after_minutes=stale_after_minutes, actor=ACTOR
+    )
+    return ReleaseReport(entered_entry_ids=list(outcome.entered), released_entry_ids=list(outcome.released))
 
 
 @flow(name="release-stale-dispatches")
 def release_stale_dispatches(parameters: ReleaseParameters = ReleaseParameters()) -> ReleaseReport:
-    return ReleaseReport(released_entry_ids=release_dispatched_longer_than(parameters.stale_after_minutes))
+    return release_dispatched_longer_than(parameters.stale_after_minutes)

@@ -159,6 +159,13 @@ class ErpGateway:
                     )
         return vendors, unreadable
 
+    def entered_since_lookback(
+        self, vendor_ids: Collection[str], *, today: date
+    ) -> dict[str, tuple[EnteredInvoice, ...]]:
+        """The vendors' AP invoices entered within the duplicate look-back, readable ones only."""
+        entered, _unreadable = self.fetch_entered_invoices(vendor_ids, today - self._duplicate_lookback)
+        return entered
+
     def fetch_entered_invoices(
         self, vendor_ids: Collection[str], since: date, *, conn: sa.Connection | None = None
     ) -> tuple[dict[str, tuple[EnteredInvoice, ...]], dict[str, str]]:

@@ -2,6 +2,7 @@
 judging look up. Lists read summary columns only; the JSON documents stay in the database."""
 
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, or_, select
@@ -102,6 +103,16 @@ class EntryQueries(StorePart):
             holders = [EntrySummary.from_columns(row._mapping) for row in session.execute(query)]
         by_invoice = {(holder.source, holder.source_invoice_id): holder for holder in holders}
         return {key: by_invoice[identity_of(key)] for key in keys if identity_of(key) in by_invoice}
+
+    def dispatched_before(self, cutoff: datetime) -> list[EntrySummary]:
+        """Entries dispatched (to the bot or its mailbox) before `cutoff` with no callback since."""
+        query = (
+            select(*_SUMMARY_COLUMNS)
+            .where(EntryRow.status == EntryStatus.DISPATCHED.value, EntryRow.updated_at < cutoff)
+            .order_by(EntryRow.id)
+        )
+        with self._reading() as session:
+            return [EntrySummary.from_columns(row._mapping) for row in session.execute(query)]
 
     def locked_po_numbers(self, po_numbers: Iterable[str]) -> set[str]:
         """Which of these POs are locked right now."""
