@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic_core import ErrorDetails
+from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.schemas import EntryState, EntryVerdict, ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
@@ -121,6 +122,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     for error_type in _DOMAIN_ERRORS:
         app.add_exception_handler(error_type, _domain_error)
+    for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError):
+        app.add_exception_handler(unavailable, _database_unavailable)  # type: ignore[arg-type]
     # Starlette runs this one for any exception left over, outside every other middleware.
     app.add_exception_handler(Exception, _unexpected_error)
 
@@ -242,6 +245,24 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
     problems = field_problems(error.errors(), root="request")
     shown, message = first_problems(problems, "The request has invalid fields")
     return _error_response(422, "invalid_request", message, shown)
+
+
+# A client may try again this many seconds after a database did not answer.
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+async def _database_unavailable(request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
+    """A database that refuses connections, went away or stays locked is an outage to wait out (503),
+    not a bug (500 with a traceback)."""
+    logger.warning(
+        "A database did not answer on %s %s: %s", request.method, request.url.path, type(error.orig).__name__
+    )
+    return _error_response(
+        503,
+        "database_unavailable",
+        "A database the service needs does not answer; try again shortly.",
+        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+    )
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

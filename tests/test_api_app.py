@@ -1,6 +1,7 @@
 """The app itself: settings, health, the published schema, OpenAPI, and the error shape everywhere."""
 
 import logging
+import socket
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,21 @@ def test_options_lists_every_method_the_path_allows(tmp_path: Path, path: str, a
 
     assert (response.status_code, response.headers["allow"]) == (204, allow)
     assert client.options("/api/v1/no-such-thing").status_code == 404
+
+
+def test_a_stopped_database_is_a_503_to_retry_not_a_500(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The process database refuses connections (nothing listens on its port): every route needing it
+    answers 503 database_unavailable with Retry-After, and no traceback is logged."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    stopped = f"postgresql+psycopg://postgres@127.0.0.1:{closed_port}/test"
+    with TestClient(create_app(settings_in(tmp_path, process_db_url=stopped))) as client:
+        response = client.get("/api/v1/entries", headers={"Authorization": "Bearer ias_not-checked-yet"})
+        schema = client.get("/api/v1/schemas/rpa-payload")
+
+    assert response.status_code == 503, response.text
+    assert response.headers["retry-after"] == "30"
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert schema.status_code == 200  # what needs no database is served
+    assert "Traceback" not in caplog.text and "internal_error" not in response.text
