@@ -64,3 +64,13 @@ def store(connection: sa.Connection) -> ProcessStore:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+@pytest.fixture
+def race_engine(db_url: str) -> Iterator[sa.Engine]:
+    """A migrated database of each kind, its own for the test, with no outer transaction: writers
+    racing on their own connections see each other's commits."""
+    upgrade(db_url)
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()

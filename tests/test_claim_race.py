@@ -40,14 +40,6 @@ def ready_entries(store: ProcessStore, how_many: int) -> list[Entry]:
 
 
 @pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
 def postgres_engine(postgres_url: str) -> Iterator[sa.Engine]:
     upgrade(postgres_url)
     engine = make_engine(postgres_url)
@@ -70,13 +62,13 @@ def test_a_claim_in_progress_is_skipped_not_waited_for_on_postgresql(postgres_en
     assert store.bot.claim_next("bot:late") is None  # both committed: nothing left
 
 
-def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) -> None:
-    store = ProcessStore(sessionmaker(bind=engine))
+def test_bots_claiming_at_once_get_each_entry_exactly_once(race_engine: sa.Engine) -> None:
+    store = ProcessStore(sessionmaker(bind=race_engine))
     entries = ready_entries(store, ENTRIES)
     start = threading.Barrier(BOTS)
 
     def bot(name: str) -> list[int]:
-        mine = ProcessStore(sessionmaker(bind=engine))
+        mine = ProcessStore(sessionmaker(bind=race_engine))
         start.wait()
         claimed = []
         while (entry := mine.bot.claim_next(name)) is not None:
@@ -89,7 +81,7 @@ def test_bots_claiming_at_once_get_each_entry_exactly_once(engine: sa.Engine) ->
     handed_out = Counter(entry_id for claimed in claims for entry_id in claimed)
     assert sorted(handed_out) == sorted(entry.id for entry in entries)
     assert set(handed_out.values()) == {1}
-    with engine.connect() as connection:
+    with race_engine.connect() as connection:
         dispatch_events = connection.scalar(
             sa.select(sa.func.count()).select_from(EntryEventRow).where(EntryEventRow.to_status == "dispatched")
         )

@@ -3,7 +3,7 @@ ones, waits for one that is with the bot, and never becomes live next to another
 PostgreSQL and MariaDB."""
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -20,7 +20,6 @@ from connectors.store import (
     NewerVersionKnownError,
     ProcessStore,
     VersionTakenError,
-    make_engine,
 )
 from connectors.store.migrate import upgrade
 from connectors.store.tables import INBOX_WITHDRAWN, InboxRow, POLockRow, VersionLockRow
@@ -164,14 +163,6 @@ def test_a_new_version_of_an_entered_invoice_cannot_become_live(store: ProcessSt
 # ---------------------------------------------------------------------- writers racing
 
 
-@pytest.fixture
-def engine(db_url: str) -> Iterator[sa.Engine]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
 def assert_one_live_version(engine: sa.Engine) -> None:
     """Invoice 1 has one live entry, which holds its version lock and its PO's lock."""
     with engine.connect() as connection:
@@ -184,9 +175,9 @@ def assert_one_live_version(engine: sa.Engine) -> None:
         assert list(po_lock_holders(connection).values()) == [entry_id]
 
 
-def test_versions_recorded_at_once_leave_one_live(engine: sa.Engine) -> None:
+def test_versions_recorded_at_once_leave_one_live(race_engine: sa.Engine) -> None:
     """Versions 2 to 5 of one invoice, each on a PO of its own, recorded by four writers at once."""
-    store = ProcessStore(sessionmaker(bind=engine))
+    store = ProcessStore(sessionmaker(bind=race_engine))
     record(store, version(1, po_number="PO-1"), S.MANUAL_REVIEW)
 
     with ThreadPoolExecutor(max_workers=4) as pool:
@@ -195,12 +186,12 @@ def test_versions_recorded_at_once_leave_one_live(engine: sa.Engine) -> None:
     assert all(isinstance(outcome, Entry | VersionTakenError | NewerVersionKnownError) for outcome in outcomes), (
         outcomes
     )
-    assert_one_live_version(engine)
+    assert_one_live_version(race_engine)
 
 
-def test_an_approval_and_a_new_version_at_once_leave_one_live(engine: sa.Engine) -> None:
+def test_an_approval_and_a_new_version_at_once_leave_one_live(race_engine: sa.Engine) -> None:
     """A clerk approves version 1 while version 2 is recorded: one of them wins, never both."""
-    store = ProcessStore(sessionmaker(bind=engine))
+    store = ProcessStore(sessionmaker(bind=race_engine))
     in_review = record(store, version(1, po_number="PO-1"), S.MANUAL_REVIEW)
 
     def approve() -> Entry:
@@ -211,7 +202,7 @@ def test_an_approval_and_a_new_version_at_once_leave_one_live(engine: sa.Engine)
         outcomes = all_at_once(pool, [approve, record_version_2])
 
     assert all(isinstance(outcome, Entry | EntrySupersededError) for outcome in outcomes), outcomes
-    assert_one_live_version(engine)
+    assert_one_live_version(race_engine)
 
 
 # ---------------------------------------------------------------------- through the API

@@ -162,31 +162,23 @@ def test_two_moves_of_one_entry_are_serialised(engine: sa.Engine, pool: ThreadPo
 # ---------------------------------------------------------------------- all at once, every database
 
 
-@pytest.fixture
-def any_engine(db_url: str) -> Iterator[sa.Engine]:
-    upgrade(db_url)
-    engine = make_engine(db_url)
-    yield engine
-    engine.dispose()
-
-
-def test_concurrent_verdicts_on_one_po_leave_exactly_one_live(any_engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
-    store = store_on(any_engine)
+def test_concurrent_verdicts_on_one_po_leave_exactly_one_live(race_engine: sa.Engine, pool: ThreadPoolExecutor) -> None:
+    store = store_on(race_engine)
 
     outcomes = all_at_once(pool, [partial(judge, store, n) for n in range(1, WRITERS + 1)])
 
     winners = [outcome for outcome in outcomes if isinstance(outcome, Entry)]
     refusals = [outcome for outcome in outcomes if isinstance(outcome, POLockedError)]
     assert (len(winners), len(refusals)) == (1, WRITERS - 1), outcomes
-    assert entries_of_po(any_engine) == [(winners[0].id, "ready_to_process")]
-    assert lock_holder(any_engine) == winners[0].id
+    assert entries_of_po(race_engine) == [(winners[0].id, "ready_to_process")]
+    assert lock_holder(race_engine) == winners[0].id
     assert {refusal.holding_entry_id for refusal in refusals} == {winners[0].id}
 
 
 def test_concurrent_approvals_on_one_po_let_exactly_one_through(
-    any_engine: sa.Engine, pool: ThreadPoolExecutor
+    race_engine: sa.Engine, pool: ThreadPoolExecutor
 ) -> None:
-    store = store_on(any_engine)
+    store = store_on(race_engine)
     waiting = [judge(store, n, S.MANUAL_REVIEW) for n in range(1, WRITERS + 1)]
 
     outcomes = all_at_once(pool, [partial(approve, store, entry.id) for entry in waiting])
@@ -194,10 +186,10 @@ def test_concurrent_approvals_on_one_po_let_exactly_one_through(
     winners = [outcome for outcome in outcomes if isinstance(outcome, Entry)]
     assert len(winners) == 1, outcomes
     assert all(isinstance(outcome, POLockedError) for outcome in outcomes if outcome is not winners[0]), outcomes
-    assert lock_holder(any_engine) == winners[0].id
-    assert sorted(status for _, status in entries_of_po(any_engine)) == ["manual_review"] * (WRITERS - 1) + [
+    assert lock_holder(race_engine) == winners[0].id
+    assert sorted(status for _, status in entries_of_po(race_engine)) == ["manual_review"] * (WRITERS - 1) + [
         "ready_to_process"
     ]
-    assert [event_count(any_engine, entry.id) for entry in waiting] == [
+    assert [event_count(race_engine, entry.id) for entry in waiting] == [
         2 if entry.id == winners[0].id else 1 for entry in waiting
     ]
