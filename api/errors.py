@@ -18,9 +18,19 @@ from pydantic_core import ErrorDetails
 from sqlalchemy import exc as sa_exc
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api.schemas import EntryState, EntryVerdict, ErrorBody, ErrorDetail, ErrorResponse, FieldProblem, POLock
+from api.schemas import (
+    EnteredAs,
+    EntryState,
+    EntryVerdict,
+    ErrorBody,
+    ErrorDetail,
+    ErrorResponse,
+    FieldProblem,
+    POLock,
+)
 from connectors.mail import MailDispatchError
 from connectors.store import (
+    AlreadyEnteredError,
     CallbackConflictError,
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
@@ -180,6 +190,18 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
     DecisionRefusedError: _decision_refused,
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    AlreadyEnteredError: lambda error: ApiError(
+        409,
+        "already_entered",
+        str(error),
+        [
+            EnteredAs(
+                entry_id=error.entry_id,
+                erp_document_id=error.erp_document_id,
+                reported_document_id=error.reported_document_id,
+            )
+        ],
+    ),
     NotClaimHolderError: lambda error: ApiError(
         403,
         "not_claim_holder",

@@ -49,7 +49,18 @@ class EntryState(BaseModel):
     current_status: EntryStatus
 
 
-ErrorDetail = FieldProblem | POLock | EntryVerdict | EntryState
+class EnteredAs(BaseModel):
+    """An entry already entered in the ERP, when a bot calls back on it again (already_entered)."""
+
+    entry_id: int
+    erp_document_id: str | None = Field(description="The document the entry was entered as first.")
+    reported_document_id: str | None = Field(
+        description="Another document this callback reported: recorded beside the first, the entry flagged as a "
+        "possible double entry."
+    )
+
+
+ErrorDetail = FieldProblem | POLock | EntryVerdict | EntryState | EnteredAs
 
 
 class ErrorBody(BaseModel):
@@ -122,6 +133,14 @@ class HistoryEvent(BaseModel):
     flow_run_id: str | None = Field(description="The Prefect flow run that made the change, if one did.")
 
 
+class ErpDocumentReport(BaseModel):
+    """An ERP document the entry was reported entered as: by a bot's callback, or found in the ERP by housekeeping."""
+
+    erp_document_id: str
+    reported_by: str
+    reported_at: datetime
+
+
 class EntryDetail(EntrySummary):
     """A process entry with the invoice as judged, its findings, the bot's payload and its history."""
 
@@ -129,6 +148,9 @@ class EntryDetail(EntrySummary):
     findings: list[Finding]
     payload: RpaPayload | None = Field(description="Present once the invoice maps onto its PO (ready or in review).")
     history: list[HistoryEvent] = Field(description="Oldest first; the first event is the verdict.")
+    erp_documents: list[ErpDocumentReport] = Field(
+        description="Every ERP document it was reported entered as, first first; two or more: possible_double_entry."
+    )
     superseded_by_version: int | None = Field(
         description="The version of the same invoice that replaced this one, once superseded."
     )

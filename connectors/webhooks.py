@@ -5,7 +5,8 @@ Every request is a POST of the stored JSON body with these headers:
 - `X-Invoice-Automation-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`;
   the timestamp is signed too, so a receiver that checks it (`verify_signature`) rejects a
   request replayed later;
-- `X-Invoice-Automation-Event`: the event type (`entry.created`, `entry.status_changed`);
+- `X-Invoice-Automation-Event`: the event type (`entry.created`, `entry.status_changed`,
+  `entry.possible_double_entry`);
 - `X-Invoice-Automation-Delivery`: the delivery's id, the same on every retry of it.
 
 Delivery is at least once and in no guaranteed order: a receiver de-duplicates on the body's

@@ -39,12 +39,18 @@ SUPERSEDABLE_STATUSES = frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.MAN
 INITIAL_STATUSES = frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.MANUAL_REVIEW, EntryStatus.BAD_INVOICE})
 
 LEGAL_TRANSITIONS: dict[EntryStatus, frozenset[EntryStatus]] = {
-    # claimed by (or mailed to) the bot; AP may still pull it back; a newer version replaces it
-    EntryStatus.READY_TO_PROCESS: frozenset({EntryStatus.DISPATCHED, EntryStatus.REJECTED, EntryStatus.SUPERSEDED}),
+    # claimed by (or mailed to) the bot; AP may still pull it back; a newer version replaces it; a bot
+    # that held it before it went back to the queue reports late that it entered it after all
+    EntryStatus.READY_TO_PROCESS: frozenset(
+        {EntryStatus.DISPATCHED, EntryStatus.REJECTED, EntryStatus.SUPERSEDED, EntryStatus.ENTERED}
+    ),
     # bot callbacks, or released back to the queue when the bot never called back
     EntryStatus.DISPATCHED: frozenset({EntryStatus.ENTERED, EntryStatus.RPA_FAILED, EntryStatus.READY_TO_PROCESS}),
-    # AP requeues or rejects; a newer version replaces it
-    EntryStatus.RPA_FAILED: frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED, EntryStatus.SUPERSEDED}),
+    # AP requeues or rejects; a newer version replaces it; a bot that held it earlier reports late that
+    # it entered it (another bot failed on it meanwhile)
+    EntryStatus.RPA_FAILED: frozenset(
+        {EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED, EntryStatus.SUPERSEDED, EntryStatus.ENTERED}
+    ),
     # AP approves or rejects; a newer version replaces it
     EntryStatus.MANUAL_REVIEW: frozenset({EntryStatus.READY_TO_PROCESS, EntryStatus.REJECTED, EntryStatus.SUPERSEDED}),
     EntryStatus.ENTERED: frozenset(),

@@ -215,6 +215,9 @@ def dry_run_invoice(**overrides: Any) -> dict[str, Any]:
 
 
 _numbers = count(1)
+# The bot that took the entries entry_in brings to entered or rpa_failed; a dispatched one is with no
+# particular bot (as if mailed), so any bot may report on it.
+EARLIER_BOT = "bot:earlier"
 
 # How each status is reached from a fresh verdict: (created as, then moved through).
 PATHS: dict[EntryStatus, tuple[EntryStatus, list[EntryStatus]]] = {
@@ -285,10 +288,15 @@ def entry_in(world: ApiWorld, status: EntryStatus, *, po_number: str | None = No
             invoice, make_verdict(created_as), make_payload(invoice) if with_payload else None, actor="flow:test"
         )
         for move in moves:
-            if move is EntryStatus.ENTERED:
-                entry = store.bot.record_success(entry.id, "AP-00001", bot="bot:earlier")
+            if move is EntryStatus.DISPATCHED and status is not EntryStatus.DISPATCHED:
+                # claimed by a bot other than the tests' own, which then reports on it
+                entry = store.bot.dispatch(
+                    entry.id, to=EARLIER_BOT, actor=EARLIER_BOT, reason="claimed", hand_over=lambda _entry: None
+                )
+            elif move is EntryStatus.ENTERED:
+                entry = store.bot.record_success(entry.id, "AP-00001", bot=EARLIER_BOT)
             elif move is EntryStatus.RPA_FAILED:
-                entry = store.bot.record_failure(entry.id, "earlier failure", bot="bot:earlier")
+                entry = store.bot.record_failure(entry.id, "earlier failure", bot=EARLIER_BOT)
             else:
                 entry = store.lifecycle.transition(entry.id, move, actor="flow:test", reason="set up")
         if status is EntryStatus.SUPERSEDED:

@@ -20,6 +20,7 @@ NOTHING_RECORDED = {
     "webhook_deliveries": 0,
     "vendor_locks": 0,
     "version_locks": 0,
+    "erp_documents": 0,
 }
 
 

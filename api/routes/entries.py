@@ -63,6 +63,9 @@ def list_entries(
     status: EntryStatus | None = None,
     po_number: FreeText | None = None,
     vendor_id: FreeText | None = None,
+    possible_double_entry: Annotated[
+        bool | None, Query(description="Only entries flagged (true) or not flagged (false) as possible double entries.")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Entries per page.")] = 50,
     cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
 ) -> EntryPage:
@@ -70,6 +73,7 @@ def list_entries(
         status=status,
         po_number=po_number,
         vendor_id=vendor_id,
+        possible_double_entry=possible_double_entry,
         limit=limit,
         before_id=None if cursor is None else decode_cursor(cursor),
     )
@@ -90,7 +94,8 @@ def list_entries(
 def get_entry(entry_id: EntryIdPath, _caller: CallerDep, store: StoreDep) -> EntryDetail:
     entry = store.entries.get(entry_id)
     history = [HistoryEvent.model_validate(event, from_attributes=True) for event in store.entries.history(entry_id)]
-    return EntryDetail.model_validate({**dict(entry), "history": history})
+    documents = [dict(document) for document in store.entries.erp_documents(entry_id)]
+    return EntryDetail.model_validate({**dict(entry), "history": history, "erp_documents": documents})
 
 
 # ---------------------------------------------------------------------- AP's decisions

@@ -1,8 +1,10 @@
 """The RPA bot's side: claim the next ready payload, then report success or failure.
 
-Callbacks are idempotent: the same callback again returns the same answer and writes nothing;
-a callback that contradicts the entry (success after failure, another ERP document id, an
-entry that was never dispatched) is a 409 naming the entry's current status.
+Callbacks are idempotent: the same callback again returns the same answer and writes nothing.
+A late success from a bot that held an earlier claim enters the entry; on an entry entered
+already, a callback is 409 already_entered (another document is kept and flags the entry); one
+that contradicts the entry otherwise (success after its own failure, an entry never dispatched)
+is 409 naming the entry's current status.
 """
 
 from fastapi import APIRouter, Response, status
@@ -18,7 +20,9 @@ _CALLBACK_ERRORS = error_responses(
     {
         403: "Another bot holds the claim on this entry (not_claim_holder); the attempt is audited.",
         404: "No such entry (entry_not_found).",
-        409: "The callback contradicts the entry's status (callback_conflict).",
+        409: "The entry is entered already (already_entered, naming the document; another document reported now is "
+        "recorded and the entry flagged as a possible double entry), or the callback contradicts the entry's status "
+        "(callback_conflict).",
     }
 )
 

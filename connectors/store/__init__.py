@@ -5,6 +5,7 @@ only code that reads and writes them."""
 
 from connectors.store.engine import make_engine
 from connectors.store.errors import (
+    AlreadyEnteredError,
     CallbackConflictError,
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
@@ -27,6 +28,7 @@ from connectors.store.read_models import (
     EntryHeader,
     EntryPage,
     EntrySummary,
+    ErpDocument,
     InboxCounts,
     InboxItem,
     JudgedInvoice,
@@ -36,6 +38,7 @@ from connectors.store.read_models import (
 from connectors.store.store import ProcessStore
 
 __all__ = [
+    "AlreadyEnteredError",
     "BatchRecord",
     "CallbackConflictError",
     "DuplicateCheckOutdatedError",
@@ -49,6 +52,7 @@ __all__ = [
     "EntryPage",
     "EntrySummary",
     "EntrySupersededError",
+    "ErpDocument",
     "IllegalTransitionError",
     "InboxCounts",
     "InboxItem",

@@ -2,6 +2,8 @@
 and the bot's callbacks, which may be repeated safely."""
 
 from collections.abc import Callable
+from datetime import datetime
+from enum import Enum
 
 from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
@@ -9,10 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import StorePart
 from connectors.store.engine import is_deadlock
-from connectors.store.errors import CallbackConflictError, IllegalTransitionError, NotClaimHolderError
+from connectors.store.errors import (
+    AlreadyEnteredError,
+    CallbackConflictError,
+    IllegalTransitionError,
+    NotClaimHolderError,
+)
 from connectors.store.lifecycle import EntryLifecycle, event_row, lock_entry
+from connectors.store.outbox import WebhookOutbox, double_entry_event
 from connectors.store.read_models import Entry
-from connectors.store.tables import EntryRow
+from connectors.store.tables import EntryEventRow, EntryRow, ErpDocumentRow
 from domain import EntryStatus
 from domain.clock import Clock
 
@@ -22,9 +30,12 @@ BOT_ACTOR_PREFIX = "bot:"
 
 
 class BotQueue(StorePart):
-    def __init__(self, sessions: sessionmaker[Session], clock: Clock, lifecycle: EntryLifecycle) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], clock: Clock, lifecycle: EntryLifecycle, outbox: WebhookOutbox
+    ) -> None:
         super().__init__(sessions, clock)
         self._lifecycle = lifecycle
+        self._outbox = outbox
 
     def claim_next(self, bot: str) -> Entry | None:
         """Hand the entry ready the longest to `bot`, now dispatched to it; None when none is ready.
@@ -84,47 +95,161 @@ class BotQueue(StorePart):
             return Entry.from_row(entry)
 
     def record_success(self, entry_id: int, erp_document_id: str, *, bot: str) -> Entry:
-        """The bot entered the invoice as `erp_document_id`: entered, its PO released."""
-        return self._callback(
-            entry_id,
-            EntryStatus.ENTERED,
-            bot=bot,
-            reason=f"entered in the ERP as document {erp_document_id}",
-            erp_document_id=erp_document_id,
-        )
+        """The bot entered the invoice as `erp_document_id`: entered, its PO released.
 
-    def record_failure(self, entry_id: int, reason: str, *, bot: str) -> Entry:
-        """The bot could not enter the invoice: rpa_failed, its PO still locked until AP decides."""
-        return self._callback(entry_id, EntryStatus.RPA_FAILED, bot=bot, reason=reason, failure_reason=reason)
-
-    def _callback(self, entry_id: int, outcome: EntryStatus, *, bot: str, reason: str, **reported: str) -> Entry:
-        """Move a dispatched entry to the outcome the bot reports. `reported` is the one column the
-        callback sets (erp_document_id, failure_reason): the same callback again changes nothing and
-        returns the entry as it is; one reporting another value contradicts it."""
-        [(column, value)] = reported.items()
-        refused: NotClaimHolderError | None = None
+        Reported by the claim holder, or late by a bot that held an earlier claim: accepted while
+        the entry is back in the queue, with another bot, or failed by another bot, since the
+        invoice is in the ERP whatever happened since (the other bot's callback then gets
+        AlreadyEnteredError). Another document for an entered entry is recorded beside the first
+        and flags the entry as a possible double entry, then raises AlreadyEnteredError.
+        """
+        refused: Exception | None = None
         with self._sessions.begin() as session:
             entry = lock_entry(session, entry_id)
             status = EntryStatus(entry.status)
-            if status is outcome:
-                recorded = getattr(entry, column)
-                if recorded != value:
+            reporter = _reporter_of(session, entry, bot)
+            if status is EntryStatus.ENTERED and erp_document_id == entry.erp_document_id:
+                return Entry.from_row(entry)  # the same callback again
+            reason = f"entered in the ERP as document {erp_document_id}"
+            if reporter is _Reporter.STRANGER and status is EntryStatus.DISPATCHED:
+                refused = self._refuse_stranger(
+                    session, entry, bot, f"{EntryStatus.ENTERED} (erp_document_id {erp_document_id!r})"
+                )
+            elif status is EntryStatus.ENTERED and reporter is _Reporter.STRANGER:
+                # it never held the entry, so it cannot have keyed it
+                raise AlreadyEnteredError(entry_id, entry.erp_document_id, None)
+            elif status is EntryStatus.ENTERED:
+                self._record_another_document(session, entry, erp_document_id, bot=bot)
+                refused = AlreadyEnteredError(entry_id, entry.erp_document_id, erp_document_id)
+            elif reporter is _Reporter.HOLDER and status is EntryStatus.DISPATCHED:
+                self._lifecycle.move(
+                    session, entry, EntryStatus.ENTERED, actor=bot, reason=reason, erp_document_id=erp_document_id
+                )
+                return Entry.from_row(entry)
+            elif (
+                reporter is _Reporter.EARLIER_HOLDER
+                and status in _LATE_SUCCESS_FROM
+                and _failed_by(session, entry) != bot
+            ):
+                late = f"{reason}, reported late by {bot}, which held an earlier claim (the entry was {status} since)"
+                self._lifecycle.move(
+                    session, entry, EntryStatus.ENTERED, actor=bot, reason=late, erp_document_id=erp_document_id
+                )
+                return Entry.from_row(entry)
+            else:
+                why = f"only a dispatched entry can be reported {EntryStatus.ENTERED}."
+                if reporter is not _Reporter.STRANGER:
+                    # It held the entry once: the document it reports stays in the audit trail for AP.
+                    _audit_refusal(session, entry, bot, f"refused: {bot} reported it {reason}: {why}", self._clock())
+                refused = CallbackConflictError(entry_id, status, why)
+        raise refused
+
+    def record_failure(self, entry_id: int, reason: str, *, bot: str) -> Entry:
+        """The bot could not enter the invoice: rpa_failed, its PO still locked until AP decides."""
+        refused: Exception | None = None
+        with self._sessions.begin() as session:
+            entry = lock_entry(session, entry_id)
+            status = EntryStatus(entry.status)
+            if status is EntryStatus.RPA_FAILED:
+                if entry.failure_reason != reason:
                     raise CallbackConflictError(
                         entry_id,
                         status,
-                        f"it was already reported {outcome} with {column} {recorded!r}, not {value!r}.",
+                        f"it was already reported {status} with failure_reason {entry.failure_reason!r}, not {reason!r}.",
                     )
-                return Entry.from_row(entry)
+                return Entry.from_row(entry)  # the same callback again
+            if status is EntryStatus.ENTERED:
+                raise AlreadyEnteredError(entry_id, entry.erp_document_id, None)
             if status is not EntryStatus.DISPATCHED:
-                raise CallbackConflictError(entry_id, status, f"only a dispatched entry can be reported {outcome}.")
-            holder = entry.dispatched_to
-            if holder is None or not holder.startswith(BOT_ACTOR_PREFIX) or holder == bot:
-                self._lifecycle.move(session, entry, outcome, actor=bot, reason=reason, **reported)
+                raise CallbackConflictError(
+                    entry_id, status, f"only a dispatched entry can be reported {EntryStatus.RPA_FAILED}."
+                )
+            if _reporter_of(session, entry, bot) is _Reporter.HOLDER:
+                self._lifecycle.move(
+                    session, entry, EntryStatus.RPA_FAILED, actor=bot, reason=reason, failure_reason=reason
+                )
                 return Entry.from_row(entry)
-            # Audited, the entry unchanged: the refusal is committed, then raised.
-            refusal = f"refused: {bot} reported {outcome} ({column} {value!r}) on an entry {holder} holds"
-            session.add(
-                event_row(entry, status, status, actor=bot, reason=refusal, flow_run_id=None, now=self._clock())
+            refused = self._refuse_stranger(
+                session, entry, bot, f"{EntryStatus.RPA_FAILED} (failure_reason {reason!r})"
             )
-            refused = NotClaimHolderError(entry_id, bot, holder)
         raise refused
+
+    def _refuse_stranger(self, session: Session, entry: EntryRow, bot: str, report: str) -> NotClaimHolderError:
+        """Audit a callback from a bot that never held the entry; the entry is unchanged."""
+        holder = entry.dispatched_to or "another bot"
+        _audit_refusal(
+            session, entry, bot, f"refused: {bot} reported {report} on an entry {holder} holds", self._clock()
+        )
+        return NotClaimHolderError(entry.id, bot, holder)
+
+    def _record_another_document(self, session: Session, entry: EntryRow, erp_document_id: str, *, bot: str) -> None:
+        """Keep a second document reported for an entered entry and flag the entry for AP, once."""
+        known = (
+            select(ErpDocumentRow.erp_document_id)
+            .where(ErpDocumentRow.entry_id == entry.id)
+            .order_by(ErpDocumentRow.id)
+        )
+        documents = list(session.scalars(known))
+        if erp_document_id in documents:
+            return  # recorded and flagged by the same report before
+        now = self._clock()
+        session.add(
+            ErpDocumentRow(entry_id=entry.id, erp_document_id=erp_document_id, reported_by=bot, reported_at=now)
+        )
+        entry.possible_double_entry = True
+        entry.updated_at = now
+        reason = (
+            f"possible double entry: {bot} reported it entered as document {erp_document_id}, but it was entered "
+            f"as {entry.erp_document_id}; check the ERP for a second posting"
+        )
+        event = event_row(
+            entry, EntryStatus.ENTERED, EntryStatus.ENTERED, actor=bot, reason=reason, flow_run_id=None, now=now
+        )
+        session.add(event)
+        self._outbox.queue(session, lambda: [double_entry_event(entry, event, [*documents, erp_document_id])], now)
+
+
+class _Reporter(Enum):
+    HOLDER = "holds the claim (or the entry is with a mailbox any bot reports for)"
+    EARLIER_HOLDER = "held an earlier claim of the entry"
+    STRANGER = "never held the entry"
+
+
+# Where a late success of an earlier claim holder may find the entry: the invoice is in the ERP.
+_LATE_SUCCESS_FROM = frozenset({EntryStatus.DISPATCHED, EntryStatus.READY_TO_PROCESS, EntryStatus.RPA_FAILED})
+
+
+def _reporter_of(session: Session, entry: EntryRow, bot: str) -> _Reporter:
+    holder = entry.dispatched_to
+    if entry.status == EntryStatus.DISPATCHED.value and (holder == bot or not _is_bot(holder)):
+        return _Reporter.HOLDER
+    claims = select(EntryEventRow.actor).where(
+        EntryEventRow.entry_id == entry.id, EntryEventRow.to_status == EntryStatus.DISPATCHED.value
+    )
+    earlier = set(session.scalars(claims.distinct()))
+    # an earlier dispatch not claimed by a bot went to a mailbox, which any bot may have keyed from
+    if bot in earlier or any(not _is_bot(actor) for actor in earlier):
+        return _Reporter.EARLIER_HOLDER
+    return _Reporter.STRANGER
+
+
+def _is_bot(actor: str | None) -> bool:
+    return actor is not None and actor.startswith(BOT_ACTOR_PREFIX)
+
+
+def _failed_by(session: Session, entry: EntryRow) -> str | None:
+    """The bot that reported the entry's last failure, if it is rpa_failed: its own success after that contradicts it."""
+    if entry.status != EntryStatus.RPA_FAILED.value:
+        return None
+    last_failure = (
+        select(EntryEventRow.actor)
+        .where(EntryEventRow.entry_id == entry.id, EntryEventRow.to_status == EntryStatus.RPA_FAILED.value)
+        .order_by(EntryEventRow.id.desc())
+        .limit(1)
+    )
+    return session.scalar(last_failure)
+
+
+def _audit_refusal(session: Session, entry: EntryRow, bot: str, reason: str, now: datetime) -> None:
+    status = EntryStatus(entry.status)
+    session.add(event_row(entry, status, status, actor=bot, reason=reason, flow_run_id=None, now=now))

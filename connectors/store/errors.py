@@ -99,6 +99,23 @@ class CallbackConflictError(StoreError):
         super().__init__(f"Entry {entry_id} is {current_status}: {why}")
 
 
+class AlreadyEnteredError(StoreError):
+    """A bot called back on an entry that is entered already (by another bot's callback, or found in
+    the ERP by housekeeping). A second document it reports is recorded and flagged, never dropped."""
+
+    def __init__(self, entry_id: int, erp_document_id: str | None, reported_document_id: str | None) -> None:
+        self.entry_id = entry_id
+        self.erp_document_id = erp_document_id
+        self.reported_document_id = reported_document_id
+        message = f"Entry {entry_id} is entered already, as ERP document {erp_document_id}."
+        if reported_document_id is not None:
+            message += (
+                f" Document {reported_document_id} is recorded beside it and the entry is flagged as a possible "
+                "double entry for AP to resolve in the ERP."
+            )
+        super().__init__(message)
+
+
 class NotClaimHolderError(StoreError):
     """A bot called back on an entry another bot claimed: only the claim holder reports its outcome."""
 

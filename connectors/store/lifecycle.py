@@ -20,7 +20,7 @@ from connectors.store.errors import (
 )
 from connectors.store.outbox import WebhookOutbox, entry_event
 from connectors.store.read_models import Entry
-from connectors.store.tables import NAME, EntryEventRow, EntryRow, POLockRow
+from connectors.store.tables import NAME, EntryEventRow, EntryRow, ErpDocumentRow, POLockRow
 from connectors.store.vendor_locks import ensure_vendor_locks, unseen_duplicate_candidates
 from connectors.store.versions import release_version_lock
 from domain import EntryStatus, Invoice, is_legal_transition
@@ -134,6 +134,9 @@ class EntryLifecycle(StorePart):
         entry.failure_reason = failure_reason
         if erp_document_id is not None:
             entry.erp_document_id = erp_document_id
+            session.add(
+                ErpDocumentRow(entry_id=entry.id, erp_document_id=erp_document_id, reported_by=actor, reported_at=now)
+            )
         event = event_row(entry, from_status, to_status, actor=actor, reason=reason, flow_run_id=flow_run_id, now=now)
         session.add(event)
         self._outbox.queue(session, lambda: [entry_event(entry, event)], now)

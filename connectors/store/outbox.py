@@ -117,6 +117,14 @@ def entry_event(entry: EntryRow, event: EntryEventRow) -> dict[str, Any]:
     )
 
 
+def double_entry_event(entry: EntryRow, event: EntryEventRow, erp_document_ids: Sequence[str]) -> dict[str, Any]:
+    """The webhook event flagging an entered entry that another ERP document was reported for."""
+    announced = entry_event(entry, event)
+    announced["type"] = "entry.possible_double_entry"
+    announced["data"]["erp_document_ids"] = list(erp_document_ids)
+    return announced
+
+
 def event_data(entry: Mapping[str, Any], event: Mapping[str, Any]) -> dict[str, Any]:
     """What receivers get: `entry.created` or `entry.status_changed`, with the entry's identity."""
     return {

@@ -9,8 +9,8 @@ from sqlalchemy import Select, or_, select
 
 from connectors.store.base import StorePart, matches_key
 from connectors.store.errors import EntryNotFoundError
-from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary
-from connectors.store.tables import EntryEventRow, EntryRow, POLockRow, VersionLockRow
+from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, ErpDocument
+from connectors.store.tables import EntryEventRow, EntryRow, ErpDocumentRow, POLockRow, VersionLockRow
 from connectors.store.versions import identity_of
 from domain import EntryStatus, Invoice, InvoiceKey
 
@@ -44,16 +44,23 @@ class EntryQueries(StorePart):
             raise EntryNotFoundError(entry_id)
         return events
 
+    def erp_documents(self, entry_id: int) -> list[ErpDocument]:
+        """The ERP documents the entry was reported entered as, first reported first."""
+        query = select(ErpDocumentRow).where(ErpDocumentRow.entry_id == entry_id).order_by(ErpDocumentRow.id)
+        with self._reading() as session:
+            return [ErpDocument.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+
     def page(
         self,
         *,
         status: EntryStatus | None = None,
         po_number: str | None = None,
         vendor_id: str | None = None,
+        possible_double_entry: bool | None = None,
         limit: int = 50,
         before_id: int | None = None,
     ) -> EntryPage:
-        """Entries newest first (by id), filtered by whichever of status, PO and vendor are given.
+        """Entries newest first (by id), filtered by whichever of status, PO, vendor and the double-entry flag are given.
 
         Keyset pagination: pass a page's `next_before_id` as `before_id` to get the next one.
         One query, which reads one entry more than `limit` to know whether a next page exists.
@@ -67,6 +74,8 @@ class EntryQueries(StorePart):
             query = query.where(EntryRow.po_number == po_number)
         if vendor_id is not None:
             query = query.where(EntryRow.vendor_id == vendor_id)
+        if possible_double_entry is not None:
+            query = query.where(EntryRow.possible_double_entry.is_(possible_double_entry))
         if before_id is not None:
             query = query.where(EntryRow.id < before_id)
         with self._reading() as session:

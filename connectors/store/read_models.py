@@ -53,6 +53,10 @@ class EntryHeader(_ReadModel):
     total: Money
     rule_set_version: str
     erp_document_id: str | None = Field(description="The ERP document the bot created, once entered.")
+    possible_double_entry: bool = Field(
+        description="Another ERP document was reported for it after it was entered: check the ERP for a second "
+        "posting (erp_documents on the entry lists them)."
+    )
     created_at: datetime
     updated_at: datetime
 
@@ -104,6 +108,7 @@ class Entry(EntrySummary):
             rule_set_version=row.rule_set_version,
             flow_run_id=row.flow_run_id,
             erp_document_id=row.erp_document_id,
+            possible_double_entry=row.possible_double_entry,
             dispatched_to=row.dispatched_to,
             failure_reason=row.failure_reason,
             superseded_by_version=row.superseded_by_version,
@@ -117,6 +122,14 @@ class EntryPage(_ReadModel):
 
     entries: tuple[EntrySummary, ...]
     next_before_id: int | None
+
+
+class ErpDocument(_ReadModel):
+    """An ERP document an entry was reported entered as, and by whom (a bot, or housekeeping's look-up)."""
+
+    erp_document_id: str
+    reported_by: str
+    reported_at: datetime
 
 
 class EntryEvent(_ReadModel):

@@ -43,7 +43,7 @@ class ProcessStore:
         self.inbox = InboxStore(sessions, clock, self.outbox)
         self.lifecycle = EntryLifecycle(sessions, clock, self.outbox)
         self.verdicts = VerdictRecorder(sessions, clock, self.outbox)
-        self.bot = BotQueue(sessions, clock, self.lifecycle)
+        self.bot = BotQueue(sessions, clock, self.lifecycle, self.outbox)
         self.entries = EntryQueries(sessions, clock)
         self.accounts = AccountStore(sessions, clock)
 

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -154,7 +155,10 @@ class EntryRow(Base):
     findings: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     rule_set_version: Mapped[str] = mapped_column(String(CODE))
     flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
+    # the first ERP document the invoice was entered as; every one reported is in erp_documents
     erp_document_id: Mapped[str | None] = mapped_column(String(CODE))
+    # two different ERP documents were reported for it: AP checks whether it was paid twice
+    possible_double_entry: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # who holds a dispatched entry: the bot that claimed it, or the mailbox it was mailed to
     dispatched_to: Mapped[str | None] = mapped_column(String(NAME))
     # why the bot failed (rpa_failed), so a clerk deciding on it and a repeated callback see it
@@ -178,6 +182,21 @@ class EntryEventRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
     occurred_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+
+
+class ErpDocumentRow(Base):
+    """An ERP document an entry was reported entered as. One normally; a second one means the
+    invoice may have been keyed twice (a late callback, a housekeeping look-up and a bot), and
+    both are kept for AP."""
+
+    __tablename__ = "erp_documents"
+    __table_args__ = (UniqueConstraint("entry_id", "erp_document_id", name="uq_erp_documents_entry_document"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), index=True)
+    erp_document_id: Mapped[str] = mapped_column(String(CODE))
+    reported_by: Mapped[str] = mapped_column(String(NAME))
+    reported_at: Mapped[datetime] = mapped_column(UtcTimestamp())
 
 
 class POLockRow(Base):
