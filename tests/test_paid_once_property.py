@@ -3,11 +3,14 @@
 Hypothesis drives the service through random sequences of what happens to invoices in real life:
 vendors upload bills (copies of one bill under differently spelled numbers, on different POs) and
 new versions of them, polls pull and judge, clerks validate, approve, reject and requeue, the bot
-claims and calls back (and on success keys the invoice into the ERP, as the real bot does). After
-every step the invariants AP buys the product for must hold:
+claims and calls back (and on success keys the invoice into the ERP, as the real bot does); two bots
+work the queue, a bot may key an invoice and lose its callback, deliver it late, and housekeeping
+releases stale dispatches. After every step the invariants AP buys the product for must hold:
 
 - at most one version of an invoice is live or entered, and it holds that invoice's version lock;
 - no two entered invoices of one vendor share a normalised number;
+- no entry is keyed into the ERP twice, and every document keyed is recorded on its entry, unless
+  its callback is still on its way and the entry still with the bot;
 - every PO lock belongs to exactly one entry in a locking status, and every such entry holds its lock;
 - no pulled invoice is lost: every inbox row is waiting, judged into an existing entry, failed with a
   reason, or withdrawn for a newer version that is known.
@@ -30,6 +33,7 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precon
 
 from connectors.erp.demo_schema import ap_invoice
 from connectors.store import (
+    AlreadyEnteredError,
     CallbackConflictError,
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
@@ -37,12 +41,13 @@ from connectors.store import (
     IllegalTransitionError,
     NewerVersionKnownError,
     NoPayloadError,
+    NotClaimHolderError,
     POLockedError,
     VersionTakenError,
 )
 from connectors.store.partitions import VendorPartition
 from domain import PO_LOCKING_STATUSES, VERSION_HOLDING_STATUSES, EntryStatus
-from services import decisions
+from services import decisions, rpa
 from services.polling import judge_partition, pull_into_inbox
 from services.runtime import Services
 from settings import Settings
@@ -52,9 +57,10 @@ from tests.marketplace_rows import add_invoice
 
 POLL = "flow:poll-marketplace"
 CLERK = "user:clerk"
-BOT = "bot:rpa-1"
+BOTS = ("bot:rpa-1", "bot:rpa-2")
 # What a step may be refused with: the service saying no is fine, as long as the invariants hold.
 REFUSALS = (
+    AlreadyEnteredError,
     CallbackConflictError,
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
@@ -62,6 +68,7 @@ REFUSALS = (
     IllegalTransitionError,
     NewerVersionKnownError,
     NoPayloadError,
+    NotClaimHolderError,
     POLockedError,
     VersionTakenError,
     decisions.DecisionRefusedError,
@@ -90,6 +97,8 @@ class PaidOnce(RuleBasedStateMachine):
         self.numbers: dict[int, str] = {}  # marketplace invoice id → its invoice number
         self.versions: dict[int, int] = {}
         self.ticks = count(1)
+        # keyed into the ERP by a bot whose callback did not arrive (yet): (entry id, bot, document)
+        self.lost_callbacks: list[tuple[int, str, str]] = []
 
     def teardown(self) -> None:
         self.resources.close()
@@ -150,26 +159,55 @@ class PaidOnce(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- what the bot does
 
-    @rule()
-    def claim(self) -> None:
-        self.services.store.bot.claim_next(BOT)
+    @rule(bot=st.sampled_from(BOTS))
+    def claim(self, bot: str) -> None:
+        self.services.store.bot.claim_next(bot)
 
-    @precondition(lambda self: self._entry_ids(EntryStatus.DISPATCHED))
-    @rule(data=st.data(), entered=st.booleans())
-    def call_back(self, data: st.DataObject, entered: bool) -> None:
-        entry_id = data.draw(st.sampled_from(self._entry_ids(EntryStatus.DISPATCHED)))
-        if not entered:
-            self.services.store.bot.record_failure(entry_id, "ERP screen timed out", bot=BOT)
+    @precondition(lambda self: self._waiting_for_the_bot())
+    @rule(data=st.data(), outcome=st.sampled_from(["entered", "failed", "entered, callback lost"]))
+    def call_back(self, data: st.DataObject, outcome: str) -> None:
+        entry_id = data.draw(st.sampled_from(self._waiting_for_the_bot()))
+        entry = self.services.store.entries.get(entry_id)
+        bot = entry.dispatched_to or BOTS[0]
+        if outcome == "failed":
+            self.services.store.bot.record_failure(entry_id, "ERP screen timed out", bot=bot)
             return
-        entry = self.services.store.bot.record_success(entry_id, f"AP-{entry_id}", bot=BOT)
+        document = f"AP-{entry_id}-{bot}"
         with self.erp.begin() as connection:  # keyed in, as the real bot does
             connection.execute(
                 ap_invoice.insert().values(
-                    ap_doc_id=f"AP-{entry_id}", vendor_id=entry.vendor_id, vendor_invoice_no=entry.invoice_number,
+                    ap_doc_id=document, vendor_id=entry.vendor_id, vendor_invoice_no=entry.invoice_number,
                     invoice_date=entry.invoice_date, po_number=entry.po_number, currency_code=entry.currency,
                     invoice_total=entry.total, entered_at=datetime.now(UTC).replace(tzinfo=None),
                 )
             )  # fmt: skip
+        if outcome == "entered":
+            self.services.store.bot.record_success(entry_id, document, bot=bot)
+        else:
+            self.lost_callbacks.append((entry_id, bot, document))
+
+    @precondition(lambda self: self.lost_callbacks)
+    @rule(data=st.data())
+    def late_callback(self, data: st.DataObject) -> None:
+        entry_id, bot, document = self.lost_callbacks.pop(data.draw(st.integers(0, len(self.lost_callbacks) - 1)))
+        with suppress(*REFUSALS):
+            self.services.store.bot.record_success(entry_id, document, bot=bot)
+
+    @rule()
+    def release_stale_dispatches(self) -> None:
+        """Housekeeping, with every dispatch stale by now."""
+        rpa.release_stale_dispatches(
+            self.services.store,
+            self.services.erp,
+            lambda: datetime.now(UTC) + timedelta(seconds=1),
+            stale_after_minutes=0,
+            actor="flow:release-stale-dispatches",
+        )
+
+    def _waiting_for_the_bot(self) -> list[int]:
+        """Dispatched entries the bot has not keyed yet (one whose callback was lost is done, as far as it knows)."""
+        lost = {entry_id for entry_id, _bot, _document in self.lost_callbacks}
+        return [entry_id for entry_id in self._entry_ids(EntryStatus.DISPATCHED) if entry_id not in lost]
 
     def _entry_ids(self, status: EntryStatus | None = None) -> list[int]:
         query = sa.text("SELECT id FROM process_scheduler" + ("" if status is None else " WHERE status = :status"))
@@ -200,6 +238,21 @@ class PaidOnce(RuleBasedStateMachine):
             "SELECT vendor_id, normalised_invoice_number FROM process_scheduler WHERE status = 'entered'"
         )
         assert len(entered) == len(set(entered)), entered
+
+    @invariant()
+    def no_entry_is_keyed_twice_and_every_document_is_recorded(self) -> None:
+        with self.erp.connect() as connection:
+            keyed = list(connection.execute(sa.select(ap_invoice.c.ap_doc_id)).scalars())
+        keyed_entries = [int(document.split("-")[1]) for document in keyed]
+        assert len(keyed_entries) == len(set(keyed_entries)), keyed
+        recorded = {document for (document,) in self._rows("SELECT erp_document_id FROM erp_documents")}
+        on_the_way = {document for _entry_id, _bot, document in self.lost_callbacks}
+        for entry_id, document in zip(keyed_entries, keyed, strict=True):
+            if document not in recorded:
+                assert document in on_the_way, document
+                assert self._rows("SELECT status FROM process_scheduler WHERE id = :id", id=entry_id) == [
+                    ("dispatched",)
+                ], document
 
     @invariant()
     def po_locks_belong_to_the_locking_entries(self) -> None:
