@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INVOICES ?= 2000
 
-.PHONY: help venv demo seed migrate api lint test bench clean
+.PHONY: help venv demo seed migrate api lint test bench chaos clean
 
 help:
 	@echo "make demo     seed the demo data (if absent), report it, run the flows under a Prefect server (UI on 127.0.0.1:4200) and serve the API on 127.0.0.1:8000"
@@ -14,6 +14,7 @@ help:
 	@echo "make seed     regenerate the demo databases under var/ (INVOICES=$(INVOICES))"
 	@echo "make migrate  upgrade the service's own tables (PROCESS_DB_URL) to the newest schema"
 	@echo "make bench    run the benchmarks and print their figures"
+	@echo "make chaos    run the fault scenarios (kill -9, database stop, overlapping polls, racing bots, late callbacks) on PostgreSQL and print the invariants' table"
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON_BIN) -m venv $(VENV)
@@ -50,6 +51,9 @@ test: venv
 
 bench: venv
 	$(PY) -m benchmarks
+
+chaos: venv
+	$(PY) -m chaos
 
 clean:
 	rm -rf var/ .pytest_cache .hypothesis

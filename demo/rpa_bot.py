@@ -16,7 +16,7 @@ import sys
 import time
 import zlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -70,17 +70,15 @@ class DemoRpaBot:
         with self._erp.begin() as erp:
             if erp.scalar(sa.select(ap_invoice.c.ap_doc_id).where(ap_invoice.c.ap_doc_id == document_id)) is not None:
                 return document_id  # keyed in before, its success callback lost: report it again
-            erp.execute(
-                ap_invoice.insert().values(
-                    ap_doc_id=document_id,
-                    vendor_id=payload["vendor_id"],
-                    vendor_invoice_no=payload["invoice_number"],
-                    invoice_date=datetime.fromisoformat(payload["invoice_date"]).date(),
-                    po_number=payload["po_number"],
-                    currency_code=payload["currency"],
-                    invoice_total=Decimal(payload["total"]),
-                    entered_at=datetime.now(UTC).replace(tzinfo=None),
-                )
+            key_in_ap_invoice(
+                erp,
+                document_id,
+                vendor_id=payload["vendor_id"],
+                invoice_number=payload["invoice_number"],
+                invoice_date=date.fromisoformat(payload["invoice_date"]),
+                po_number=payload["po_number"],
+                currency=payload["currency"],
+                total=Decimal(payload["total"]),
             )
             for line in payload["lines"]:
                 erp.execute(
@@ -89,6 +87,32 @@ class DemoRpaBot:
                     .values(qty_invoiced=po_line.c.qty_invoiced + Decimal(line["quantity"]))
                 )
         return document_id
+
+
+def key_in_ap_invoice(
+    erp: sa.Connection,
+    document_id: str,
+    *,
+    vendor_id: str,
+    invoice_number: str,
+    invoice_date: date,
+    po_number: str,
+    currency: str,
+    total: Decimal,
+) -> None:
+    """The AP document a bot keys into the demo ERP, entered now."""
+    erp.execute(
+        ap_invoice.insert().values(
+            ap_doc_id=document_id,
+            vendor_id=vendor_id,
+            vendor_invoice_no=invoice_number,
+            invoice_date=invoice_date,
+            po_number=po_number,
+            currency_code=currency,
+            invoice_total=total,
+            entered_at=datetime.now(UTC).replace(tzinfo=None),
+        )
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

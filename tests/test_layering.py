@@ -10,7 +10,7 @@ import pytest
 
 from settings import REPO_ROOT
 
-PACKAGES = ("api", "benchmarks", "connectors", "demo", "domain", "flows", "rules", "services", "settings")
+PACKAGES = ("api", "benchmarks", "chaos", "connectors", "demo", "domain", "flows", "rules", "services", "settings")
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -31,6 +31,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
 
+from chaos.scenarios import keyed_fields
 from connectors.erp.demo_schema import ap_invoice
 from connectors.store import (
     AlreadyEnteredError,
@@ -46,6 +47,7 @@ from connectors.store import (
     VersionTakenError,
 )
 from connectors.store.partitions import VendorPartition
+from demo.rpa_bot import key_in_ap_invoice
 from domain import PO_LOCKING_STATUSES, VERSION_HOLDING_STATUSES, EntryStatus
 from services import decisions, rpa
 from services.polling import judge_partition, pull_into_inbox
@@ -174,13 +176,7 @@ class PaidOnce(RuleBasedStateMachine):
             return
         document = f"AP-{entry_id}-{bot}"
         with self.erp.begin() as connection:  # keyed in, as the real bot does
-            connection.execute(
-                ap_invoice.insert().values(
-                    ap_doc_id=document, vendor_id=entry.vendor_id, vendor_invoice_no=entry.invoice_number,
-                    invoice_date=entry.invoice_date, po_number=entry.po_number, currency_code=entry.currency,
-                    invoice_total=entry.total, entered_at=datetime.now(UTC).replace(tzinfo=None),
-                )
-            )  # fmt: skip
+            key_in_ap_invoice(connection, document, **keyed_fields(entry))
         if outcome == "entered":
             self.services.store.bot.record_success(entry_id, document, bot=bot)
         else:
