@@ -2,8 +2,10 @@
 statement counter for round-trip budgets."""
 
 import math
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
@@ -104,6 +106,31 @@ def limit_statements(engine: sa.Engine, timeouts: DatabaseTimeouts) -> None:
             dbapi_connection.timeout = math.ceil(timeouts.statement)  # SQL Server's driver enforces it client-side
 
 
+class WorkAbandonedError(Exception):
+    """A transaction came to its commit after its caller had stopped waiting for it: rolled back."""
+
+
+_abandoned: ContextVar[threading.Event | None] = ContextVar("database_work_abandoned", default=None)
+
+
+def abandonable() -> threading.Event:
+    """An event that, once set, abandons the database work of the current context and of the threads
+    it starts (they copy the context): a transaction of it that comes to its commit afterwards is
+    rolled back instead. A caller answered "unavailable, try again" (the API's request deadline)
+    is then not also left with the change made later, when the database answers again."""
+    event = threading.Event()
+    _abandoned.set(event)
+    return event
+
+
+def refuse_abandoned_commits(engine: sa.Engine) -> None:
+    @sa.event.listens_for(engine, "commit")
+    def _refuse(_connection: sa.Connection) -> None:
+        abandoned = _abandoned.get()
+        if abandoned is not None and abandoned.is_set():
+            raise WorkAbandonedError("its caller stopped waiting for this transaction; it is rolled back")
+
+
 def create_engine_for(url: str, timeouts: DatabaseTimeouts | None = None, **kwargs: Any) -> sa.Engine:
     """An engine for `url`, with `timeouts` on every wait when given; a SQLite file's folder is
     created so a fresh clone needs no setup."""
@@ -116,6 +143,7 @@ def create_engine_for(url: str, timeouts: DatabaseTimeouts | None = None, **kwar
         return sa.create_engine(url, **kwargs)
     engine = sa.create_engine(url, **with_timeouts(url, timeouts, kwargs))
     limit_statements(engine, timeouts)
+    refuse_abandoned_commits(engine)
     return engine
 
 

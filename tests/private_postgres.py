@@ -5,6 +5,7 @@ answers nothing) and thaw (SIGCONT).
 Under CI=true a missing PostgreSQL installation fails the test; elsewhere it skips.
 """
 
+import contextlib
 import glob
 import os
 import shutil
@@ -33,13 +34,16 @@ class PrivatePostgres:
     def freeze(self) -> None:
         """Stop every process of the server: the postmaster first, so that it starts no new one."""
         os.kill(self.postmaster_pid, signal.SIGSTOP)
-        for child in self._children():
-            os.kill(child, signal.SIGSTOP)
+        self._signal_children(signal.SIGSTOP)
 
     def thaw(self) -> None:
-        for child in self._children():
-            os.kill(child, signal.SIGCONT)
+        self._signal_children(signal.SIGCONT)
         os.kill(self.postmaster_pid, signal.SIGCONT)
+
+    def _signal_children(self, signal_number: int) -> None:
+        for child in self._children():
+            with contextlib.suppress(ProcessLookupError):  # a backend whose client has left exits
+                os.kill(child, signal_number)
 
     def _children(self) -> list[int]:
         # Each backend is a process group of its own (PostgreSQL makes it one): found by parent.

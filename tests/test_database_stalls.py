@@ -7,16 +7,18 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 
 from api.routes.health import PROBE_SECONDS
 from settings import Settings
-from tests.api_fixtures import PASSWORD, credentials_for, prepare_databases, settings_in
+from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, prepare_databases, settings_in
+from tests.databases import scratch_database
 from tests.mailroom import free_port
 from tests.private_postgres import PrivatePostgres, private_postgres
 
@@ -82,17 +84,20 @@ def _answers(client: httpx.Client, path: str) -> int | None:
         return None
 
 
-def _wait_until(condition: object, *, seconds: float) -> None:
-    assert callable(condition)
+def _wait_until(condition: Callable[[], bool], *, seconds: float) -> None:
     give_up = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < give_up, "the API did not come up"
+        assert time.monotonic() < give_up, f"still not so after {seconds} s"
         time.sleep(0.2)
 
 
 def _timed(client: httpx.Client, method: str, path: str, **request: object) -> tuple[httpx.Response, float]:
+    return _timed_call(lambda: client.request(method, path, **request))  # type: ignore[arg-type]
+
+
+def _timed_call(send: Callable[[], httpx.Response]) -> tuple[httpx.Response, float]:
     started = time.monotonic()
-    response = client.request(method, path, **request)  # type: ignore[arg-type]
+    response = send()
     return response, time.monotonic() - started
 
 
@@ -125,10 +130,7 @@ def test_a_frozen_database_is_a_prompt_503_and_nothing_else_waits_for_it(
         postgres.thaw()
 
     for response, took in [*frozen, (write, write_took)]:
-        assert response.status_code == 503, ([(r.status_code, round(t, 2)) for r, t in frozen], write_took)
-        assert response.json()["error"]["code"] == "database_unavailable"
-        assert response.headers["retry-after"] == "30"
-        assert took < DEADLINE_SECONDS + LEEWAY_SECONDS
+        assert_database_unavailable(response, took, within=DEADLINE_SECONDS)
     assert health.status_code == 503 and health_took < 2
     assert health.json()["checks"] == {
         "marketplace": "ok",
@@ -145,3 +147,56 @@ def test_a_frozen_database_is_a_prompt_503_and_nothing_else_waits_for_it(
     assert after.status_code == 201, after.text
     users = {user["username"] for user in api.get("/api/v1/users", headers=admin).json()}
     assert {"before-freeze", "after-thaw"} <= users
+    assert "during-freeze" not in users  # it got a 503: its work, if any was left waiting, was rolled back
+
+
+SERVER_KINDS = ["postgresql", "mariadb"]
+
+
+@pytest.fixture(params=SERVER_KINDS)
+def server_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with scratch_database(request.param, tmp_path_factory) as url:
+        yield url
+
+
+def deactivate_while_locked(world: ApiWorld) -> tuple[httpx.Response, float]:
+    """Deactivate user "held" through the API while another transaction keeps the user's row locked."""
+    admin = world.headers("admin")
+    credentials_for(world.settings, "clerk", "held")
+    with world.process.begin() as holder:
+        holder.execute(sa.text("SELECT id FROM users WHERE username = 'held' FOR UPDATE"))
+        return _timed_call(lambda: world.client.post("/api/v1/users/held/deactivate", headers=admin))
+
+
+def assert_database_unavailable(response: httpx.Response, took: float, within: float) -> None:
+    assert response.status_code == 503, response.text
+    assert response.json()["error"]["code"] == "database_unavailable"
+    assert response.headers["retry-after"] == "30"
+    assert took < within + LEEWAY_SECONDS
+
+
+def test_a_statement_held_up_past_the_statement_timeout_is_a_503(tmp_path: Path, server_url: str) -> None:
+    """A row another transaction keeps locked holds the API's statement up: the database cancels it
+    at the statement timeout (PostgreSQL's statement_timeout, MariaDB's max_statement_time), and
+    the route answers 503 database_unavailable, not a 500."""
+    with api_world(tmp_path, process_db_url=server_url, database_statement_timeout_seconds=1) as world:
+        response, took = deactivate_while_locked(world)
+
+    assert_database_unavailable(response, took, within=1)
+
+
+def test_work_given_up_on_at_the_deadline_is_rolled_back_not_made_later(
+    tmp_path: Path, server_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The client got 503 at the deadline while its statement waited for a lock; when the lock goes,
+    the statement runs on, but its transaction is rolled back at the commit: the 503 stays true."""
+    with api_world(tmp_path, process_db_url=server_url, request_deadline_seconds=1) as world:
+        response, took = deactivate_while_locked(world)
+        _wait_until(lambda: "given up on ended later" in caplog.text, seconds=30)  # the request's thread is done
+        users = {
+            user["username"]: user for user in world.client.get("/api/v1/users", headers=world.headers("admin")).json()
+        }
+
+    assert_database_unavailable(response, took, within=1)
+    assert users["held"]["is_active"]
+    assert "WorkAbandonedError" in caplog.text

@@ -7,7 +7,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from connectors.db import DatabaseTimeouts, limit_statements, with_timeouts
+from connectors.db import DatabaseTimeouts, limit_statements, refuse_abandoned_commits, with_timeouts
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # SQLSTATEs of a transaction the database rolled back to break a deadlock or a serialization
@@ -33,15 +33,16 @@ def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **engine_opt
     engine_options.setdefault("json_serializer", json_text)
     if timeouts is not None:
         engine_options = with_timeouts(url, timeouts, engine_options)
-    if make_url(url).get_backend_name() != "sqlite":
-        engine = create_engine(url, **engine_options)
-        if timeouts is not None:
-            limit_statements(engine, timeouts)
-        return engine
-    engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    if sqlite:
+        engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
     engine = create_engine(url, **engine_options)
-    event.listen(engine, "connect", _take_over_sqlite_transactions)
-    event.listen(engine, "begin", _begin)
+    if sqlite:
+        event.listen(engine, "connect", _take_over_sqlite_transactions)
+        event.listen(engine, "begin", _begin)
+    if timeouts is not None:
+        limit_statements(engine, timeouts)
+        refuse_abandoned_commits(engine)
     return engine
 
 
