@@ -86,7 +86,9 @@ def list_entries(
     cursor: Annotated[
         str | None,
         Query(
-            description="next_cursor of the previous page.", min_length=1, json_schema_extra={"pattern": CURSOR_PATTERN}
+            description="next_cursor of the previous page.",
+            # In the schema only: the route itself answers any other value with invalid_cursor.
+            json_schema_extra={"minLength": 1, "pattern": CURSOR_PATTERN},
         ),
     ] = None,
 ) -> EntryPage:
