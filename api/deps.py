@@ -17,17 +17,19 @@ from services.runtime import Services
 from settings import Settings, get_settings
 
 
-def get_services(request: Request) -> Services:
+# These dependencies are async so that they run on the event loop, never waiting for a thread:
+# a route that needs no database answers even when every thread is stuck on a frozen one.
+async def get_services(request: Request) -> Services:
     # Opened once by the app's lifespan, which hands them to every request in its state.
     services: Services = request.state.services
     return services
 
 
-def get_store(services: Annotated[Services, Depends(get_services)]) -> ProcessStore:
+async def get_store(services: Annotated[Services, Depends(get_services)]) -> ProcessStore:
     return services.store
 
 
-def get_judging(services: Annotated[Services, Depends(get_services)]) -> JudgingService:
+async def get_judging(services: Annotated[Services, Depends(get_services)]) -> JudgingService:
     return services.judging
 
 

@@ -28,6 +28,7 @@ from api.schemas import (
     FieldProblem,
     POLock,
 )
+from connectors.db import is_statement_timeout
 from connectors.mail import MailDispatchError
 from connectors.store import (
     AlreadyEnteredError,
@@ -132,8 +133,10 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _invalid_request)  # type: ignore[arg-type]
     for error_type in _DOMAIN_ERRORS:
         app.add_exception_handler(error_type, _domain_error)
-    for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError):
+    # Refused, gone, locked, cancelled for running too long, or no pooled connection free in time.
+    for unavailable in (sa_exc.OperationalError, sa_exc.InterfaceError, sa_exc.TimeoutError):
         app.add_exception_handler(unavailable, _database_unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(sa_exc.DBAPIError, _database_error)  # type: ignore[arg-type]
     # Starlette runs this one for any exception left over, outside every other middleware.
     app.add_exception_handler(Exception, _unexpected_error)
 
@@ -273,18 +276,27 @@ async def _invalid_request(_request: Request, error: RequestValidationError) -> 
 DATABASE_RETRY_AFTER_SECONDS = 30
 
 
-async def _database_unavailable(request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
-    """A database that refuses connections, went away or stays locked is an outage to wait out (503),
-    not a bug (500 with a traceback)."""
-    logger.warning(
-        "A database did not answer on %s %s: %s", request.method, request.url.path, type(error.orig).__name__
-    )
+def database_unavailable_response(
+    message: str = "A database the service needs does not answer; try again shortly.",
+) -> JSONResponse:
     return _error_response(
-        503,
-        "database_unavailable",
-        "A database the service needs does not answer; try again shortly.",
-        headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        503, "database_unavailable", message, headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
     )
+
+
+async def _database_unavailable(request: Request, error: sa_exc.SQLAlchemyError) -> JSONResponse:
+    """A database that refuses connections, went away, stays locked or does not answer in time is an
+    outage to wait out (503), not a bug (500 with a traceback)."""
+    cause = getattr(error, "orig", None) or error
+    logger.warning("A database did not answer on %s %s: %s", request.method, request.url.path, type(cause).__name__)
+    return database_unavailable_response()
+
+
+async def _database_error(request: Request, error: sa_exc.DBAPIError) -> JSONResponse:
+    # Some drivers report a cancelled statement as a plain DBAPI error (MariaDB's max_statement_time).
+    if is_statement_timeout(error):
+        return await _database_unavailable(request, error)
+    return await _unexpected_error(request, error)
 
 
 async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:

@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from api.deadline import RequestDeadline
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.options import AllowedMethods
 from api.routes import api_router
+from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
@@ -55,10 +57,10 @@ def _configured_settings(app: FastAPI) -> Settings:
 
 
 @asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, Services]]:
+async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
     services = Services.from_settings(_configured_settings(app))
     try:
-        yield {"services": services}
+        yield {"services": services, "database_probes": DatabaseProbes(services.health_checks())}
     finally:
         services.close()
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: _configured_settings(app).max_request_body_bytes)
     app.add_middleware(AllowedMethods)
+    app.add_middleware(RequestDeadline, seconds=lambda: _configured_settings(app).request_deadline_seconds)
     app.include_router(api_router)
     app.include_router(health_router)
     return app

@@ -6,7 +6,7 @@ Money and quantities are JSON strings ("24.60"), never floats.
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -166,6 +166,10 @@ class ReviewAction(BaseModel):
     )
 
 
+# The schema lists the rule ids there are, as the validator below refuses any other.
+_KNOWN_RULE_IDS: dict[str, Any] = {"items": {"type": "string", "enum": sorted(REGISTRY.ids())}}
+
+
 class ReleaseAction(ReviewAction):
     """A clerk's decision that gives an entry to the bot (approve, requeue): the entry is judged
     again first, and findings the clerk has not seen stop it unless their rules are acknowledged."""
@@ -175,6 +179,7 @@ class ReleaseAction(ReviewAction):
         max_length=50,
         description="Rule ids of findings that appeared since the review and that the clerk accepts "
         '(from a 409 changed_since_review), e.g. ["qty.over_open"]; recorded in the audit trail.',
+        json_schema_extra=_KNOWN_RULE_IDS,
     )
 
     @field_validator("acknowledge")

@@ -26,12 +26,22 @@ def without_nul(text: str) -> str:
     return text
 
 
-FreeText = Annotated[str, AfterValidator(without_nul)]
+# The JSON Schema states what is refused, so that clients (and fuzzers) know before sending: no
+# NUL anywhere, and a stripped value that is not empty (some character other than white space).
+_NO_NUL = Field(json_schema_extra={"pattern": r"^[^\x00]*$"})
+_NOT_BLANK = Field(json_schema_extra={"pattern": r"^[^\x00]*[^\s\x00][^\x00]*$"})
+FreeText = Annotated[str, AfterValidator(without_nul), _NO_NUL]
 Text = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), AfterValidator(without_nul)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
+    AfterValidator(without_nul),
+    _NOT_BLANK,
 ]
 Code = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(without_nul)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=64),
+    AfterValidator(without_nul),
+    _NOT_BLANK,
 ]
 _CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
 
@@ -43,7 +53,7 @@ def _iso_currency(code: str) -> str:
     return code
 
 
-CurrencyCode = Annotated[str, AfterValidator(_iso_currency)]
+CurrencyCode = Annotated[str, AfterValidator(_iso_currency), Field(json_schema_extra={"pattern": r"^[A-Za-z]{3}$"})]
 UnitOfMeasure = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, min_length=1, max_length=16)]
 
 

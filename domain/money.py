@@ -15,10 +15,33 @@ def _reject_float(value: object) -> object:
 
 # Serialised as a JSON string so that no client parses it back into a float.
 _AS_STRING = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
+_DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"
 _DECIMAL_STRING_SCHEMA = WithJsonSchema(
-    {"type": "string", "pattern": r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$", "description": 'exact decimal, e.g. "1234.50"'},
+    {"type": "string", "pattern": _DECIMAL_PATTERN, "description": 'exact decimal, e.g. "1234.50"'},
     mode="serialization",
 )
+
+
+def _accepted(pattern: str, *, minimum: int, maximum: int) -> WithJsonSchema:
+    """What a request may send, so that the schema states what is refused (an empty or malformed
+    string, a fraction past 4 places): a decimal string, or a whole number in range. A JSON number
+    with a fraction is read exactly only where the body is parsed by hand (the dry run); the schema
+    asks for a string there too."""
+    return WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "string", "pattern": pattern, "description": 'exact decimal, e.g. "1234.50"'},
+                {"type": "integer", "minimum": minimum, "maximum": maximum},
+            ]
+        },
+        mode="validation",
+    )
+
+
+_LARGEST = 10**15 - 1
+_ANY_DECIMAL = _accepted(_DECIMAL_PATTERN, minimum=-_LARGEST, maximum=_LARGEST)
+_NON_NEGATIVE_DECIMAL = _accepted(r"^[0-9]{1,15}(\.[0-9]{1,4})?$", minimum=0, maximum=_LARGEST)
+_PERCENT = _accepted(r"^(100(\.0{1,4})?|[0-9]{1,2}(\.[0-9]{1,4})?)$", minimum=0, maximum=100)
 
 
 # Constraints first, float check after: pydantic-core then checks digits natively (3x faster).
@@ -28,6 +51,7 @@ Money = Annotated[
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
+    _ANY_DECIMAL,
 ]
 """An amount in the document currency: up to 15 integer digits and 4 decimals, may be negative (credit notes)."""
 
@@ -37,6 +61,7 @@ NonNegativeMoney = Annotated[
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
+    _NON_NEGATIVE_DECIMAL,
 ]
 
 Quantity = Annotated[
@@ -45,6 +70,7 @@ Quantity = Annotated[
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
+    _ANY_DECIMAL,
 ]
 """A quantity in the line's unit of measure: up to 4 decimals (kilograms, hours); negative on credit notes."""
 
@@ -54,6 +80,7 @@ NonNegativeQuantity = Annotated[
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
+    _NON_NEGATIVE_DECIMAL,
 ]
 
 Percent = Annotated[
@@ -62,6 +89,7 @@ Percent = Annotated[
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
+    _PERCENT,
 ]
 
 ZERO = Decimal("0")

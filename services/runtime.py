@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Self
 
+from connectors.db import DatabaseTimeouts
 from connectors.erp import ErpGateway
 from connectors.marketplace import MarketplaceSource
 from connectors.store import ProcessStore
@@ -37,7 +38,12 @@ class Services:
         return cls(
             marketplace=MarketplaceSource.from_settings(settings),
             erp=ErpGateway.from_settings(settings),
-            store=ProcessStore.from_url(settings.process_db_url, webhook_urls=settings.webhook_urls, clock=clock),
+            store=ProcessStore.from_url(
+                settings.process_db_url,
+                webhook_urls=settings.webhook_urls,
+                clock=clock,
+                timeouts=DatabaseTimeouts.from_settings(settings),
+            ),
             engine=RuleEngine(load_rule_config(settings.rules_config_path), clock=clock),
             clock=clock,
         )

@@ -59,6 +59,21 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "rules" / "rules.yaml",
         description="The rule set's configuration file (tolerances, charge policy, switched-off rules...).",
     )
+    # --- when a database does not answer
+    database_connect_timeout_seconds: float = Field(
+        default=5, gt=0, description="Give up opening a connection to a database that does not answer."
+    )
+    database_pool_timeout_seconds: float = Field(
+        default=5, gt=0, description="Wait at most this long for a free pooled connection (all busy or stuck)."
+    )
+    database_statement_timeout_seconds: float = Field(
+        default=60, gt=0, description="Longest one SQL statement may run before the database or driver cancels it."
+    )
+    request_deadline_seconds: float = Field(
+        default=15,
+        gt=0,
+        description="An API request unanswered after this long (a database not answering) gets 503 database_unavailable.",
+    )
     # --- people
     session_lifetime_minutes: int = Field(
         default=480,

@@ -2,6 +2,7 @@
 
 import base64
 import binascii
+import string
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -32,6 +33,24 @@ MAX_PAGE_SIZE = 200
 def encode_cursor(before_id: int) -> str:
     # Opaque to clients, so the paging key can change without breaking them.
     return base64.urlsafe_b64encode(f"before:{before_id}".encode()).decode().rstrip("=")
+
+
+def _cursor_pattern() -> str:
+    """The cursors encode_cursor makes, for ids below 10^9, as a regular expression: the schema then
+    states which values are refused. Base64 turns each 3 digits into 4 characters, each drawn
+    from a set that the digits' fixed high bits decide."""
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    digits = [0x30 + digit for digit in range(10)]  # ASCII "0".."9"
+    leading = "|".join(alphabet[d >> 2] + alphabet[(d & 3) << 4 | 3] for d in digits)  # first of 2 or 3
+    lone = "|".join(alphabet[d >> 2] + alphabet[(d & 3) << 4] for d in digits)  # a last digit alone
+    middle = "[" + "".join(alphabet[(d & 15) << 2] for d in digits) + "]"  # second of 2 or 3
+    last = "[" + "".join(alphabet[d & 63] for d in digits) + "]"  # third of 3
+    three, tail = f"({leading}){middle}{last}", f"({lone}|({leading}){middle})"
+    # "before" is 8 characters; ":" and the first digit or two make the next group.
+    return f"^YmVmb3JlOj{middle}({last}({three})?{tail}?|{last}{three}{three}({lone})?)?$"
+
+
+CURSOR_PATTERN = _cursor_pattern()
 
 
 def decode_cursor(cursor: str) -> int:
@@ -67,7 +86,14 @@ def list_entries(
         bool | None, Query(description="Only entries flagged (true) or not flagged (false) as possible double entries.")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Entries per page.")] = 50,
-    cursor: Annotated[str | None, Query(description="next_cursor of the previous page.")] = None,
+    cursor: Annotated[
+        str | None,
+        Query(
+            description="next_cursor of the previous page.",
+            # In the schema only: the route itself answers any other value with invalid_cursor.
+            json_schema_extra={"minLength": 1, "pattern": CURSOR_PATTERN},
+        ),
+    ] = None,
 ) -> EntryPage:
     page = store.entries.page(
         status=status,

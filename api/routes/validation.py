@@ -75,8 +75,8 @@ InvoiceBody = Annotated[Invoice, Depends(invoice_from_body)]
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": _invoice_request_schema()}},
-            "description": 'The invoice. Send amounts as JSON strings ("12.50") or plain JSON numbers; '
-            "numbers are read as exact decimals, so 0.1 stays 0.1.",
+            "description": 'The invoice. Send amounts as JSON strings ("12.50") or whole numbers, as the '
+            "schema says; a JSON number with a fraction is read as an exact decimal too, so 0.1 stays 0.1.",
         }
     },
     responses=error_responses(

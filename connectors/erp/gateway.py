@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from connectors.db import create_engine_for, rows_as_dicts
+from connectors.db import DatabaseTimeouts, create_engine_for, rows_as_dicts
 from connectors.erp.queries import ErpQuery, load_queries
 from domain import EnteredInvoice, PurchaseOrder, Vendor
 from settings import Settings
@@ -95,7 +95,7 @@ class ErpGateway:
     @classmethod
     def from_settings(cls, settings: Settings) -> "ErpGateway":
         return cls(
-            create_engine_for(settings.erp_db_url),
+            create_engine_for(settings.erp_db_url, DatabaseTimeouts.from_settings(settings)),
             load_queries(settings.erp_queries_dir),
             in_list_size=settings.erp_in_list_size,
             duplicate_lookback_days=settings.erp_duplicate_lookback_days,

@@ -20,7 +20,7 @@ from typing import Any
 import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from connectors.db import MAX_INTEGER_ID, create_engine_for, rows_as_dicts
+from connectors.db import MAX_INTEGER_ID, DatabaseTimeouts, create_engine_for, rows_as_dicts
 from connectors.marketplace.schema import mp_invoice, mp_invoice_charge, mp_invoice_line
 from domain import ChargeKind, FieldError, IntakeError, Invoice
 from settings import Settings
@@ -99,7 +99,7 @@ class MarketplaceSource:
     @classmethod
     def from_settings(cls, settings: Settings) -> "MarketplaceSource":
         return cls(
-            create_engine_for(settings.marketplace_db_url),
+            create_engine_for(settings.marketplace_db_url, DatabaseTimeouts.from_settings(settings)),
             source_name=settings.marketplace_source,
             page_size=settings.marketplace_page_size,
             lookback=timedelta(seconds=settings.marketplace_cursor_lookback_seconds),

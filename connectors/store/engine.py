@@ -7,6 +7,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
+from connectors.db import DatabaseTimeouts, limit_statements, refuse_abandoned_commits, with_timeouts
+
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 # SQLSTATEs of a transaction the database rolled back to break a deadlock or a serialization
 # conflict (PostgreSQL 40P01/40001, MariaDB through ODBC 40001), and MariaDB's own error number.
@@ -16,8 +18,9 @@ _RETRYABLE = {"40001", "40P01", 1213}
 READ_ONLY = "process_store_read_only"
 
 
-def make_engine(url: str, **engine_options: Any) -> Engine:
-    """An engine for `url`; always use this one (not a bare create_engine) for the process store.
+def make_engine(url: str, timeouts: DatabaseTimeouts | None = None, **engine_options: Any) -> Engine:
+    """An engine for `url`, with `timeouts` on every wait when given; always use this one (not a
+    bare create_engine) for the process store.
 
     On SQLite, Python's sqlite3 driver by default delays BEGIN until the first write, which
     breaks SAVEPOINTs and lets two writers read, then collide. Here every transaction starts
@@ -28,12 +31,18 @@ def make_engine(url: str, **engine_options: Any) -> Engine:
     # database's parameter limit): a batch then costs one statement per table.
     engine_options.setdefault("insertmanyvalues_page_size", 5000)
     engine_options.setdefault("json_serializer", json_text)
-    if make_url(url).get_backend_name() != "sqlite":
-        return create_engine(url, **engine_options)
-    engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
+    if timeouts is not None:
+        engine_options = with_timeouts(url, timeouts, engine_options)
+    sqlite = make_url(url).get_backend_name() == "sqlite"
+    if sqlite:
+        engine_options.setdefault("connect_args", {}).setdefault("timeout", SQLITE_BUSY_TIMEOUT_SECONDS)
     engine = create_engine(url, **engine_options)
-    event.listen(engine, "connect", _take_over_sqlite_transactions)
-    event.listen(engine, "begin", _begin)
+    if sqlite:
+        event.listen(engine, "connect", _take_over_sqlite_transactions)
+        event.listen(engine, "begin", _begin)
+    if timeouts is not None:
+        limit_statements(engine, timeouts)
+        refuse_abandoned_commits(engine)
     return engine
 
 

@@ -19,6 +19,7 @@ from typing import Self
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from connectors.db import DatabaseTimeouts
 from connectors.store.accounts import AccountStore
 from connectors.store.bot_queue import BotQueue
 from connectors.store.engine import make_engine
@@ -48,8 +49,15 @@ class ProcessStore:
         self.accounts = AccountStore(sessions, clock)
 
     @classmethod
-    def from_url(cls, url: str, *, webhook_urls: Sequence[str] = (), clock: Clock = system_clock) -> Self:
-        engine = make_engine(url)
+    def from_url(
+        cls,
+        url: str,
+        *,
+        webhook_urls: Sequence[str] = (),
+        clock: Clock = system_clock,
+        timeouts: DatabaseTimeouts | None = None,
+    ) -> Self:
+        engine = make_engine(url, timeouts)
         store = cls(sessionmaker(bind=engine, expire_on_commit=False), webhook_urls=webhook_urls, clock=clock)
         store._own_engine = engine
         return store
