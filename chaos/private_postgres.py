@@ -1,10 +1,12 @@
-"""A PostgreSQL server of the scenario's own, to stop and start mid-run without touching the
-machine's: initdb into a temporary folder, pg_ctl on a free loopback port. The server binaries
+"""A PostgreSQL server of the scenario's (or test's) own, to stop and start, freeze and thaw mid-run
+without touching the machine's: initdb into a temporary folder, pg_ctl on a free loopback port. The server binaries
 come with Debian's postgresql package (/usr/lib/postgresql/<version>/bin); as root, they run as
 the `postgres` user, since PostgreSQL refuses to run as root."""
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -46,6 +48,30 @@ class PrivatePostgres:
         options = f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c fsync=off"
         self._run("pg_ctl", "-D", str(self._data), "-l", str(self._log), "-o", options, "-w", "start")
 
+    def freeze(self) -> None:
+        """Stop every process of the server (SIGSTOP): it keeps its connections but answers nothing.
+        The postmaster first, so that it starts no new backend."""
+        os.kill(self._postmaster_pid(), signal.SIGSTOP)
+        self._signal_backends(signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        self._signal_backends(signal.SIGCONT)
+        os.kill(self._postmaster_pid(), signal.SIGCONT)
+
+    def _postmaster_pid(self) -> int:
+        return int((self._data / "postmaster.pid").read_text().split()[0])
+
+    def _signal_backends(self, signal_number: int) -> None:
+        postmaster = self._postmaster_pid()
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            except OSError:  # the process has exited
+                continue
+            if parent == postmaster:
+                with contextlib.suppress(ProcessLookupError):  # a backend whose client has left exits
+                    os.kill(int(stat.parent.name), signal_number)
+
     def stop(self, mode: str = "immediate") -> None:
         """`immediate`: the way a crash or a pulled plug stops it (no checkpoint, clients cut off)."""
         self._run("pg_ctl", "-D", str(self._data), "-m", mode, "-w", "stop")
@@ -75,6 +101,10 @@ def private_postgres() -> Iterator[PrivatePostgres]:
     try:
         yield server
     finally:
+        try:
+            server.thaw()  # a frozen server cannot be stopped
+        except (FileNotFoundError, ProcessLookupError):
+            pass  # not running
         try:
             server.stop("fast")
         except subprocess.CalledProcessError:
