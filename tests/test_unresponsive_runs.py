@@ -27,6 +27,9 @@ from prefect.states import Pending
 from flows.unresponsive_runs import AUTOMATION_NAME, ensure_crash_automation
 from settings import REPO_ROOT
 
+# With the other Prefect tests, on one xdist worker: two Prefect servers starting at once on a busy
+# 2-core machine can miss the test harness's 30 s startup limit.
+pytestmark = pytest.mark.xdist_group("prefect")
 SILENT_AFTER = timedelta(seconds=35)
 
 # `python -m flows.serve` in small: the same runner (heartbeats on) serving tests.slow_flow.SLOW_POLL,
