@@ -2,7 +2,8 @@
 service on one machine until Ctrl-C.
 
 Starts a Prefect server (its own SQLite under var/prefect, UI on 127.0.0.1:4200), then
-`python -m flows.serve` against it (the flows on their schedules, a first poll at once), the
+`python -m flows.serve` against it (the flows on their schedules, a first poll at once, runs
+sending heartbeats and the automation that crashes the silent ones), the
 API on 127.0.0.1:8000 and the demo RPA bot (demo/rpa_bot.py) with its own API key.
 Demo users (a clerk and an admin) are created on the first run. Each child runs in its own
 process group with its output in var/log/, so stopping a group stops what that child started too (the Prefect server runs its own uvicorn).

@@ -1,6 +1,9 @@
 """`python -m flows.serve`: run the flows on their schedules from this one process, with no work
 pool and no worker, and start a first poll at once so nobody waits up to ten minutes for it.
 
+Its runs send heartbeats, and it creates the server's automation that marks a run Crashed when
+they stop (flows/unresponsive_runs.py), so a run whose process died does not hold the poll's slot.
+
 The deployments (names, crons, concurrency, default parameters) are defined here once;
 prefect.yaml declares the same ones for a process worker and tests/test_deployments.py checks that
 the two agree. Needs PREFECT_API_URL pointing at a Prefect server (`python -m demo.supervisor` starts one),
@@ -30,6 +33,7 @@ from pydantic import BaseModel
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
 from flows.mail_dispatch import MailDispatchParameters, mail_ready_payloads
 from flows.poll import PollParameters, poll_marketplace
+from flows.unresponsive_runs import DEPLOYMENT_TAG, HEARTBEAT_SECONDS, ensure_crash_automation
 from flows.webhooks import DeliveryParameters, deliver_webhooks
 
 
@@ -56,6 +60,7 @@ class ScheduledFlow:
             cron=self.cron,
             concurrency_limit=self.concurrency_limit,
             parameters=self.deployment_parameters(),
+            tags=[DEPLOYMENT_TAG],
         )
         # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
         return cast(RunnerDeployment, deployment)
@@ -128,10 +133,16 @@ def start_first_poll(deployment_id: UUID) -> None:
     print(f"First {POLL.full_name} run requested: {flow_run.name}", flush=True)
 
 
+def new_runner() -> Runner:
+    # Its runs send a heartbeat every HEARTBEAT_SECONDS; the automation Crashes the silent ones.
+    return Runner(name="invoice-automation", heartbeat_seconds=HEARTBEAT_SECONDS)
+
+
 def main() -> None:
-    runner = Runner(name="invoice-automation")
+    runner = new_runner()
     deployment_ids = register(runner)
     crash_orphaned_runs(deployment_ids.values())
+    ensure_crash_automation()
     for scheduled in SCHEDULED_FLOWS:
         print(f"Serving {scheduled.full_name} on cron '{scheduled.cron}'", flush=True)
     start_first_poll(deployment_ids[POLL.name])

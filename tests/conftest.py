@@ -7,6 +7,11 @@ os.environ.setdefault("PREFECT_HOME", tempfile.mkdtemp(prefix="prefect-home-"))
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+import contextlib
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -15,8 +20,10 @@ from sqlalchemy.orm import sessionmaker
 
 from connectors.store import ProcessStore, make_engine
 from connectors.store.migrate import upgrade
+from demo.supervisor import answers_ok
 from tests.databases import KINDS, scratch_database
 from tests.fakes import FakeClock
+from tests.mailroom import free_port
 
 
 @pytest.fixture(params=KINDS)
@@ -74,3 +81,35 @@ def race_engine(db_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture
+def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Prefect server as `make demo` runs it (`prefect server start`, every service, its own
+    SQLite), on a free port; its API URL. The test harness's server is an ephemeral one, which
+    leaves some services out (the repossessor of lapsed concurrency leases among them)."""
+    home = tmp_path_factory.mktemp("prefect-server")
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+        env={**os.environ, "PREFECT_HOME": str(home), "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+        stdin=subprocess.DEVNULL,
+        stdout=(home / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + 120
+        while not answers_ok(f"{api_url}/health"):
+            assert server.poll() is None and time.monotonic() < deadline, (home / "server.log").read_text()
+            time.sleep(0.5)
+        yield api_url
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=15)
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(server.pid, signal.SIGKILL)
+            server.wait()

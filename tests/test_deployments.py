@@ -10,6 +10,7 @@ from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
 from flows.serve import POLL, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
+from flows.unresponsive_runs import DEPLOYMENT_TAG, HEARTBEAT_SECONDS
 from settings import REPO_ROOT
 
 PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
@@ -65,6 +66,14 @@ def test_limits_are_declared_as_served(scheduled: ScheduledFlow) -> None:
     served = scheduled.concurrency_limit
     as_declared = served and {"limit": served.limit, "collision_strategy": served.collision_strategy.value}
     assert declared(scheduled).get("concurrency_limit") == as_declared
+
+
+# The automation that Crashes silent runs finds our runs by this tag, and waits for their heartbeats.
+@each_flow
+def test_runs_are_tagged_and_send_heartbeats_under_a_worker_as_served(scheduled: ScheduledFlow) -> None:
+    assert declared(scheduled)["tags"] == [DEPLOYMENT_TAG] == scheduled.to_deployment().tags
+    env = declared(scheduled)["work_pool"]["job_variables"]["env"]
+    assert env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"] == str(HEARTBEAT_SECONDS)
 
 
 @each_flow

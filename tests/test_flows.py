@@ -36,8 +36,12 @@ INVOICES = 120
 
 @pytest.fixture(scope="session", autouse=True)
 def prefect_harness() -> Iterator[None]:
-    # Heartbeats would add ~1 s to every flow run; tests do not need them.
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    # Heartbeats would add ~1 s to every flow run; tests do not need them. The server gets 120 s to
+    # start, not the harness's 30: on the shared 2-core machine it once took longer, under load.
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
         yield
 
 
