@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows] [rpa]` runs only those sections.
+`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa]` runs only those sections.
 """
 
 import sys
@@ -8,11 +8,12 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from benchmarks import erp_gateway, poll_backlog, rpa_callbacks, rule_engine, seed, validate_api
+from benchmarks import backlog_memory, erp_gateway, poll_backlog, rpa_callbacks, rule_engine, seed, validate_api
 from benchmarks.databases import SERVERS, bench_database
 from demo import seed_demo
 
 INVOICES = 10_000
+BACKLOG = 100_000
 
 
 def foundation() -> None:
@@ -68,13 +69,18 @@ def flows() -> None:
                     poll_backlog.one_poll_run(url, url, url, label="postgresql", invoices=INVOICES, judging_processes=n)
 
 
+def backlog() -> None:
+    print(f"== backlog: {BACKLOG} invoices × 10 lines in one poll run, peak memory per process")
+    backlog_memory.run(BACKLOG, sorted({1, poll_backlog.CORES}))
+
+
 def rpa() -> None:
     print("== rpa: two bots draining 5000 ready entries")
     rpa_callbacks.run(5000)
 
 
 def main() -> int:
-    sections = {"foundation": foundation, "rules": rules, "flows": flows, "rpa": rpa}
+    sections = {"foundation": foundation, "rules": rules, "flows": flows, "backlog": backlog, "rpa": rpa}
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:
         sections[name]()

@@ -33,6 +33,7 @@ VENDORS = 200
 PORT = 8766
 # judging is CPU work: one process per core
 CORES = min(os.cpu_count() or 1, MAX_PARTITIONS)
+BATCH_SIZE = 1000
 
 
 class PollRunFigures(TypedDict):
@@ -45,21 +46,20 @@ class PollRunFigures(TypedDict):
     sql_statements: NotRequired[int]  # single-process runs only
 
 
-def _chunked_insert(conn: sa.Connection, table: sa.Table, rows: list[dict[str, object]]) -> None:
-    for start in range(0, len(rows), 5000):
-        conn.execute(table.insert(), rows[start : start + 5000])
+# Invoices written per transaction: the rows of a large backlog are made chunk by chunk, never all at once.
+WRITE_CHUNK = 5000
 
 
-def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: int, today: date) -> None:
-    """`invoices` marketplace invoices of `lines` lines, each on its own open PO that it matches."""
+def _backlog_rows(
+    first: int, last: int, *, lines: int, today: date, changed: datetime
+) -> tuple[list[dict[str, object]], ...]:
+    """ERP PO headers and lines, marketplace invoices and lines for invoices `first`..`last`."""
     price = Decimal("12.3456")
-    vendors: list[dict[str, object]] = [
-        {"vendor_id": f"V{v:04d}", "vendor_name": f"Vendor {v}", "currency_code": "USD", "is_active": "Y"}
-        for v in range(VENDORS)
-    ]
-    headers, po_lines, mp_invoices, mp_lines = [], [], [], []
-    changed = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
-    for n in range(1, invoices + 1):
+    headers: list[dict[str, object]] = []
+    po_lines: list[dict[str, object]] = []
+    mp_invoices: list[dict[str, object]] = []
+    mp_lines: list[dict[str, object]] = []
+    for n in range(first, last + 1):
         vendor_id, po_number = f"V{n % VENDORS:04d}", f"PO{n:06d}"
         # a different total for each invoice of a vendor: equal totals would be possible duplicates
         qty = Decimal(1 + n // VENDORS)
@@ -117,16 +117,32 @@ def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: i
                     "line_total": str(line_total),
                 }
             )
+    return headers, po_lines, mp_invoices, mp_lines
+
+
+def write_backlog(marketplace_url: str, erp_url: str, *, invoices: int, lines: int, today: date) -> None:
+    """`invoices` marketplace invoices of `lines` lines, each on its own open PO that it matches."""
+    vendors: list[dict[str, object]] = [
+        {"vendor_id": f"V{v:04d}", "vendor_name": f"Vendor {v}", "currency_code": "USD", "is_active": "Y"}
+        for v in range(VENDORS)
+    ]
+    changed = datetime.now(UTC).replace(tzinfo=None) - timedelta(hours=1)
     erp_engine, marketplace_engine = sa.create_engine(erp_url), sa.create_engine(marketplace_url)
     for metadata, engine in ((erp.metadata, erp_engine), (marketplace.metadata, marketplace_engine)):
         metadata.drop_all(engine)
         metadata.create_all(engine)
     with erp_engine.begin() as conn:
-        for table, rows in ((erp.vendor, vendors), (erp.po_header, headers), (erp.po_line, po_lines)):
-            _chunked_insert(conn, table, rows)
-    with marketplace_engine.begin() as conn:
-        for table, rows in ((marketplace.mp_invoice, mp_invoices), (marketplace.mp_invoice_line, mp_lines)):
-            _chunked_insert(conn, table, rows)
+        conn.execute(erp.vendor.insert(), vendors)
+    for first in range(1, invoices + 1, WRITE_CHUNK):
+        headers, po_lines, mp_invoices, mp_lines = _backlog_rows(
+            first, min(first + WRITE_CHUNK - 1, invoices), lines=lines, today=today, changed=changed
+        )
+        with erp_engine.begin() as conn:
+            conn.execute(erp.po_header.insert(), headers)
+            conn.execute(erp.po_line.insert(), po_lines)
+        with marketplace_engine.begin() as conn:
+            conn.execute(marketplace.mp_invoice.insert(), mp_invoices)
+            conn.execute(marketplace.mp_invoice_line.insert(), mp_lines)
     erp_engine.dispose()
     marketplace_engine.dispose()
 
@@ -140,7 +156,11 @@ def _use_databases(marketplace_url: str, erp_url: str, process_url: str) -> None
 @contextmanager
 def prefect_harness() -> Iterator[None]:
     """One Prefect test server for every run of a section (it takes ~10 s to start)."""
-    with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_test_harness():
+    # a generous start-up time: on a busy machine the server takes longer than the default 30 s
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
         yield
 
 
@@ -156,7 +176,13 @@ def one_poll_run(
     # which this cannot see: statements are reported for single-process runs only.
     with count_statements(sa.Engine) as count:
         started = time.perf_counter()
-        report = poll_marketplace(PollParameters(batch_size=1000, max_batches=50, judging_processes=judging_processes))
+        # enough batches for any partition to judge all of it (and see it empty) in this one run
+        parameters = PollParameters(
+            batch_size=BATCH_SIZE,
+            max_batches=judging_processes * (invoices // BATCH_SIZE + 2),
+            judging_processes=judging_processes,
+        )
+        report = poll_marketplace(parameters)
         seconds = time.perf_counter() - started
     services_for(get_settings()).close()
     if report.recorded != invoices:

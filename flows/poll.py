@@ -1,5 +1,6 @@
 """`poll-marketplace`: every 10 minutes, pull new marketplace invoices into the inbox, judge the
-waiting ones batch by batch, record verdicts, payloads and PO locks.
+waiting ones batch by batch, record verdicts, payloads and PO locks. A large backlog is pulled and
+judged slice by slice (`pull_slice_lines`), so a process's memory does not grow with it.
 
 The flow only sequences steps; what each step does lives in services/polling.py. A task per vendor
 partition, each judging batch by batch (never a task per invoice): one partition unless
@@ -16,8 +17,10 @@ from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
+from connectors.marketplace import MarketplaceCursor
 from connectors.store import InboxCounts
 from connectors.store.partitions import MAX_PARTITIONS, VendorPartition
+from connectors.store.pulled import MAX_HELD_LINES
 from flows.report import PollReport, summarise_poll
 from flows.retries import connector_task
 from services.judging_workers import JudgingWorkers
@@ -32,6 +35,13 @@ class PollParameters(BaseModel):
     batch_size: int = Field(default=500, ge=1, le=2000, description="Invoices judged and recorded per transaction.")
     max_batches: int = Field(
         default=200, ge=1, description="Upper bound on batches in one run; the rest waits for the next."
+    )
+    pull_slice_lines: int = Field(
+        default=50_000,
+        ge=1,
+        le=MAX_HELD_LINES,
+        description="Invoice lines pulled before they are judged, then the next slice: what the flow's process "
+        "holds (~2.2 KB a line) is one slice, whatever the backlog.",
     )
     judging_processes: int = Field(
         default=1,
@@ -52,22 +62,35 @@ class _Batching(TypedDict):
 
 
 @connector_task()
-def pull_marketplace(judged_here: VendorPartition) -> PullOutcome:
+def pull_marketplace(
+    judged_here: VendorPartition, slice_lines: int, resume_after: MarketplaceCursor | None
+) -> PullOutcome:
+    """The next slice of the run's pull: about `slice_lines` invoice lines."""
     services = services_for(get_settings())
-    return pull_into_inbox(services.marketplace, services.store, actor=ACTOR, judged_here=judged_here)
+    return pull_into_inbox(
+        services.marketplace,
+        services.store,
+        actor=ACTOR,
+        judged_here=judged_here,
+        max_lines=slice_lines,
+        resume_after=resume_after,
+    )
 
 
 # Never from a cache: the workers argument cannot be hashed, and a verdict is only worth what the
 # database says now.
 @connector_task(cached=False)
 def judge_vendor_partition(
-    parameters: PollParameters, partition: VendorPartition, flow_run_id: str | None, workers: JudgingWorkers | None
+    parameters: PollParameters,
+    partition: VendorPartition,
+    max_batches: int,
+    flow_run_id: str | None,
+    workers: JudgingWorkers | None,
 ) -> list[BatchOutcome]:
     """The partition's batches, judged in this process (workers None) or in a worker process."""
     batching: _Batching = {
         "batch_size": parameters.batch_size,
-        # the run's bound shared out (at least one batch each)
-        "max_batches": max(1, parameters.max_batches // partition.count),
+        "max_batches": max_batches,
         "actor": ACTOR,
         "flow_run_id": flow_run_id,
     }
@@ -90,16 +113,31 @@ def poll_marketplace(parameters: PollParameters = PollParameters()) -> PollRepor
 
 
 def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
+    """Pull a slice of the marketplace, judge what waits, and again until the pull has read it all:
+    what a process holds is a slice and a batch, whatever the backlog."""
     started = time.perf_counter()
     partitions = VendorPartition.all_of(parameters.judging_processes)
-    # The first partition is judged here, from the invoices the pull keeps in memory for it.
-    pulled = pull_marketplace(partitions[0])
     run_id = flow_run.get_id()
-    judging = [
-        judge_vendor_partition.submit(parameters, partition, run_id, workers if partition.index else None)
-        for partition in partitions
-    ]
-    batches = [batch for future in judging for batch in future.result()]
+    # the run's bound shared out (at least one batch each); a batch that found nothing costs none
+    batches_left = [max(1, parameters.max_batches // len(partitions))] * len(partitions)
+    batches: list[BatchOutcome] = []  # those that judged something: at most max_batches
+    pulled = PullOutcome(new_invoices=0, already_known=0, unreadable=0)
+    while True:
+        # The first partition is judged here, from the invoices the pull keeps in memory for it.
+        pulled += pull_marketplace(partitions[0], parameters.pull_slice_lines, pulled.resume_after)
+        judging = {
+            partition.index: judge_vendor_partition.submit(
+                parameters, partition, batches_left[partition.index], run_id, workers if partition.index else None
+            )
+            for partition in partitions
+            if batches_left[partition.index]
+        }
+        for index, future in judging.items():
+            judged = [batch for batch in future.result() if batch.selected]
+            batches_left[index] -= len(judged)
+            batches += judged
+        if pulled.resume_after is None:
+            break
     report = summarise_poll(pulled, batches, count_inbox(), seconds=time.perf_counter() - started)
     create_markdown_artifact(
         key="poll-marketplace-summary", markdown=report.markdown(), description="Counts of one poll-marketplace run"

@@ -40,10 +40,27 @@ class PullOutcome:
     new_invoices: int
     already_known: int
     unreadable: int
+    # Where this pull stopped, the marketplace not read to its end: the next slice resumes there.
+    resume_after: MarketplaceCursor | None = None
+
+    def __add__(self, later: "PullOutcome") -> "PullOutcome":
+        """This slice of a pull and the `later` one: both counted, resumed where the later one stopped."""
+        return PullOutcome(
+            new_invoices=self.new_invoices + later.new_invoices,
+            already_known=self.already_known + later.already_known,
+            unreadable=self.unreadable + later.unreadable,
+            resume_after=later.resume_after,
+        )
 
 
 def pull_into_inbox(
-    marketplace: MarketplaceSource, store: ProcessStore, *, actor: str, judged_here: VendorPartition | None = None
+    marketplace: MarketplaceSource,
+    store: ProcessStore,
+    *,
+    actor: str,
+    judged_here: VendorPartition | None = None,
+    max_lines: int | None = None,
+    resume_after: MarketplaceCursor | None = None,
 ) -> PullOutcome:
     """Pull what changed on the marketplace since the stored cursor into the inbox.
 
@@ -51,12 +68,16 @@ def pull_into_inbox(
     resumes after the last stored page, and a rerun stores nothing twice. A new version of an
     invoice supersedes its earlier ones there and then (audited as `actor`). `judged_here`: the
     vendors this process goes on to judge (their invoices are kept in memory for it).
+
+    `max_lines`: stop after the page that reaches this many invoice lines, so that a backlog of
+    any size is pulled and judged slice by slice; the outcome's `resume_after` is then where the
+    next slice (`resume_after=`) goes on.
     """
     source = marketplace.source_name
     stored = store.inbox.load_cursor(source)
     since = MarketplaceCursor.model_validate_json(stored) if stored else None
-    new = known = unreadable = 0
-    for page in marketplace.pull(since):
+    new = known = unreadable = lines = 0
+    for page in marketplace.pull(since, resume_after=resume_after):
         record = store.inbox.record_pull(
             source, page.invoices, page.errors, page.cursor.model_dump_json(), actor=actor, judged_here=judged_here
         )
@@ -65,6 +86,9 @@ def pull_into_inbox(
             known + record.already_known,
             unreadable + record.errors_recorded,
         )
+        lines += sum(len(invoice.lines) for invoice in page.invoices)
+        if max_lines is not None and lines >= max_lines:
+            return PullOutcome(new, known, unreadable, resume_after=page.last_read)
     return PullOutcome(new_invoices=new, already_known=known, unreadable=unreadable)
 
 
@@ -150,5 +174,7 @@ def judge_partition(
         )
         batches.append(batch)
         if batch.selected == 0:
+            # what this process still holds of its pull cannot be judged now (a locked PO...)
+            service.store.inbox.release_held()
             break
     return batches

@@ -4,6 +4,7 @@ One harness per test session (it costs ~10 s to start); the tests share one xdis
 """
 
 import threading
+import tracemalloc
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,12 +20,14 @@ from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settin
 from prefect.testing.utilities import prefect_test_harness
 
 from connectors.store import ProcessStore
-from connectors.store.migrate import upgrade
+from connectors.store.migrate import downgrade, upgrade
+from connectors.store.pulled import MAX_HELD_LINES
 from connectors.store.recording import VerdictRecorder
 from demo import EXPECTED_RULES, SeedReport, seed_demo
 from domain import EntryStatus, Severity
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
 from flows.poll import PollParameters, poll_marketplace
+from flows.report import PollReport
 from rules.catalogue import REGISTRY
 from services.runtime import services_for
 from settings import get_settings
@@ -32,6 +35,8 @@ from tests.databases import scratch_database
 
 pytestmark = pytest.mark.xdist_group("prefect")
 INVOICES = 120
+PAGE_SIZE = 20
+BACKLOG = 1000
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -68,6 +73,16 @@ class World:
         with sa.create_engine(self.process_url).connect() as conn:
             return list(conn.execute(sa.text("SELECT DISTINCT flow_run_id FROM process_scheduler")).scalars())
 
+    def judged_before_the_last_pull(self) -> bool:
+        with sa.create_engine(self.process_url).connect() as conn:
+            return bool(
+                conn.execute(
+                    sa.text(
+                        "SELECT count(*) FROM inbox WHERE pulled_at > (SELECT min(created_at) FROM process_scheduler)"
+                    )
+                ).scalar_one()
+            )
+
     def entry_rows(self) -> list[tuple[int, str, str, str]]:
         with sa.create_engine(self.process_url).connect() as conn:
             return [
@@ -87,13 +102,17 @@ def latest_summary_artifact(flow_run_id: str) -> str:
     return str(artifact.data)
 
 
-def _world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_url: str) -> Iterator[World]:
+def _world(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, process_url: str, *, invoices: int = INVOICES
+) -> Iterator[World]:
     marketplace, erp = f"sqlite:///{tmp_path / 'marketplace.db'}", f"sqlite:///{tmp_path / 'erp.db'}"
     # The flows judge by the real clock, so the demo's "today" is the real one too.
-    report = seed_demo(marketplace, erp, invoices=INVOICES, today=date.today())
+    report = seed_demo(marketplace, erp, invoices=invoices, today=date.today())
     upgrade(process_url)
     for name, url in (("MARKETPLACE_DB_URL", marketplace), ("ERP_DB_URL", erp), ("PROCESS_DB_URL", process_url)):
         monkeypatch.setenv(name, url)
+    # several pages, so that a run can pull them in slices
+    monkeypatch.setenv("MARKETPLACE_PAGE_SIZE", str(PAGE_SIZE))
     get_settings.cache_clear()
     services_for.cache_clear()
     store = ProcessStore.from_url(process_url)
@@ -109,9 +128,16 @@ def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
     yield from _world(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'process.db'}")
 
 
-@pytest.mark.parametrize("judging_processes", [1, 2], ids=["one-process", "two-processes"])
-def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World, judging_processes: int) -> None:
-    report = poll_marketplace(PollParameters(batch_size=25, judging_processes=judging_processes))
+@pytest.mark.parametrize(
+    ("judging_processes", "slice_lines"),
+    [(1, MAX_HELD_LINES), (2, MAX_HELD_LINES), (1, 200), (2, 200)],
+    ids=["one-process", "two-processes", "one-process-in-slices", "two-processes-in-slices"],
+)
+def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(
+    world: World, judging_processes: int, slice_lines: int
+) -> None:
+    parameters = PollParameters(batch_size=25, judging_processes=judging_processes, pull_slice_lines=slice_lines)
+    report = poll_marketplace(parameters)
 
     garbled = sum(1 for problem in world.report.problems.values() if problem.startswith("garbled."))
     assert report.pulled == INVOICES - garbled
@@ -133,10 +159,43 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(world: World
     assert f"| recorded `ready_to_process` | {report.statuses[EntryStatus.READY_TO_PROCESS]} |" in artifact
     assert f"| waiting on a locked PO | {report.waiting_on_lock} |" in artifact
 
-    again = poll_marketplace(PollParameters(batch_size=25, judging_processes=judging_processes))
+    # in slices (~20 invoices of ~10 lines), the first were judged before the last were pulled
+    assert world.judged_before_the_last_pull() is (slice_lines < MAX_HELD_LINES)
+
+    again = poll_marketplace(parameters)
 
     assert (again.pulled, again.recorded, again.waiting_on_lock) == (0, 0, report.waiting_on_lock)
     assert len(world.entry_rows()) == report.recorded
+
+
+@pytest.fixture
+def backlog_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[World]:
+    yield from _world(tmp_path, monkeypatch, f"sqlite:///{tmp_path / 'process.db'}", invoices=BACKLOG)
+
+
+def test_a_poll_holds_a_slice_of_its_backlog_in_memory_not_the_backlog(backlog_world: World) -> None:
+    """Not a timing: the most Python memory a run had allocated at once (tracemalloc), for the same
+    backlog in slices of ~50 invoices and in one slice (what every run did before slices)."""
+
+    def peak_of_a_run(slice_lines: int) -> tuple[int, PollReport]:
+        downgrade(backlog_world.process_url, "base")  # the same backlog, never pulled
+        upgrade(backlog_world.process_url)
+        services_for(get_settings()).close()
+        services_for.cache_clear()  # nothing held from the run before
+        tracemalloc.start()
+        try:
+            report = poll_marketplace(PollParameters(batch_size=25, pull_slice_lines=slice_lines))
+            return tracemalloc.get_traced_memory()[1], report
+        finally:
+            tracemalloc.stop()
+
+    # what the first run of a process allocates once (imports, clients) must count in neither
+    poll_marketplace(PollParameters(batch_size=25, max_batches=1))
+    in_slices, sliced = peak_of_a_run(500)
+    at_once, whole = peak_of_a_run(MAX_HELD_LINES)
+
+    assert (sliced.pulled, sliced.statuses) == (whole.pulled, whole.statuses)
+    assert in_slices < at_once / 2
 
 
 def test_an_invoice_waiting_on_a_locked_po_is_judged_once_the_lock_is_released(world: World) -> None:

@@ -311,33 +311,31 @@ def test_a_partition_needs_an_index_below_its_count() -> None:
             VendorPartition(index, count)
 
 
-def test_held_invoices_are_bounded_and_taken_once_by_their_exact_row() -> None:
+def test_held_invoices_are_bounded_dropping_the_longest_held_and_taken_once_by_their_exact_row() -> None:
     held = PulledInvoices(max_lines=3)
     at = datetime(2024, 3, 1, tzinfo=UTC)
     first, second = (
         invoice_for(1, lines=(make_line(1), make_line(2))),
         invoice_for(2, lines=(make_line(1), make_line(2))),
     )
-    identity = InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=at)
+    earlier = InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=at)
+    identity = InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at)
 
-    held.hold(
-        [
-            (identity, first),
-            (InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at), second),
-        ]
-    )
+    held.hold([(earlier, first)])
+    held.hold([(identity, second)])
 
-    assert (
-        held.take(InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=at)) is None
-    )
+    # the bound let go of the invoice held longest (an earlier slice's, waiting for its PO)
+    assert held.lines == 2
+    assert held.take(earlier) is None
     assert (
         held.take(
-            InboxRowIdentity(id=1, source="marketplace", source_invoice_id="1", version=1, pulled_at=datetime.now(UTC))
+            InboxRowIdentity(id=2, source="marketplace", source_invoice_id="2", version=1, pulled_at=datetime.now(UTC))
         )
         is None
     )
-    assert held.take(identity) is first
+    assert held.take(identity) is second
     assert held.take(identity) is None
+    assert held.lines == 0
 
 
 def test_waiting_invoices_can_pass_over_locked_pos(store: ProcessStore) -> None:

@@ -44,6 +44,9 @@ class PulledPage:
     errors: tuple[IntakeError, ...]
     # Where the next pull continues from; never behind the cursor the pull started at.
     cursor: MarketplaceCursor
+    # The last row this page read: where this same pull's next page starts (behind `cursor`
+    # while the pull re-reads its lookback window).
+    last_read: MarketplaceCursor
 
 
 _CHARGE_KINDS = {kind.value for kind in ChargeKind}
@@ -117,11 +120,16 @@ class MarketplaceSource:
     def close(self) -> None:
         self._engine.dispose()
 
-    def pull(self, since: MarketplaceCursor | None) -> Iterator[PulledPage]:
-        """Every invoice changed after `since` (minus the lookback), one page at a time."""
-        position = (
-            None if since is None else MarketplaceCursor(updated_at=since.updated_at - self._lookback, invoice_id=0)
-        )
+    def pull(
+        self, since: MarketplaceCursor | None, *, resume_after: MarketplaceCursor | None = None
+    ) -> Iterator[PulledPage]:
+        """Every invoice changed after `since` (minus the lookback), one page at a time.
+
+        `resume_after`: the `last_read` of a page this pull already yielded; it goes on from there,
+        as if it had never stopped (pages keep `since` as their cursor's floor)."""
+        position = resume_after
+        if position is None and since is not None:
+            position = MarketplaceCursor(updated_at=since.updated_at - self._lookback, invoice_id=0)
         high_water = since
         while True:
             with self._engine.connect() as conn:
@@ -134,7 +142,7 @@ class MarketplaceSource:
             position = MarketplaceCursor(updated_at=headers[-1]["updated_at"], invoice_id=headers[-1]["invoice_id"])
             high_water = position if high_water is None or high_water < position else high_water
             invoices, errors = self._parse_page(headers, lines, charges)
-            yield PulledPage(invoices=invoices, errors=errors, cursor=high_water)
+            yield PulledPage(invoices=invoices, errors=errors, cursor=high_water, last_read=position)
             if len(headers) < self._page_size:
                 return
 

@@ -87,6 +87,16 @@ class InboxStore(StorePart):
             errors_recorded=len(error_rows),
         )
 
+    def release_held(self) -> None:
+        """Let go of the pulled invoices held in memory: judging found none of them it could take,
+        so they wait for a locked PO, or were withdrawn; they are read back when their turn comes."""
+        self._pulled.release()
+
+    @property
+    def held_lines(self) -> int:
+        """Invoice lines of pulled invoices held in memory now."""
+        return self._pulled.lines
+
     def load_cursor(self, source: str) -> str | None:
         with self._reading() as session:
             return session.scalar(select(PullCursorRow.cursor).where(PullCursorRow.source == source))
