@@ -1,34 +1,46 @@
-"""A poll in a process of its own, to be killed: `python -m chaos.poll_process BATCH_SIZE`.
+"""A poll in a process of its own, to be killed: `python -m chaos.poll_process BATCH_SIZE SLICE_LINES`.
 
-The steps poll-marketplace sequences (services/polling.py: the pull, then batch after batch until
-nothing is left to judge), without the Prefect run around them, reading the databases from the
-environment as the flow does. It prints a line per step, so a scenario can kill it at a chosen point.
+The steps poll-marketplace sequences (flows/poll.py over services/polling.py: a slice of the
+pull, then batch after batch until nothing is left to judge, then the next slice), without the
+Prefect run around them, reading the databases from the environment as the flow does. It prints
+a line per step, so a scenario can kill it at a chosen point.
 """
 
 import sys
 
 from connectors.store.partitions import VendorPartition
-from services.polling import judge_next_batch, pull_into_inbox
+from services.polling import PullOutcome, judge_next_batch, pull_into_inbox
 from services.runtime import Services
 from settings import get_settings
 
 ACTOR = "flow:poll-marketplace"
-DONE = "done"  # its last line, once nothing is left to judge
+DONE = "done"  # its last line, once the marketplace is read and nothing is left to judge
 
 
 def main(argv: list[str]) -> int:
-    batch_size = int(argv[0]) if argv else 100
+    batch_size, slice_lines = (int(argv[0]), int(argv[1])) if argv else (100, 50_000)
     services = Services.from_settings(get_settings())
+    everything = VendorPartition(0, 1)
     try:
-        pulled = pull_into_inbox(services.marketplace, services.store, actor=ACTOR, judged_here=VendorPartition(0, 1))
-        print(f"pulled {pulled.new_invoices}", flush=True)
+        pulled = PullOutcome(new_invoices=0, already_known=0, unreadable=0)
         while True:
-            batch = judge_next_batch(
-                services.judging, batch_size=batch_size, actor=ACTOR, flow_run_id=None, partition=VendorPartition(0, 1)
+            pulled += pull_into_inbox(
+                services.marketplace,
+                services.store,
+                actor=ACTOR,
+                judged_here=everything,
+                max_lines=slice_lines,
+                resume_after=pulled.resume_after,
             )
-            if batch.selected == 0:
+            print(f"pulled {pulled.new_invoices}", flush=True)
+            while (
+                batch := judge_next_batch(
+                    services.judging, batch_size=batch_size, actor=ACTOR, flow_run_id=None, partition=everything
+                )
+            ).selected:
+                print(f"judged {batch.selected} recorded {batch.recorded}", flush=True)
+            if pulled.resume_after is None:
                 break
-            print(f"judged {batch.selected} recorded {batch.recorded}", flush=True)
         print(DONE, flush=True)
     finally:
         services.close()

@@ -19,6 +19,8 @@ from connectors.store.migrate import upgrade
 from demo import seed_demo
 from settings import REPO_ROOT, Settings
 
+# Small slices of the pull (~100 invoices), so that faults strike between slices as well as within them.
+SLICE_LINES = 1000
 POLL_SECONDS = 600  # a poll of a few thousand invoices takes seconds; this only stops a hung one
 
 
@@ -26,7 +28,7 @@ POLL_SECONDS = 600  # a poll of a few thousand invoices takes seconds; this only
 class World:
     settings: Settings
 
-    def start_poll(self, batch_size: int) -> subprocess.Popen[str]:
+    def start_poll(self, batch_size: int, slice_lines: int = SLICE_LINES) -> subprocess.Popen[str]:
         environment = {
             **os.environ,
             "PYTHONPATH": str(REPO_ROOT),
@@ -36,7 +38,7 @@ class World:
             "WEBHOOK_URLS": "[]",
         }
         return subprocess.Popen(
-            [sys.executable, "-m", "chaos.poll_process", str(batch_size)],
+            [sys.executable, "-m", "chaos.poll_process", str(batch_size), str(slice_lines)],
             cwd=REPO_ROOT,
             env=environment,
             stdout=subprocess.PIPE,
