@@ -31,6 +31,7 @@ STORE_TABLES = {
     "webhook_deliveries",
     "vendor_locks",
     "version_locks",
+    "sign_in_failures",
 }
 
 
