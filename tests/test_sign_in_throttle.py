@@ -117,5 +117,5 @@ def test_failures_recorded_at_once_by_several_processes_are_all_counted(race_eng
 
     with race_engine.connect() as connection:
         rows = connection.execute(sa.select(SignInFailureRow.kind, SignInFailureRow.failures))
-        counts = {kind: failures for kind, failures in rows}
+        counts = {row.kind: row.failures for row in rows}
     assert counts == {USERNAME: writers * failures_each, ADDRESS: writers * failures_each}
