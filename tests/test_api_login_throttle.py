@@ -13,6 +13,7 @@ from typing import Any, Literal
 import httpx
 import pytest
 from argon2 import PasswordHasher
+from fastapi.testclient import TestClient
 
 from api.main import create_app
 from benchmarks.login_flood import during_flood, flooded_api
@@ -68,7 +69,7 @@ def api(tmp_path: Path, clock: FakeClock, **setting_values: Any) -> Iterator[htt
         yield client
 
 
-def sign_in(client: httpx.Client, username: str, password: str, via: str | None = None) -> httpx.Response:
+def sign_in(client: httpx.Client | TestClient, username: str, password: str, via: str | None = None) -> httpx.Response:
     headers = {"X-Forwarded-For": via} if via else {}
     return client.post("/api/v1/auth/login", json={"username": username, "password": password}, headers=headers)
 
@@ -165,3 +166,17 @@ def test_authenticated_requests_answer_within_2_s_during_a_login_flood(tmp_path:
     assert max(flood.latencies_ms) < 2000
     assert flood.sign_in_answers[401] >= 10  # the flood did check passwords meanwhile
     assert set(flood.sign_in_answers) <= {401, 503}
+
+
+def test_api_processes_count_failures_together(tmp_path: Path, clock: FakeClock) -> None:
+    """Two apps, as two worker processes have, over one process database: the lockout is shared."""
+    settings = settings_in(tmp_path)
+    prepare_databases(settings)
+    with (
+        TestClient(create_app(settings, clock=clock)) as first,
+        TestClient(create_app(settings, clock=clock)) as second,
+    ):
+        answers = [sign_in(client, "nobody", WRONG).status_code for client in (first, second, first, second, first)]
+
+        assert answers == [401] * 5
+        assert refusal(sign_in(second, "nobody", WRONG)) == (429, "too_many_sign_ins", "30")
