@@ -1,7 +1,7 @@
 """Threads of their own for sign-ins, so that a flood of them never takes the threads that serve
 every other request (FastAPI runs sync routes and dependencies in AnyIO's default pool of 40).
 
-A password check is argon2id: 64 MiB of memory and tens of milliseconds of CPU. At most
+A password check is argon2id: 64 MiB of memory and a few tenths of a second of CPU. At most
 `checks_at_once` run at a time in this process; a sign-in waits at most `wait_seconds` for its
 turn, then gets 503 `sign_ins_busy` with Retry-After. The throttle's look-up before the check (is
 this username or address locked out?) runs in a few threads of its own, so refusing a locked-out
