@@ -112,7 +112,7 @@ def _seed_erp(connection: sa.Connection) -> None:
 
 
 PASSWORD = "correct horse battery staple"
-ACCOUNT_TABLES = {"users", "user_tokens", "api_keys"}
+ACCOUNT_TABLES = {"users", "user_tokens", "api_keys", "sign_in_failures"}
 
 
 def credentials_for(settings: Settings, role: str, name: str | None = None) -> dict[str, str]:
@@ -168,7 +168,7 @@ class ApiWorld:
         return ProcessStore.from_url(self.settings.process_db_url)
 
     def process_row_counts(self) -> dict[str, int]:
-        """Rows per table of the invoices' processing (people and keys left out)."""
+        """Rows per table of the invoices' processing (people, keys and sign-in failures left out)."""
         with self.process.connect() as connection:
             return {
                 table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
