@@ -9,12 +9,17 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from api.sign_in_threads import SignInThreads
 from connectors.db import MAX_INTEGER_ID, MIN_INTEGER_ID
 from connectors.mail import PayloadMailer
 from connectors.store import ProcessStore
 from services.judging import JudgingService
 from services.runtime import Services
+from services.sign_in import SignIns
 from settings import Settings, get_settings
+
+# These dependencies are async, though they do not wait: FastAPI runs a sync one in its threadpool,
+# and a sign-in must not take a thread there (api.sign_in_threads).
 
 
 # These dependencies are async so that they run on the event loop, never waiting for a thread:
@@ -33,6 +38,15 @@ async def get_judging(services: Annotated[Services, Depends(get_services)]) -> J
     return services.judging
 
 
+async def get_sign_ins(services: Annotated[Services, Depends(get_services)]) -> SignIns:
+    return services.sign_ins
+
+
+async def get_sign_in_threads(request: Request) -> SignInThreads:
+    threads: SignInThreads = request.state.sign_in_threads
+    return threads
+
+
 def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadMailer | None:
     # None when no SMTP server or bot mailbox is configured.
     return PayloadMailer.from_settings(settings)
@@ -47,3 +61,5 @@ MailerDep = Annotated[PayloadMailer | None, Depends(get_mailer)]
 ServicesDep = Annotated[Services, Depends(get_services)]
 JudgingDep = Annotated[JudgingService, Depends(get_judging)]
 StoreDep = Annotated[ProcessStore, Depends(get_store)]
+SignInsDep = Annotated[SignIns, Depends(get_sign_ins)]
+SignInThreadsDep = Annotated[SignInThreads, Depends(get_sign_in_threads)]

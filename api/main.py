@@ -1,8 +1,8 @@
 """The FastAPI application: `create_app(settings)` for tests and embedding, `app` for `uvicorn api.main:app`."""
 
 import tomllib
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
@@ -14,6 +14,8 @@ from api.options import AllowedMethods
 from api.routes import api_router
 from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
+from api.sign_in_threads import SignInThreads
+from domain.clock import Clock, system_clock
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
 
@@ -56,17 +58,29 @@ def _configured_settings(app: FastAPI) -> Settings:
     return settings
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
-    services = Services.from_settings(_configured_settings(app))
-    try:
-        yield {"services": services, "database_probes": DatabaseProbes(services.health_checks())}
-    finally:
-        services.close()
+def _lifespan(clock: Clock) -> Callable[[FastAPI], AbstractAsyncContextManager[dict[str, object]]]:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, object]]:
+        settings = _configured_settings(app)
+        services = Services.from_settings(settings, clock=clock)
+        sign_in_threads = SignInThreads(
+            checks_at_once=settings.password_checks_at_once, wait_seconds=settings.password_check_wait_seconds
+        )
+        try:
+            yield {
+                "services": services,
+                "database_probes": DatabaseProbes(services.health_checks()),
+                "sign_in_threads": sign_in_threads,
+            }
+        finally:
+            services.close()
+
+    return lifespan
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The API; with `settings`, they replace the environment's (for requests and for startup)."""
+def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
+    """The API; with `settings`, they replace the environment's (for requests and for startup);
+    `clock` is the time its services see (tests pass a FakeClock)."""
     app = FastAPI(
         title="Invoice Automation",
         summary="Vendor invoices checked against their purchase orders, clean ones queued for the RPA bot.",
@@ -74,7 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=_project_version(),
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
-        lifespan=_lifespan,
+        lifespan=_lifespan(clock),
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings

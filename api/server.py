@@ -5,13 +5,23 @@ processes, but creates it without IPPROTO_TCP (Kludex/uvicorn#3149, open in 0.54
 leaves Nagle's algorithm on for every accepted connection and each keep-alive request after the
 first waits ~40 ms for the client's delayed ACK. A bot calling back thousands of times pays that
 on every call, so the listener is bound here, as TCP.
+
+uvicorn by default believes X-Forwarded-For from 127.0.0.1. Here it believes it only from the
+proxies listed in TRUSTED_PROXIES (none by default): the sign-in throttle counts failures per
+client address, and a client must not choose its own.
 """
 
 import argparse
 import socket
+import sys
+from typing import Any
 
 import uvicorn
+from starlette.types import ASGIApp
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
+
+from settings import Settings, get_settings
 
 
 class TcpListenerConfig(uvicorn.Config):
@@ -28,6 +38,13 @@ class TcpListenerConfig(uvicorn.Config):
         return tcp
 
 
+def server_config(app: ASGIApp | str, settings: Settings, **options: Any) -> TcpListenerConfig:
+    """uvicorn's settings for `app` (with `options` such as host, port, workers): X-Forwarded-For
+    names the client only when the connection comes from one of the settings' trusted proxies."""
+    trusted = list(settings.trusted_proxies)
+    return TcpListenerConfig(app, proxy_headers=bool(trusted), forwarded_allow_ips=trusted or None, **options)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m api", description="Serve the Invoice Automation API.")
     parser.add_argument("--host", default="127.0.0.1", help="interface to listen on (default: %(default)s)")
@@ -38,21 +55,22 @@ def main(argv: list[str] | None = None) -> None:
     arguments = parser.parse_args(argv)
     if arguments.workers < 1:
         parser.error("--workers must be at least 1")
-    config = TcpListenerConfig(
+    config = server_config(
         "api.main:app",
+        get_settings(),
         host=arguments.host,
         port=arguments.port,
         workers=arguments.workers,
         log_level=arguments.log_level,
         access_log=not arguments.no_access_log,
     )
-    if config.workers == 1:
-        # asyncio binds the port itself, as TCP.
-        uvicorn.run(
-            config.app, host=config.host, port=config.port, log_level=arguments.log_level, access_log=config.access_log
-        )
-        return
+    server = uvicorn.Server(config)
     try:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
+        if config.workers == 1:
+            server.run()  # asyncio binds the port itself, as TCP
+        else:
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
     except KeyboardInterrupt:
         pass
+    if config.workers == 1 and not server.started:
+        sys.exit(STARTUP_FAILURE)

@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa]` runs only those sections.
+`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login]` runs only those sections.
 """
 
 import sys
@@ -8,7 +8,16 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from benchmarks import backlog_memory, erp_gateway, poll_backlog, rpa_callbacks, rule_engine, seed, validate_api
+from benchmarks import (
+    backlog_memory,
+    erp_gateway,
+    login_flood,
+    poll_backlog,
+    rpa_callbacks,
+    rule_engine,
+    seed,
+    validate_api,
+)
 from benchmarks.databases import SERVERS, bench_database
 from demo import seed_demo
 
@@ -79,8 +88,20 @@ def rpa() -> None:
     rpa_callbacks.run(5000)
 
 
+def login() -> None:
+    print(f"== login: authenticated calls during a flood of {login_flood.FLOODERS} wrong-password sign-ins")
+    login_flood.run()
+
+
 def main() -> int:
-    sections = {"foundation": foundation, "rules": rules, "flows": flows, "backlog": backlog, "rpa": rpa}
+    sections = {
+        "foundation": foundation,
+        "rules": rules,
+        "flows": flows,
+        "backlog": backlog,
+        "rpa": rpa,
+        "login": login,
+    }
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:
         sections[name]()

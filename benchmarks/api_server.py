@@ -5,7 +5,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import httpx
@@ -17,7 +17,25 @@ from connectors.store import ProcessStore
 def api_server(*, marketplace_url: str, erp_url: str, process_url: str, port: int, workers: int = 1) -> Iterator[str]:
     """A fresh API server over these databases (the process one migrated): its base URL once its
     /health answers; the server stops after."""
+    with api_process(
+        marketplace_url=marketplace_url, erp_url=erp_url, process_url=process_url, port=port, workers=workers
+    ) as (base_url, _):
+        yield base_url
+
+
+@contextmanager
+def api_process(
+    *,
+    marketplace_url: str,
+    erp_url: str,
+    process_url: str,
+    port: int,
+    workers: int = 1,
+    environment: Mapping[str, str] | None = None,
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """As api_server, with further `environment` (settings), and the server's process too."""
     env = os.environ | {"MARKETPLACE_DB_URL": marketplace_url, "ERP_DB_URL": erp_url, "PROCESS_DB_URL": process_url}
+    env |= environment or {}
     server = subprocess.Popen(
         [
             sys.executable,
@@ -39,7 +57,7 @@ def api_server(*, marketplace_url: str, erp_url: str, process_url: str, port: in
     try:
         with httpx.Client(base_url=base_url, timeout=30) as probe:
             _wait_until_up(probe, server)
-        yield base_url
+        yield base_url, server
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -14,6 +14,7 @@ from domain.clock import Clock, system_clock
 from rules.catalogue import load_rule_config
 from rules.engine import RuleEngine
 from services.judging import JudgingService
+from services.sign_in import SignInPolicy, SignIns
 from settings import Settings
 
 
@@ -25,6 +26,7 @@ class Services:
         erp: ErpGateway,
         store: ProcessStore,
         engine: RuleEngine,
+        sign_in_policy: SignInPolicy,
         clock: Clock = system_clock,
     ) -> None:
         self.marketplace = marketplace
@@ -32,6 +34,7 @@ class Services:
         self.store = store
         self.clock = clock
         self.judging = JudgingService(marketplace=marketplace, erp=erp, store=store, engine=engine, clock=clock)
+        self.sign_ins = SignIns(store, sign_in_policy, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Self:
@@ -45,6 +48,7 @@ class Services:
                 timeouts=DatabaseTimeouts.from_settings(settings),
             ),
             engine=RuleEngine(load_rule_config(settings.rules_config_path), clock=clock),
+            sign_in_policy=SignInPolicy.from_settings(settings),
             clock=clock,
         )
 

@@ -83,6 +83,36 @@ class Settings(BaseSettings):
     session_cookie_secure: bool = Field(
         default=False, description="Send the session cookie over HTTPS only; set true wherever the API is behind TLS."
     )
+    # --- failed sign-ins and password checks
+    sign_in_lockout_after_failures: int = Field(
+        default=5, ge=1, description="Failed sign-ins of one username before it is locked out for a while."
+    )
+    sign_in_address_lockout_after_failures: int = Field(
+        default=20,
+        ge=1,
+        description="Failed sign-ins from one client address (any usernames) before it is locked out for a while.",
+    )
+    sign_in_first_lockout_seconds: int = Field(
+        default=30, ge=1, le=86_400, description="The first lockout; each further failure doubles it."
+    )
+    sign_in_longest_lockout_seconds: int = Field(
+        default=900, ge=1, le=86_400, description="The doubling stops at this lockout."
+    )
+    sign_in_forget_failures_after_minutes: int = Field(
+        default=1440, ge=1, description="Failures of a username or address with none since this long are forgotten."
+    )
+    password_checks_at_once: int = Field(
+        default=2,
+        ge=1,
+        description="Password checks (argon2id, 64 MiB of memory each) one API process runs at a time.",
+    )
+    password_check_wait_seconds: float = Field(
+        default=10, gt=0, description="How long a sign-in waits for a password check slot before 503."
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        default=(),
+        description='Addresses of reverse proxies whose X-Forwarded-For names the client, as a JSON list: ["10.0.0.5"].',
+    )
     # --- what the API accepts
     max_request_body_bytes: int = Field(
         default=2_000_000, ge=1, description="Largest request body the API reads; a larger one is refused (413) unread."

@@ -6,6 +6,8 @@ The ERP holds vendor V1 (Acme Fasteners, USD) with open POs PO-1 to PO-3, each o
 a few days ago so that the date rules pass).
 """
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -17,10 +19,12 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from api.main import create_app
+from api.server import server_config
 from connectors.erp.demo_schema import metadata as erp_metadata
 from connectors.erp.demo_schema import po_header, po_line, vendor
 from connectors.marketplace.schema import metadata as marketplace_metadata
@@ -30,6 +34,7 @@ from connectors.store.tables import Base
 from demo.factories import make_invoice, make_line, make_payload, make_purchase_order, make_verdict
 from domain import EntryStatus, Invoice
 from settings import Settings
+from tests.mailroom import free_port
 from tests.marketplace_rows import add_invoice as add_marketplace_invoice
 
 TODAY = datetime.now(UTC).date()
@@ -107,7 +112,7 @@ def _seed_erp(connection: sa.Connection) -> None:
 
 
 PASSWORD = "correct horse battery staple"
-ACCOUNT_TABLES = {"users", "user_tokens", "api_keys"}
+ACCOUNT_TABLES = {"users", "user_tokens", "api_keys", "sign_in_failures"}
 
 
 def credentials_for(settings: Settings, role: str, name: str | None = None) -> dict[str, str]:
@@ -163,7 +168,7 @@ class ApiWorld:
         return ProcessStore.from_url(self.settings.process_db_url)
 
     def process_row_counts(self) -> dict[str, int]:
-        """Rows per table of the invoices' processing (people and keys left out)."""
+        """Rows per table of the invoices' processing (people, keys and sign-in failures left out)."""
         with self.process.connect() as connection:
             return {
                 table.name: connection.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
@@ -190,6 +195,25 @@ def api_world(
     finally:
         marketplace.dispose()
         process.dispose()
+
+
+@contextmanager
+def served(app: FastAPI, settings: Settings) -> Iterator[str]:
+    """`app` under a real uvicorn server on 127.0.0.1, configured as `python -m api` configures it
+    (api.server), in a thread of this process: its base URL once it listens; it stops after."""
+    port = free_port()
+    server = uvicorn.Server(server_config(app, settings, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
 
 
 def dry_run_invoice(**overrides: Any) -> dict[str, Any]:

@@ -32,6 +32,7 @@ STORE_TABLES = {
     "vendor_locks",
     "version_locks",
     "erp_documents",
+    "sign_in_failures",
 }
 
 

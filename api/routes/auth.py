@@ -2,12 +2,13 @@
 
 from datetime import timedelta
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Request, Response, status
 
-from api.deps import SettingsDep, StoreDep
+from api.deps import SettingsDep, SignInsDep, SignInThreadsDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import CallerView, LoginRequest, LoginResponse, UserView
 from api.security import SESSION_COOKIE, CallerDep, PersonDep
+from services.sign_in import Throttled
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -16,11 +17,37 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     "/login",
     response_model=LoginResponse,
     summary="Sign in with username and password",
-    responses=error_responses({401: "Unknown user, wrong password or deactivated user (invalid_credentials)."}),
+    responses=error_responses(
+        {
+            401: "Unknown user, wrong password or deactivated user (invalid_credentials).",
+            429: "Too many failed sign-ins of this username or from this address (too_many_sign_ins); "
+            "the Retry-After header says how many seconds the lockout still lasts. No password was checked.",
+            503: "Too many sign-ins being checked at once (sign_ins_busy), or a database that does not "
+            "answer (database_unavailable); try again after Retry-After seconds.",
+        }
+    ),
 )
-def login(credentials: LoginRequest, response: Response, store: StoreDep, settings: SettingsDep) -> LoginResponse:
+async def login(
+    credentials: LoginRequest,
+    request: Request,
+    response: Response,
+    sign_ins: SignInsDep,
+    threads: SignInThreadsDep,
+    settings: SettingsDep,
+) -> LoginResponse:
+    # Async, with its blocking work in threads of its own: a flood of sign-ins leaves the threadpool
+    # serving every other request alone (api.sign_in_threads).
+    username, address = credentials.username, _client_address(request)
+    throttled = await threads.look_up(lambda: sign_ins.retry_after(username, address))
+    if throttled is not None:
+        raise _too_many_sign_ins(throttled)
     lifetime = timedelta(minutes=settings.session_lifetime_minutes)
-    issued = store.accounts.sign_in(credentials.username, credentials.password, lifetime=lifetime)
+    # The attempt looks at the lockout again once its turn comes: failures counted meanwhile apply.
+    issued = await threads.check_password(
+        lambda: sign_ins.attempt(username, credentials.password, address, lifetime=lifetime)
+    )
+    if isinstance(issued, Throttled):
+        raise _too_many_sign_ins(issued)
     if issued is None:
         # One answer for every cause, so the response does not tell which usernames exist.
         raise ApiError(401, "invalid_credentials", "Wrong username or password, or the user is deactivated.")
@@ -36,6 +63,23 @@ def login(credentials: LoginRequest, response: Response, store: StoreDep, settin
         token=issued.token,
         expires_at=issued.expires_at,
         user=UserView.model_validate(issued.user, from_attributes=True),
+    )
+
+
+def _client_address(request: Request) -> str:
+    """The address the request came from. Behind a reverse proxy that is the proxy's, unless the
+    proxy is listed in TRUSTED_PROXIES: then `python -m api` lets uvicorn take the client's from
+    X-Forwarded-For (api.server), and this is it."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+def _too_many_sign_ins(throttled: Throttled) -> ApiError:
+    seconds = throttled.retry_after_seconds
+    return ApiError(
+        429,
+        "too_many_sign_ins",
+        f"Too many failed sign-ins of this username or from this address; try again in {seconds} seconds.",
+        headers={"Retry-After": str(seconds)},
     )
 
 

@@ -152,17 +152,34 @@ class AccountStore(StorePart):
 
     def sign_in(self, username: str, password: str, *, lifetime: timedelta) -> IssuedToken | None:
         """A session token for an active user whose password matches, else None (whatever was wrong)."""
+        with self._reading() as session:
+            found = session.execute(
+                select(UserRow.id, UserRow.password_hash).where(
+                    UserRow.username == username, UserRow.is_active.is_(True)
+                )
+            ).one_or_none()
+        # The password is checked outside any transaction: argon2 takes tenths of a second, and on
+        # SQLite a transaction that writes would hold up every other writer meanwhile.
+        if found is None:
+            _verify(_dummy_hash(), password)  # so a wrong username takes as long as a wrong password
+            return None
+        user_id, password_hash = found
+        if not _verify(password_hash, password):
+            return None
+        # Hashing parameters raised since the password was set: store it hashed with the new ones.
+        new_hash = _hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None
+        token = SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._clock()
         with self._sessions.begin() as session:
-            row = session.scalars(select(UserRow).where(UserRow.username == username)).one_or_none()
-            if row is None or not row.is_active:
-                _verify(_dummy_hash(), password)  # so a wrong username takes as long as a wrong password
+            row = session.scalars(
+                select(UserRow)
+                .where(UserRow.id == user_id, UserRow.is_active.is_(True), UserRow.password_hash == password_hash)
+                .with_for_update()
+            ).one_or_none()
+            if row is None:  # deactivated, or given a new password, while this one was checked
                 return None
-            if not _verify(row.password_hash, password):
-                return None
-            if _hasher.check_needs_rehash(row.password_hash):  # hashing parameters were raised since
-                row.password_hash = _hasher.hash(password)
-            token = SESSION_TOKEN_PREFIX + secrets.token_urlsafe(32)
-            now = self._clock()
+            if new_hash is not None:
+                row.password_hash = new_hash
             session.add(
                 UserTokenRow(token_hash=digest(token), user_id=row.id, created_at=now, expires_at=now + lifetime)
             )
@@ -180,7 +197,7 @@ class AccountStore(StorePart):
                 UserRow.is_active.is_(True),
             )
         )
-        with self._sessions.begin() as session:
+        with self._reading() as session:  # on SQLite, no write lock: never waits for a writer
             row = session.scalars(query).one_or_none()
             return None if row is None else User.model_validate(row)
 
@@ -229,7 +246,7 @@ class AccountStore(StorePart):
         prefix = _api_key_prefix(secret)
         if prefix is None:
             return None
-        with self._sessions.begin() as session:
+        with self._reading() as session:  # on SQLite, no write lock: never waits for a writer
             row = session.scalars(
                 select(ApiKeyRow).where(ApiKeyRow.prefix == prefix, ApiKeyRow.revoked_at.is_(None))
             ).one_or_none()

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Insert, Table
 from sqlalchemy.dialects import mysql, postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.base import ReadOnlyColumnCollection
 
 _ON_CONFLICT_INSERTS: dict[str, Callable[[Table], postgresql.Insert | sqlite.Insert]] = {
     "postgresql": postgresql.insert,
@@ -62,6 +63,25 @@ def upsert_rows(session: Session, table: Table, rows: Sequence[Row], key: Sequen
             index_elements=key, set_={column: on_conflict.excluded[column] for column in update}
         )
     session.execute(statement, list(rows))
+
+
+def upsert_row(
+    session: Session,
+    table: Table,
+    row: Row,
+    key: Sequence[str],
+    changes: Callable[[ReadOnlyColumnCollection[str, Any]], list[tuple[str, Any]]],
+) -> None:
+    """Insert `row`, or set the row already holding its `key` as `changes(incoming)` says: (column,
+    expression) pairs over that row's columns and `incoming`, the row that was to be inserted.
+    MariaDB assigns them in order, each seeing the ones before."""
+    if _dialect_name(session) in _MYSQL_FAMILY:
+        insert = mysql.insert(table)
+        statement: Insert = insert.on_duplicate_key_update(changes(insert.inserted))
+    else:
+        on_conflict = _ON_CONFLICT_INSERTS[_dialect_name(session)](table)
+        statement = on_conflict.on_conflict_do_update(index_elements=key, set_=dict(changes(on_conflict.excluded)))
+    session.execute(statement, [row])
 
 
 def _dialect_name(session: Session) -> str:

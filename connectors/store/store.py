@@ -7,6 +7,7 @@
 - `outbox`: webhook deliveries written with each change (outbox.py)
 - `entries`: read queries over entries, history and PO locks (queries.py)
 - `accounts`: users, sign-in tokens and API keys (accounts.py)
+- `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
 
 Every public method of a part is one transaction; every status change writes exactly one audit
 event in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
@@ -28,6 +29,7 @@ from connectors.store.lifecycle import EntryLifecycle
 from connectors.store.outbox import WebhookOutbox
 from connectors.store.queries import EntryQueries
 from connectors.store.recording import VerdictRecorder
+from connectors.store.sign_in_throttle import SignInThrottle
 from domain.clock import Clock, system_clock
 
 
@@ -47,6 +49,7 @@ class ProcessStore:
         self.bot = BotQueue(sessions, clock, self.lifecycle, self.outbox)
         self.entries = EntryQueries(sessions, clock)
         self.accounts = AccountStore(sessions, clock)
+        self.sign_ins = SignInThrottle(sessions, clock)
 
     @classmethod
     def from_url(

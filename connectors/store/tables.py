@@ -277,6 +277,23 @@ class ApiKeyRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
 
 
+SIGN_IN_SUBJECTS = ("address", "username")  # what failed sign-ins are counted per
+
+
+class SignInFailureRow(Base):
+    """Failed sign-ins of one username or one client address, shared by every API worker process:
+    after a few, each further failure locks the subject out for longer (services.sign_in)."""
+
+    __tablename__ = "sign_in_failures"
+    __table_args__ = (CheckConstraint(_one_of("kind", list(SIGN_IN_SUBJECTS)), name="kind"),)
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    subject: Mapped[str] = mapped_column(String(CODE), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UtcTimestamp(), index=True)
+    locked_until: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+
+
 class WebhookDeliveryRow(Base):
     """The outbox: one row per event and receiver, written with the status change it reports and
     sent afterwards, so a receiver that is down never holds up (nor loses) a status change."""
