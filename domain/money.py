@@ -15,7 +15,7 @@ def _reject_float(value: object) -> object:
 
 # Serialised as a JSON string so that no client parses it back into a float.
 _AS_STRING = PlainSerializer(lambda d: format(d, "f"), return_type=str, when_used="json")
-_DECIMAL_PATTERN = r"^-?[0-9]{1,15}(\.[0-9]{1,4})?$"
+_DECIMAL_PATTERN = r"^-?[0-9]{1,14}(\.[0-9]{1,4})?$"
 _DECIMAL_STRING_SCHEMA = WithJsonSchema(
     {"type": "string", "pattern": _DECIMAL_PATTERN, "description": 'exact decimal, e.g. "1234.50"'},
     mode="serialization",
@@ -38,26 +38,28 @@ def _accepted(pattern: str, *, minimum: int, maximum: int) -> WithJsonSchema:
     )
 
 
-_LARGEST = 10**15 - 1
+# 14 integer digits: SQLite stores an amount as a 64-bit count of ten-thousandths (column_types.MoneyType),
+# which holds up to about 922 trillion; a hundred trillion is past any invoice.
+_LARGEST = 10**14 - 1
 _ANY_DECIMAL = _accepted(_DECIMAL_PATTERN, minimum=-_LARGEST, maximum=_LARGEST)
-_NON_NEGATIVE_DECIMAL = _accepted(r"^[0-9]{1,15}(\.[0-9]{1,4})?$", minimum=0, maximum=_LARGEST)
+_NON_NEGATIVE_DECIMAL = _accepted(r"^[0-9]{1,14}(\.[0-9]{1,4})?$", minimum=0, maximum=_LARGEST)
 _PERCENT = _accepted(r"^(100(\.0{1,4})?|[0-9]{1,2}(\.[0-9]{1,4})?)$", minimum=0, maximum=100)
 
 
 # Constraints first, float check after: pydantic-core then checks digits natively (3x faster).
 Money = Annotated[
     Decimal,
-    Field(allow_inf_nan=False, max_digits=19, decimal_places=4),
+    Field(allow_inf_nan=False, max_digits=18, decimal_places=4),
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
     _ANY_DECIMAL,
 ]
-"""An amount in the document currency: up to 15 integer digits and 4 decimals, may be negative (credit notes)."""
+"""An amount in the document currency: up to 14 integer digits and 4 decimals, may be negative (credit notes)."""
 
 NonNegativeMoney = Annotated[
     Decimal,
-    Field(allow_inf_nan=False, max_digits=19, decimal_places=4, ge=0),
+    Field(allow_inf_nan=False, max_digits=18, decimal_places=4, ge=0),
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
@@ -66,7 +68,7 @@ NonNegativeMoney = Annotated[
 
 Quantity = Annotated[
     Decimal,
-    Field(allow_inf_nan=False, max_digits=19, decimal_places=4),
+    Field(allow_inf_nan=False, max_digits=18, decimal_places=4),
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,
@@ -76,7 +78,7 @@ Quantity = Annotated[
 
 NonNegativeQuantity = Annotated[
     Decimal,
-    Field(allow_inf_nan=False, max_digits=19, decimal_places=4, ge=0),
+    Field(allow_inf_nan=False, max_digits=18, decimal_places=4, ge=0),
     BeforeValidator(_reject_float),
     _AS_STRING,
     _DECIMAL_STRING_SCHEMA,

@@ -88,7 +88,7 @@ def test_garbage_is_refused_field_by_field() -> None:
         ("po_number", "String should have at least 1 character"),
         ("lines.0.quantity", "Input should be a valid decimal"),
         ("lines.0.unit_price", "Input should be greater than or equal to 0"),
-        ("lines.0.line_total", "Decimal input should have no more than 19 digits in total"),
+        ("lines.0.line_total", "Decimal input should have no more than 18 digits in total"),
         ("lines", "Tuple should have at least 1 item after validation, not 0"),
     ]
 

@@ -477,7 +477,7 @@ def test_judging_again_is_refused_as_existing_even_when_the_po_is_locked(store: 
     "total, stored",
     [
         (Decimal("0.1") + Decimal("0.2"), "0.3000"),
-        (Decimal("123456789012345.6789"), "123456789012345.6789"),
+        (Decimal("99999999999999.9999"), "99999999999999.9999"),  # the largest amount
         (Decimal("-0.0001"), "-0.0001"),
         (Decimal("1999.99"), "1999.9900"),
     ],

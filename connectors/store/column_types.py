@@ -19,7 +19,8 @@ class MoneyType(TypeDecorator[Decimal]):
     SQLite keeps NUMERIC values as binary floats (123456789012345.6789 comes back as
     ...6719), so there the amount is stored scaled as an exact integer; sums and
     comparisons in SQL stay exact, and amounts read back as Decimal on every database.
-    (SQLite's 64-bit integers cap amounts at about 922 trillion; PostgreSQL and MariaDB do not.)
+    (SQLite's 64-bit integers hold about 922 trillion; amounts have 14 integer digits at most, see
+    domain.money.)
     """
 
     impl = Numeric(19, MONEY_SCALE)
