@@ -3,15 +3,18 @@
 import tomllib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
 
 from api.deadline import RequestDeadline
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.options import AllowedMethods
 from api.routes import api_router
+from api.routes.docs import router as docs_router
 from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
 from api.sign_in_threads import SignInThreads
@@ -78,6 +81,9 @@ def _lifespan(clock: Clock) -> Callable[[FastAPI], AbstractAsyncContextManager[d
     return lifespan
 
 
+STATIC_DIR = Path(__file__).parent / "static"
+
+
 def create_app(settings: Settings | None = None, *, clock: Clock = system_clock) -> FastAPI:
     """The API; with `settings`, they replace the environment's (for requests and for startup);
     `clock` is the time its services see (tests pass a FakeClock)."""
@@ -89,6 +95,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         openapi_tags=TAGS,
         generate_unique_id_function=_operation_id,
         lifespan=_lifespan(clock),
+        # Swagger UI is served from vendored files (api/routes/docs.py); ReDoc would need a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
@@ -98,6 +107,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.add_middleware(RequestDeadline, seconds=lambda: _configured_settings(app).request_deadline_seconds)
     app.include_router(api_router)
     app.include_router(health_router)
+    app.include_router(docs_router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 
 

@@ -13,6 +13,9 @@ from domain.payload_schema import RPA_PAYLOAD_SCHEMA
 from settings import get_settings
 from tests.api_fixtures import api_world, settings_in
 
+SWAGGER_JS = "/static/swagger-ui/swagger-ui-bundle.js"
+SWAGGER_CSS = "/static/swagger-ui/swagger-ui.css"
+
 
 def test_health_is_ok_when_the_three_databases_answer(tmp_path: Path) -> None:
     with api_world(tmp_path) as world:
@@ -99,7 +102,21 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "$ref": "#/components/schemas/ErrorResponse"
     }
     assert "HTTPValidationError" not in spec["components"]["schemas"]
-    assert client.get("/docs").status_code == 200
+
+
+def test_swagger_ui_is_served_from_the_app_not_a_cdn(tmp_path: Path) -> None:
+    client = TestClient(create_app(settings_in(tmp_path)))
+
+    page = client.get("/docs")
+    script, style = client.get(SWAGGER_JS), client.get(SWAGGER_CSS)
+
+    assert page.status_code == 200
+    assert f'src="{SWAGGER_JS}"' in page.text and f'href="{SWAGGER_CSS}"' in page.text
+    assert "http" not in page.text.replace("/openapi.json", "")  # nothing from another host
+    assert (script.status_code, script.headers["content-type"]) == (200, "text/javascript; charset=utf-8")
+    assert "SwaggerUIBundle" in script.text
+    assert (style.status_code, style.headers["content-type"]) == (200, "text/css; charset=utf-8")
+    assert client.get("/redoc").status_code == 404
 
 
 def test_unknown_routes_and_methods_get_the_error_shape(tmp_path: Path) -> None:
