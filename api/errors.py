@@ -152,7 +152,16 @@ def _invoice_unreadable(error: InvoiceUnreadableError) -> ApiError:
 
 def _po_locked(error: POLockedError) -> ApiError:
     return ApiError(
-        409, "po_locked", str(error), [POLock(po_number=error.po_number, holding_entry_id=error.holding_entry_id)]
+        409,
+        "po_locked",
+        str(error),
+        [
+            POLock(
+                po_number=error.po_number,
+                holding_entry_id=error.holding_entry_id,
+                holding_status=error.holding_status,
+            )
+        ],
     )
 
 

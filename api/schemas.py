@@ -31,6 +31,9 @@ class POLock(BaseModel):
 
     po_number: str
     holding_entry_id: int | None = Field(description="None only if the holder let go while the refusal was reported.")
+    holding_status: EntryStatus | None = Field(
+        description="The holder's status: ready_to_process, dispatched or rpa_failed."
+    )
 
 
 class EntryVerdict(BaseModel):

@@ -37,6 +37,13 @@ FAILURE_REASONS = (
 class Outcome:
     entry_id: int
     entered_as: str | None  # the ERP document id, or None when the bot reported a failure
+    failure_reason: str | None = None  # what it reported, when it failed
+
+    def describe(self) -> str:
+        """The bot's log line for it."""
+        if self.entered_as is not None:
+            return f"entry {self.entry_id}: entered as {self.entered_as}"
+        return f"entry {self.entry_id}: failed ({self.failure_reason})"
 
 
 class DemoRpaBot:
@@ -55,7 +62,7 @@ class DemoRpaBot:
         if self._fails(entry_id):
             reason = FAILURE_REASONS[entry_id % len(FAILURE_REASONS)]
             self._api.post(f"/api/v1/rpa/{entry_id}/failure", json={"reason": reason}).raise_for_status()
-            return Outcome(entry_id, None)
+            return Outcome(entry_id, None, reason)
         document_id = self.enter_into_erp(entry_id, payload)
         self._api.post(f"/api/v1/rpa/{entry_id}/success", json={"erp_document_id": document_id}).raise_for_status()
         return Outcome(entry_id, document_id)
@@ -144,11 +151,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"API call failed ({error}); retrying in {args.idle} s", flush=True)
                 outcome = None
             if outcome is not None:
-                print(
-                    f"entry {outcome.entry_id}: "
-                    + (f"entered as {outcome.entered_as}" if outcome.entered_as else "failed"),
-                    flush=True,
-                )
+                print(outcome.describe(), flush=True)
             time.sleep(args.pace if outcome is not None else args.idle)
     erp.dispose()
     return 0

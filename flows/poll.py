@@ -11,7 +11,7 @@ partition, each judging batch by batch (never a task per invoice): one partition
 import time
 from typing import TypedDict
 
-from prefect import flow
+from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -116,6 +116,7 @@ def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
     """Pull a slice of the marketplace, judge what waits, and again until the pull has read it all:
     what a process holds is a slice and a batch, whatever the backlog."""
     started = time.perf_counter()
+    logger = get_run_logger()
     partitions = VendorPartition.all_of(parameters.judging_processes)
     run_id = flow_run.get_id()
     # the run's bound shared out (at least one batch each); a batch that found nothing costs none
@@ -136,9 +137,12 @@ def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
             judged = [batch for batch in future.result() if batch.selected]
             batches_left[index] -= len(judged)
             batches += judged
+            for batch in judged:
+                logger.info("Vendor share %d of %d: %s", index + 1, len(partitions), batch.describe())
         if pulled.resume_after is None:
             break
     report = summarise_poll(pulled, batches, count_inbox(), seconds=time.perf_counter() - started)
+    logger.info(report.summary_line())
     create_markdown_artifact(
         key="poll-marketplace-summary", markdown=report.markdown(), description="Counts of one poll-marketplace run"
     )

@@ -23,6 +23,15 @@ class PollReport(BaseModel):
     def recorded(self) -> int:
         return sum(self.statuses.values())
 
+    def summary_line(self) -> str:
+        """The run's closing line in Prefect's log."""
+        recorded = ", ".join(f"{self.statuses.get(status, 0)} {status.value}" for status in _REPORTED_STATUSES)
+        return (
+            f"Pulled {self.pulled} new invoices ({self.unreadable} unreadable); recorded {self.recorded} in "
+            f"{self.batches} batches: {recorded}; {self.failed} could not be judged; {self.waiting} still waiting, "
+            f"{self.waiting_on_lock} of them on a locked PO; {self.seconds:.1f} s."
+        )
+
     def markdown(self) -> str:
         rows: list[tuple[str, int | str]] = [
             ("pulled into the inbox", self.pulled),

@@ -27,8 +27,9 @@ def exact_duplicate(ctx: InvoiceContext) -> Iterator[Breach]:
         yield Breach(
             f"Invoice number {ctx.invoice.invoice_number} was already billed by vendor {ctx.invoice.vendor_id} "
             f"as {earlier.invoice_number} ({earlier.where}, dated {earlier.invoice_date}).",
-            expected="an invoice number not billed before",
-            actual=earlier.invoice_number,
+            # side by side: the number as the vendor wrote it now, and as it was billed before
+            expected=earlier.invoice_number,
+            actual=ctx.invoice.invoice_number,
         )
     for entered in ctx.entered_versions:
         yield Breach(

@@ -82,7 +82,7 @@ def _to_the_bot(
         if entry.status is EntryStatus.SUPERSEDED:
             raise EntrySupersededError(entry.id, EntryStatus.READY_TO_PROCESS, entry.superseded_by_version)
         if entry.status is not only_from:
-            raise IllegalTransitionError(entry.id, entry.status, EntryStatus.READY_TO_PROCESS)
+            raise IllegalTransitionError(entry.id, entry.status, EntryStatus.READY_TO_PROCESS, only_from=only_from)
         judged = judging.judge([entry.invoice])
         [judgement] = judged.judgements
         acknowledged = _check(entry, judgement.verdict.findings, acknowledge)

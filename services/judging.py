@@ -126,7 +126,7 @@ class JudgingService:
             earlier_id = earlier.id
         holder = self.store.entries.po_lock_holder(found.po_number)
         if holder is not None and holder != earlier_id:
-            raise POLockedError(found.po_number, holder)
+            raise POLockedError(found.po_number, holder, self.store.entries.get(holder).status)
         for _ in range(JUDGING_ATTEMPTS - 1):
             # a possible original, or another version, recorded meanwhile: judge again, against it
             with suppress(DuplicateCheckOutdatedError, VersionTakenError):

@@ -108,6 +108,21 @@ class BatchOutcome:
     def recorded(self) -> int:
         return sum(self.statuses.values())
 
+    def describe(self) -> str:
+        """One line for the run's log."""
+        recorded = ", ".join(f"{count} {status.value}" for status, count in sorted(self.statuses.items())) or "none"
+        held = [
+            (self.deferred, "held for an earlier invoice of their PO"),
+            (self.waiting_on_lock, "waiting on a PO locked meanwhile"),
+            (self.waiting_on_version, "waiting for the bot on an earlier version"),
+            (self.judged_again, "to be judged again"),
+            (self.withdrawn, "withdrawn for a newer version"),
+            (self.already_judged, "judged by another run"),
+            (self.failed, "could not be recorded"),
+        ]
+        rest = "".join(f"; {count} {what}" for count, what in held if count)
+        return f"Batch of {self.selected}: recorded {recorded}{rest}."
+
 
 def first_invoice_per_po(items: Sequence[InboxItem]) -> tuple[list[Invoice], int]:
     """The oldest waiting invoice of each PO, and how many others were held back.

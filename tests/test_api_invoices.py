@@ -91,8 +91,10 @@ def test_a_locked_po_gets_409_naming_the_po_and_its_holder(world: ApiWorld) -> N
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "po_locked"
-    assert f"PO PO-1 is locked by entry {holder}" in error["message"]
-    assert error["details"] == [{"po_number": "PO-1", "holding_entry_id": holder}]
+    assert (
+        f"PO PO-1 is locked by entry {holder}, which is ready_to_process (queued for the RPA bot)" in error["message"]
+    )
+    assert error["details"] == [{"po_number": "PO-1", "holding_entry_id": holder, "holding_status": "ready_to_process"}]
     assert entry_ids(world) == [holder]
 
 
@@ -180,7 +182,9 @@ def test_a_po_number_written_in_other_case_with_spaces_is_the_erps_po(world: Api
     assert entry["po_number"] == "PO-1"
     # one PO, one lock, whatever the spelling
     assert second.status_code == 409, second.text
-    assert second.json()["error"]["details"] == [{"po_number": "PO-1", "holding_entry_id": entry["id"]}]
+    assert second.json()["error"]["details"] == [
+        {"po_number": "PO-1", "holding_entry_id": entry["id"], "holding_status": "ready_to_process"}
+    ]
 
 
 def test_a_dry_run_finds_the_po_in_other_case_too(world: ApiWorld) -> None:

@@ -217,7 +217,10 @@ def test_approve_waits_while_another_entry_holds_the_po(world: ApiWorld) -> None
 
     assert response.status_code == 409
     assert response.json()["error"]["code"] == "po_locked"
-    assert response.json()["error"]["details"] == [{"po_number": "PO-SHARED", "holding_entry_id": holder.id}]
+    assert response.json()["error"]["details"] == [
+        {"po_number": "PO-SHARED", "holding_entry_id": holder.id, "holding_status": "ready_to_process"}
+    ]
+    assert f"locked by entry {holder.id}, which is ready_to_process" in response.json()["error"]["message"]
     assert world.client.get(f"/api/v1/entries/{review.id}").json()["status"] == "manual_review"
 
 
@@ -253,3 +256,15 @@ def test_a_bot_cannot_call_back_on_an_entry_another_bot_claimed(fresh_world: Api
         f"/api/v1/rpa/{entry.id}/success", json={"erp_document_id": "AP-1"}, headers=fresh_world.headers("bot")
     )
     assert entered.status_code == 200, entered.text
+
+
+def test_requeue_of_an_entry_in_review_says_what_requeue_is_for(world: ApiWorld) -> None:
+    entry = entry_in(world, EntryStatus.MANUAL_REVIEW)
+
+    response = act(world, "requeue", entry.id)
+
+    assert response.status_code == 409
+    assert response.json()["error"]["message"] == (
+        f"Entry {entry.id} is manual_review and cannot move to ready_to_process "
+        "(this action moves only a rpa_failed entry to ready_to_process)."
+    )

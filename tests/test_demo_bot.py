@@ -71,7 +71,8 @@ def test_the_bot_fails_its_share_and_the_po_stays_locked(world: ApiWorld, erp: s
 
     assert outcome is not None and outcome.entered_as is None
     entry = world.client.get(f"/api/v1/entries/{entry_id}").json()
-    assert entry["status"] == "rpa_failed" and entry["failure_reason"]
+    assert entry["status"] == "rpa_failed" and entry["failure_reason"] == outcome.failure_reason
+    assert outcome.describe() == f"entry {entry_id}: failed ({entry['failure_reason']})"
     assert invoiced(erp, "PO-1")["HX-001"] == 0
     world.add_invoice(2, invoice_number="INV-OTHER")
     assert world.validate(2).json()["error"]["code"] == "po_locked"

@@ -3,6 +3,7 @@
 One harness per test session (it costs ~10 s to start); the tests share one xdist worker.
 """
 
+import logging
 import threading
 import tracemalloc
 from collections import Counter
@@ -198,8 +199,15 @@ def test_a_poll_holds_a_slice_of_its_backlog_in_memory_not_the_backlog(backlog_w
     assert in_slices < at_once / 2
 
 
-def test_an_invoice_waiting_on_a_locked_po_is_judged_once_the_lock_is_released(world: World) -> None:
-    first = poll_marketplace(PollParameters())
+def test_an_invoice_waiting_on_a_locked_po_is_judged_once_the_lock_is_released(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="prefect.flow_runs"):
+        first = poll_marketplace(PollParameters())
+    # the run's log says what each batch did, and closes with the report's line
+    logged = [record.getMessage() for record in caplog.records if record.name == "prefect.flow_runs"]
+    assert any(message.startswith("Vendor share 1 of 1: Batch of ") for message in logged), logged
+    assert first.summary_line() in logged
     waiting = world.store.inbox.waiting(limit=1)[0].invoice
     holder = world.store.entries.po_lock_holder(waiting.po_number)
     assert holder is not None

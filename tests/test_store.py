@@ -436,7 +436,11 @@ def test_create_entry_on_a_locked_po_is_refused_and_writes_nothing(
     with pytest.raises(POLockedError) as refused:
         judge(store, invoice_for(2), S.READY_TO_PROCESS)
 
-    assert (refused.value.po_number, refused.value.holding_entry_id) == ("PO-1001", holder.id)
+    assert (refused.value.po_number, refused.value.holding_entry_id, refused.value.holding_status) == (
+        "PO-1001",
+        holder.id,
+        S.READY_TO_PROCESS,
+    )
     assert row_counts(connection) == before
     assert [item.invoice.source_invoice_id for item in store.inbox.waiting(limit=10)] == ["2"]
 

@@ -25,25 +25,46 @@ class EntryExistsError(StoreError):
 class POLockedError(StoreError):
     """Another entry for the same PO is waiting for (or with) the RPA bot."""
 
-    def __init__(self, po_number: str, holding_entry_id: int | None) -> None:
+    def __init__(self, po_number: str, holding_entry_id: int | None, holding_status: EntryStatus | None) -> None:
         self.po_number = po_number
         # None only when the holder let go between the refusal and the look-up.
         self.holding_entry_id = holding_entry_id
-        holder = f"entry {holding_entry_id}" if holding_entry_id is not None else "another entry"
+        self.holding_status = holding_status
+        if holding_entry_id is None or holding_status is None:
+            holder = "another entry, queued for or with the RPA bot"
+        else:
+            holder = f"entry {holding_entry_id}, which is {holding_status} ({_LOCK_HOLDER_STATES[holding_status]})"
         super().__init__(
-            f"PO {po_number} is locked by {holder}, which is queued for or being entered by the RPA bot; "
-            "this invoice waits until that entry is entered or rejected."
+            f"PO {po_number} is locked by {holder}; this invoice waits until that entry is entered or rejected."
         )
 
 
+_LOCK_HOLDER_STATES = {
+    EntryStatus.READY_TO_PROCESS: "queued for the RPA bot",
+    EntryStatus.DISPATCHED: "with the RPA bot",
+    EntryStatus.RPA_FAILED: "the bot failed on it; AP requeues or rejects it",
+}
+
+
 class IllegalTransitionError(StoreError):
-    def __init__(self, entry_id: int, current_status: EntryStatus, requested_status: EntryStatus) -> None:
+    def __init__(
+        self,
+        entry_id: int,
+        current_status: EntryStatus,
+        requested_status: EntryStatus,
+        *,
+        only_from: EntryStatus | None = None,
+    ) -> None:
+        """`only_from`: the one status the action that was refused moves from (requeue: rpa_failed)."""
         self.entry_id = entry_id
         self.current_status = current_status
         self.requested_status = requested_status
-        allowed = sorted(LEGAL_TRANSITIONS[current_status])
-        options = f"from there it can only move to {', '.join(allowed)}" if allowed else f"{current_status} is final"
-        super().__init__(f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({options}).")
+        if only_from is not None and only_from is not current_status:
+            why = f"this action moves only a {only_from} entry to {requested_status}"
+        else:
+            allowed = sorted(LEGAL_TRANSITIONS[current_status])
+            why = f"from there it can only move to {', '.join(allowed)}" if allowed else f"{current_status} is final"
+        super().__init__(f"Entry {entry_id} is {current_status} and cannot move to {requested_status} ({why}).")
 
 
 class EntrySupersededError(IllegalTransitionError):

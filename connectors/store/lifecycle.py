@@ -71,7 +71,9 @@ class EntryLifecycle(StorePart):
             if EntryStatus(entry.status) is EntryStatus.SUPERSEDED:
                 raise EntrySupersededError(entry_id, EntryStatus(to_status), entry.superseded_by_version)
             if only_from is not None and EntryStatus(entry.status) is not only_from:
-                raise IllegalTransitionError(entry_id, EntryStatus(entry.status), EntryStatus(to_status))
+                raise IllegalTransitionError(
+                    entry_id, EntryStatus(entry.status), EntryStatus(to_status), only_from=only_from
+                )
             self.move(
                 session,
                 entry,
@@ -160,7 +162,8 @@ def acquire_po_lock(session: Session, entry: EntryRow, now: datetime) -> None:
         holder = session.scalar(
             select(POLockRow.entry_id).where(POLockRow.po_number == entry.po_number).with_for_update(read=True)
         )
-        raise POLockedError(entry.po_number, holder) from None
+        status = None if holder is None else session.scalar(select(EntryRow.status).where(EntryRow.id == holder))
+        raise POLockedError(entry.po_number, holder, None if status is None else EntryStatus(status)) from None
 
 
 def event_row(
