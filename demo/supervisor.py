@@ -241,8 +241,8 @@ def where_to_click(clerk_token: str) -> str:
 Invoice Automation is running. Ctrl-C stops everything.
 
   Prefect UI   {PREFECT_URL}/runs
-               a first poll-marketplace run starts now (then every 10 minutes; release-stale-dispatches hourly,
-               deliver-webhooks every minute); click a run for its task runs, logs and the summary artifact
+               a first poll-marketplace run starts now (then every 10 minutes; release-stale-dispatches hourly;
+               webhooks and mail only once configured); click a run for its task runs, logs and the summary artifact
   API docs     {API_URL}/docs  ("Authorize": paste the token below)
   Sign in      ap.clerk / {DEMO_PASSWORD} (clerk), ap.admin / {DEMO_PASSWORD} (admin)
   Token        TOKEN={clerk_token}   (ap.clerk, valid 8 hours)

@@ -11,8 +11,8 @@ and must be the only thing running these deployments there: one serving process,
 """
 
 import asyncio
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any, cast
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from flows.mail_dispatch import MailDispatchParameters, mail_ready_payloads
 from flows.poll import PollParameters, poll_marketplace
 from flows.unresponsive_runs import DEPLOYMENT_TAG, HEARTBEAT_SECONDS, ensure_crash_automation
 from flows.webhooks import DeliveryParameters, deliver_webhooks
+from settings import Settings, get_settings
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class ScheduledFlow:
     cron: str
     parameters: BaseModel
     concurrency_limit: ConcurrencyLimitConfig | None = None
+    # Why, with these settings, the flow has nothing to do (None: it has): it is then deployed without
+    # a schedule, so that the run list does not fill with runs that did nothing.
+    idle_with: Callable[[Settings], str | None] = field(default=lambda _settings: None)
 
     @property
     def full_name(self) -> str:
@@ -54,10 +58,11 @@ class ScheduledFlow:
     def deployment_parameters(self) -> dict[str, Any]:
         return {"parameters": self.parameters.model_dump(mode="json")}
 
-    def to_deployment(self) -> RunnerDeployment:
+    def to_deployment(self, *, scheduled: bool = True) -> RunnerDeployment:
+        """The deployment, on its schedule unless `scheduled` is False (it can still be run by hand)."""
         deployment = self.flow.to_deployment(
             name=self.name,
-            cron=self.cron,
+            cron=self.cron if scheduled else None,
             concurrency_limit=self.concurrency_limit,
             parameters=self.deployment_parameters(),
             tags=[DEPLOYMENT_TAG],
@@ -89,6 +94,7 @@ WEBHOOKS = ScheduledFlow(
     cron="* * * * *",
     parameters=DeliveryParameters(),
     concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+    idle_with=lambda settings: None if settings.webhook_urls else "no WEBHOOK_URLS are set",
 )
 # Five minutes after each poll, so what it judged ready goes out in the same cycle. Does nothing
 # unless MAIL_DISPATCH_AUTO is true. Overlap would be safe (each entry is locked while mailed);
@@ -99,16 +105,24 @@ MAIL = ScheduledFlow(
     cron="5-59/10 * * * *",
     parameters=MailDispatchParameters(),
     concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+    idle_with=lambda settings: None if settings.mail_dispatch_auto else "MAIL_DISPATCH_AUTO is false",
 )
 SCHEDULED_FLOWS = (POLL, RELEASE, WEBHOOKS, MAIL)
 
 
-def register(runner: Runner) -> dict[str, UUID]:
-    """Create or update the deployments on the server; the runner then executes their runs."""
-    # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
-    return {
-        scheduled.name: cast(UUID, runner.add_deployment(scheduled.to_deployment())) for scheduled in SCHEDULED_FLOWS
-    }
+def register(runner: Runner, settings: Settings) -> dict[str, UUID]:
+    """Create or update the deployments on the server; the runner then executes their runs. A flow
+    with nothing to do under `settings` is deployed without its schedule."""
+    deployments = {}
+    for scheduled in SCHEDULED_FLOWS:
+        idle = scheduled.idle_with(settings)
+        # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
+        deployments[scheduled.name] = cast(UUID, runner.add_deployment(scheduled.to_deployment(scheduled=not idle)))
+        if idle:
+            print(f"Deployed {scheduled.full_name} without its schedule: {idle} (it can be run by hand)", flush=True)
+        else:
+            print(f"Serving {scheduled.full_name} on cron '{scheduled.cron}'", flush=True)
+    return deployments
 
 
 def crash_orphaned_runs(deployment_ids: Iterable[UUID]) -> None:
@@ -140,11 +154,9 @@ def new_runner() -> Runner:
 
 def main() -> None:
     runner = new_runner()
-    deployment_ids = register(runner)
+    deployment_ids = register(runner, get_settings())
     crash_orphaned_runs(deployment_ids.values())
     ensure_crash_automation()
-    for scheduled in SCHEDULED_FLOWS:
-        print(f"Serving {scheduled.full_name} on cron '{scheduled.cron}'", flush=True)
     start_first_poll(deployment_ids[POLL.name])
     try:
         asyncio.run(runner.start())

@@ -2,6 +2,7 @@
 process) must describe the same deployments, and both must be valid for Prefect. No server needed."""
 
 import importlib
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -9,9 +10,10 @@ import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from flows.serve import POLL, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
+from flows.serve import MAIL, POLL, RELEASE, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
 from flows.unresponsive_runs import DEPLOYMENT_TAG, HEARTBEAT_SECONDS
 from settings import REPO_ROOT
+from tests.api_fixtures import settings_in
 
 PREFECT_YAML = yaml.safe_load((REPO_ROOT / "prefect.yaml").read_text())
 DECLARED: dict[str, dict[str, Any]] = {deployment["name"]: deployment for deployment in PREFECT_YAML["deployments"]}
@@ -97,3 +99,24 @@ def test_served_deployment_carries_schedule_and_parameters(scheduled: ScheduledF
     assert isinstance(schedule.schedule, CronSchedule)
     assert schedule.schedule.cron == scheduled.cron
     assert deployment.parameters == scheduled.deployment_parameters()
+
+
+def test_a_flow_with_nothing_configured_is_served_without_its_schedule(tmp_path: Path) -> None:
+    unconfigured = settings_in(tmp_path)
+    configured = settings_in(
+        tmp_path,
+        webhook_urls=("https://ap.example/hooks",),
+        webhook_secret="s3cret-for-the-test",
+        mail_dispatch_auto=True,
+        smtp_host="127.0.0.1",
+        rpa_mailbox="rpa-bot@example.com",
+    )
+
+    assert {flow.name: flow.idle_with(unconfigured) for flow in SCHEDULED_FLOWS} == {
+        POLL.name: None,
+        RELEASE.name: None,
+        WEBHOOKS.name: "no WEBHOOK_URLS are set",
+        MAIL.name: "MAIL_DISPATCH_AUTO is false",
+    }
+    assert all(flow.idle_with(configured) is None for flow in SCHEDULED_FLOWS)
+    assert WEBHOOKS.to_deployment(scheduled=False).schedules in (None, [])
