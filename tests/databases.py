@@ -14,6 +14,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from chaos.private_postgres import PostgresUnavailableError, server_binaries
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -53,11 +55,23 @@ def _unavailable_reason(kind: str) -> str | None:
 def require(kind: str) -> None:
     """Skip (or, under CI=true, fail) the calling test when `kind` is not available."""
     reason = _unavailable_reason(kind)
-    if reason is None:
-        return
+    if reason is not None:
+        _skip_or_fail(reason)
+
+
+def _skip_or_fail(reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
+
+
+def require_postgres_binaries() -> None:
+    """Skip (or, under CI=true, fail) the calling test when no PostgreSQL server of its own can be
+    started here (chaos.private_postgres needs the installed server's initdb and pg_ctl)."""
+    try:
+        server_binaries()
+    except PostgresUnavailableError as missing:
+        _skip_or_fail(str(missing))
 
 
 @contextmanager

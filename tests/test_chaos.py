@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chaos.__main__ import SCENARIOS, run_once
-from chaos.private_postgres import PostgresUnavailableError, server_binaries
-from tests.databases import IN_CI, POSTGRES_ADMIN_URL, require
+from chaos.__main__ import ON_PRIVATE_SERVER, SCENARIOS, run_once
+from tests.databases import POSTGRES_ADMIN_URL, require, require_postgres_binaries
 
 pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 
@@ -17,13 +16,8 @@ pytestmark = [pytest.mark.chaos, pytest.mark.postgres]
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_the_invariants_hold_after_the_fault(scenario: str, tmp_path: Path) -> None:
     require("postgresql")
-    if scenario == "database-stop":
-        try:
-            server_binaries()
-        except PostgresUnavailableError as missing:
-            if IN_CI:
-                pytest.fail(f"CI=true but {missing}")
-            pytest.skip(str(missing))
+    if scenario in ON_PRIVATE_SERVER:
+        require_postgres_binaries()
 
     check, outcome = run_once(scenario, postgres_url=POSTGRES_ADMIN_URL, invoices=200, seed=3, folder=tmp_path)
 

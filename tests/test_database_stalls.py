@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from api.routes.health import PROBE_SECONDS
-from chaos.private_postgres import PostgresUnavailableError, PrivatePostgres, private_postgres
+from chaos.private_postgres import PrivatePostgres, private_postgres
 from settings import Settings
 from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, prepare_databases, settings_in
-from tests.databases import IN_CI, scratch_database
+from tests.databases import require_postgres_binaries, scratch_database
 from tests.mailroom import free_port
 
 DEADLINE_SECONDS = 2.0
@@ -31,13 +31,9 @@ CONCURRENT_REQUESTS = 48
 
 @pytest.fixture
 def postgres() -> Iterator[PrivatePostgres]:
-    try:
-        with private_postgres() as server:
-            yield server
-    except PostgresUnavailableError as missing:
-        if IN_CI:
-            pytest.fail(f"CI=true but {missing}")
-        pytest.skip(str(missing))
+    require_postgres_binaries()
+    with private_postgres() as server:
+        yield server
 
 
 @pytest.fixture
