@@ -256,10 +256,19 @@ async def _api_error(_request: Request, error: ApiError) -> JSONResponse:
     return _error_response(error.status_code, error.code, error.message, error.details, error.headers)
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    # The most specific registered type wins, as Starlette picks the handler along the MRO.
+# The domain's and the store's errors that have an answer of their own (pages catch these to show it).
+DOMAIN_ERRORS = tuple(_DOMAIN_ERRORS)
+
+
+def translated(error: Exception) -> ApiError:
+    """The answer to one of DOMAIN_ERRORS; the most specific registered type wins, as Starlette
+    picks a handler along the MRO."""
     translate = next(_DOMAIN_ERRORS[cls] for cls in type(error).__mro__ if cls in _DOMAIN_ERRORS)
-    return await _api_error(request, translate(error))
+    return translate(error)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    return await _api_error(request, translated(error))
 
 
 async def _http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -13,6 +13,8 @@ from api.deadline import RequestDeadline
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
 from api.options import AllowedMethods
+from api.pages import pages_router
+from api.pages.web import install_page_handlers
 from api.routes import api_router
 from api.routes.docs import router as docs_router
 from api.routes.health import DatabaseProbes
@@ -102,12 +104,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_page_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: _configured_settings(app).max_request_body_bytes)
     app.add_middleware(AllowedMethods)
     app.add_middleware(RequestDeadline, seconds=lambda: _configured_settings(app).request_deadline_seconds)
     app.include_router(api_router)
     app.include_router(health_router)
     app.include_router(docs_router)
+    app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
 

@@ -19,6 +19,7 @@ from rules.config import (
     UomConversion,
     VendorOverride,
 )
+from rules.fields import FIELDS_CONCERNED
 from tests.rule_contexts import BASE_CONFIG, findings, make_context, make_entered, make_live_entry
 
 
@@ -655,3 +656,7 @@ def test_date_before_po__invoice_older_than_its_po() -> None:
         )
     ]
     assert findings("date.before_po", make_context()) == []
+
+
+def test_every_rule_says_which_fields_its_findings_concern() -> None:
+    assert sorted(FIELDS_CONCERNED) == sorted(REGISTRY.ids())

@@ -8,7 +8,10 @@ from api.deps import SettingsDep, SignInsDep, SignInThreadsDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import CallerView, LoginRequest, LoginResponse, UserView
 from api.security import SESSION_COOKIE, CallerDep, PersonDep
-from services.sign_in import Throttled
+from api.sign_in_threads import SignInThreads
+from connectors.store.accounts import IssuedToken
+from services.sign_in import SignIns, Throttled
+from settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"])
 
@@ -35,34 +38,45 @@ async def login(
     threads: SignInThreadsDep,
     settings: SettingsDep,
 ) -> LoginResponse:
+    issued = await issue_session(credentials.username, credentials.password, request, sign_ins, threads, settings)
+    set_session_cookie(response, issued, settings)
+    return LoginResponse(
+        token=issued.token,
+        expires_at=issued.expires_at,
+        user=UserView.model_validate(issued.user, from_attributes=True),
+    )
+
+
+async def issue_session(
+    username: str, password: str, request: Request, sign_ins: SignIns, threads: SignInThreads, settings: Settings
+) -> IssuedToken:
+    """A new session for these credentials (the API's login and the sign-in page both call it);
+    ApiError 401 for wrong ones, 429 while locked out, 503 while too many are being checked."""
     # Async, with its blocking work in threads of its own: a flood of sign-ins leaves the threadpool
     # serving every other request alone (api.sign_in_threads).
-    username, address = credentials.username, _client_address(request)
+    address = _client_address(request)
     throttled = await threads.look_up(lambda: sign_ins.retry_after(username, address))
     if throttled is not None:
         raise _too_many_sign_ins(throttled)
     lifetime = timedelta(minutes=settings.session_lifetime_minutes)
     # The attempt looks at the lockout again once its turn comes: failures counted meanwhile apply.
-    issued = await threads.check_password(
-        lambda: sign_ins.attempt(username, credentials.password, address, lifetime=lifetime)
-    )
+    issued = await threads.check_password(lambda: sign_ins.attempt(username, password, address, lifetime=lifetime))
     if isinstance(issued, Throttled):
         raise _too_many_sign_ins(issued)
     if issued is None:
         # One answer for every cause, so the response does not tell which usernames exist.
         raise ApiError(401, "invalid_credentials", "Wrong username or password, or the user is deactivated.")
+    return issued
+
+
+def set_session_cookie(response: Response, issued: IssuedToken, settings: Settings) -> None:
     response.set_cookie(
         SESSION_COOKIE,
         issued.token,
-        max_age=int(lifetime.total_seconds()),
+        max_age=settings.session_lifetime_minutes * 60,
         httponly=True,
         secure=settings.session_cookie_secure,
-        samesite="strict",  # state-changing requests from other sites never carry it (no CSRF)
-    )
-    return LoginResponse(
-        token=issued.token,
-        expires_at=issued.expires_at,
-        user=UserView.model_validate(issued.user, from_attributes=True),
+        samesite="strict",  # state-changing requests from other sites never carry it
     )
 
 

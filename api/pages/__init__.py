@@ -1,0 +1,10 @@
+"""The dashboard: server-rendered pages (Jinja2 + htmx) at /, beside the JSON API under /api/v1.
+Pages are for people signed in with the session cookie (api.pages.web)."""
+
+from fastapi import APIRouter
+
+from api.pages import admin, entry, sign_in
+
+pages_router = APIRouter(include_in_schema=False)
+for page in (sign_in, entry, admin):
+    pages_router.include_router(page.router)

@@ -1,0 +1,182 @@
+"""What every dashboard page shares: who is signed in (the session cookie), the CSRF token of their
+session, the templates, and the answers for a visitor who is not signed in or may not see a page.
+
+Pages read the session cookie only: a bot's API key is refused (403), a visitor without a session
+is sent to the sign-in page. A state-changing request must carry the session's CSRF token, as the
+form field `csrf_token` or the header `X-CSRF-Token` (htmx sends it from the page's body), or it
+gets 403 and changes nothing.
+"""
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import StoreDep
+from api.security import SESSION_COOKIE, Principal
+from connectors.store.accounts import API_KEY_PREFIX
+
+TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+
+
+def _money(value: Decimal | None) -> str:
+    """Grouped thousands and two decimals at least; the database's trailing zeros beyond them go,
+    a digit that is not zero never does (10.0000 → 10.00, 0.1250 → 0.125)."""
+    if value is None:
+        return ""
+    shown = value.normalize()
+    if shown.as_tuple().exponent > -2:  # type: ignore[operator]  # finite: amounts are never NaN
+        shown = shown.quantize(Decimal("0.01"))
+    return f"{shown:,f}"
+
+
+def _when(value: datetime | None) -> str:
+    return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _duration(seconds: float | None) -> str:
+    if seconds is None:
+        return ""
+    minutes, rest = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.filters.update(money=_money, when=_when, duration=_duration)
+
+
+def csrf_token_for(session_token: str) -> str:
+    """The CSRF token of a session: derived from its secret token, so another site, which cannot read
+    the HttpOnly cookie, cannot make it, and signing out retires it with the session."""
+    return hmac.new(session_token.encode(), b"invoice-automation csrf", hashlib.sha256).hexdigest()
+
+
+@dataclass(frozen=True)
+class PageUser:
+    """The person a page is shown to."""
+
+    principal: Principal
+    csrf_token: str
+
+    @property
+    def name(self) -> str:
+        return self.principal.name
+
+    @property
+    def is_admin(self) -> bool:
+        return self.principal.role == "admin"
+
+
+class SignInRequired(Exception):
+    """No session, or an expired or ended one: the visitor is sent to the sign-in page."""
+
+
+class PageForbidden(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def page_user(request: Request, store: StoreDep) -> PageUser:
+    authorization = request.headers.get("Authorization", "")
+    if API_KEY_PREFIX in authorization or request.cookies.get(SESSION_COOKIE, "").startswith(API_KEY_PREFIX):
+        raise PageForbidden("The dashboard is for people: an API key cannot open its pages.")
+    token = request.cookies.get(SESSION_COOKIE)
+    user = None if not token else store.accounts.user_for_token(token)
+    if token is None or user is None:
+        raise SignInRequired()
+    principal = Principal(kind="user", name=user.username, role=user.role, session_token=token)
+    return PageUser(principal=principal, csrf_token=csrf_token_for(token))
+
+
+def admin_user(user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
+    if not user.is_admin:
+        raise PageForbidden(f"This page is for administrators; {user.name} is a {user.principal.role}.")
+    return user
+
+
+async def csrf_checked(request: Request, user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
+    """The signed-in person, once the request has shown their session's CSRF token."""
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        form = await request.form()  # parsed once: the route's Form parameters read the same
+        field = form.get(CSRF_FIELD)
+        sent = field if isinstance(field, str) else None
+    if sent is None or not hmac.compare_digest(sent, user.csrf_token):
+        raise PageForbidden("This form is missing its security token or it is stale: reload the page and try again.")
+    return user
+
+
+PageUserDep = Annotated[PageUser, Depends(page_user)]
+AdminPageDep = Annotated[PageUser, Depends(admin_user)]
+# For forms and htmx requests that change something.
+FormUserDep = Annotated[PageUser, Depends(csrf_checked)]
+
+
+class _AdminForm:
+    """An admin's state-changing request: the CSRF token is checked, then the role."""
+
+    def __call__(self, user: Annotated[PageUser, Depends(csrf_checked)]) -> PageUser:
+        return admin_user(user)
+
+
+AdminFormDep = Annotated[PageUser, Depends(_AdminForm())]
+
+
+def render(
+    request: Request,
+    template: str,
+    user: PageUser | None,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, {"user": user, **(context or {})}, status_code=status_code)
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether htmx asked (live refresh, a partial): it wants the fragment, not the whole page."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path of this site only, never another site's address."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def _sign_in_required(request: Request, _error: Exception) -> Response:
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    login = f"/login?next={quote(target, safe='')}"
+    if is_htmx(request):
+        # htmx follows this header with a full page load; a 303 would be swapped into the page.
+        return Response(status_code=401, headers={"HX-Redirect": login})
+    return RedirectResponse(login, status_code=303)
+
+
+async def _forbidden(request: Request, error: Exception) -> Response:
+    message = error.message if isinstance(error, PageForbidden) else "Forbidden."
+    return render(request, "message.html", None, {"heading": "Not allowed", "message": message}, status_code=403)
+
+
+def install_page_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(SignInRequired, _sign_in_required)
+    app.add_exception_handler(PageForbidden, _forbidden)
