@@ -12,15 +12,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
 from connectors.store import ProcessStore, make_engine
 from connectors.store.migrate import upgrade
 from demo.supervisor import answers_ok
+from tests.browsing import CALL_REPORT, chromium_path, save_failure_screenshot
 from tests.databases import KINDS, scratch_database
 from tests.fakes import FakeClock
 from tests.mailroom import free_port
@@ -113,3 +115,36 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(server.pid, signal.SIGKILL)
             server.wait()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    # The call's report on the test item, so that the browser fixture knows whether to keep a screenshot.
+    report: pytest.TestReport = yield
+    if report.when == "call":
+        item.stash[CALL_REPORT] = report
+    return report
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by Playwright (no browser download: the system one)."""
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A fresh browser tab at 1280 × 900; when the test fails, a screenshot of it is kept (the path is printed)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    tab = context.new_page()
+    yield tab
+    report = request.node.stash.get(CALL_REPORT, None)
+    if report is not None and report.failed:
+        print(f"screenshot of the failed test: {save_failure_screenshot(tab, request.node.name)}")
+    context.close()
