@@ -165,7 +165,10 @@ class ReviewAction(BaseModel):
     """A clerk's decision on an entry; the reason goes into the audit trail."""
 
     reason: FreeText = Field(
-        min_length=1, max_length=2000, description="Why, in words a colleague or auditor understands."
+        min_length=1,
+        max_length=2000,
+        pattern=r"\S",  # not blank: an audit trail entry of spaces explains nothing
+        description="Why, in words a colleague or auditor understands.",
     )
 
 

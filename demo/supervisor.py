@@ -240,11 +240,11 @@ def where_to_click(clerk_token: str) -> str:
     return f"""
 Invoice Automation is running. Ctrl-C stops everything.
 
+  Dashboard    {API_URL}/   sign in as ap.clerk / {DEMO_PASSWORD} (clerk) or ap.admin / {DEMO_PASSWORD} (admin)
   Prefect UI   {PREFECT_URL}/runs
                a first poll-marketplace run starts now (then every 10 minutes; release-stale-dispatches hourly;
                webhooks and mail only once configured); click a run for its task runs, logs and the summary artifact
   API docs     {API_URL}/docs  ("Authorize": paste the token below)
-  Sign in      ap.clerk / {DEMO_PASSWORD} (clerk), ap.admin / {DEMO_PASSWORD} (admin)
   Token        TOKEN={clerk_token}   (ap.clerk, valid 8 hours)
   Try          curl -s -X POST -H "Authorization: Bearer $TOKEN" {API_URL}/api/v1/invoices/6/validate
                curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/entries?status=entered"
