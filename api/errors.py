@@ -38,6 +38,7 @@ from connectors.store import (
     EntryNotFoundError,
     EntrySupersededError,
     IllegalTransitionError,
+    InvalidCursorError,
     NewerVersionKnownError,
     NoPayloadError,
     NotClaimHolderError,
@@ -202,6 +203,12 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
     DecisionRefusedError: _decision_refused,
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    InvalidCursorError: lambda error: ApiError(
+        422,
+        "invalid_cursor",
+        str(error),
+        [FieldProblem(field="query.cursor", message="is not a cursor from this API", value=error.cursor[:100])],
+    ),
     AlreadyEnteredError: lambda error: ApiError(
         409,
         "already_entered",

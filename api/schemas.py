@@ -120,8 +120,17 @@ class EntryStatusResponse(EntrySummary):
     failure_reason: str | None = Field(description="What the bot reported, while rpa_failed.")
 
 
+class QueueItem(EntrySummary):
+    """An entry as the work queue lists it."""
+
+    verdict: EntryStatus = Field(description="The status the rules gave when it was judged.")
+    failure_reason: str | None = Field(description="What the bot reported, while rpa_failed.")
+    pulled_at: datetime | None = Field(description="When its invoice was pulled from the marketplace.")
+    entered_at: datetime | None = Field(description="When it was entered in the ERP.")
+
+
 class EntryPage(BaseModel):
-    items: list[EntrySummary]
+    items: list[QueueItem]
     next_cursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last page.")
 
 

@@ -76,6 +76,12 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
+def clocked_store(connection: sa.Connection, clock: FakeClock) -> ProcessStore:
+    """`store` on the test's FakeClock."""
+    return ProcessStore(sessionmaker(bind=connection, join_transaction_mode="create_savepoint"), clock=clock)
+
+
+@pytest.fixture
 def race_engine(db_url: str) -> Iterator[sa.Engine]:
     """A migrated database of each kind, its own for the test, with no outer transaction: writers
     racing on their own connections see each other's commits."""

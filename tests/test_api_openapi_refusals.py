@@ -2,7 +2,9 @@
 schemathesis generating from it) never gets a 422 for the form of its request: every value below
 is refused by the API and must be refused by the schema, next to a value both accept."""
 
+import base64
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -12,8 +14,10 @@ from jsonschema import Draft202012Validator  # type: ignore[import-untyped]  # t
 
 from api.deps import MAX_ID
 from api.main import create_app
-from api.routes.entries import CURSOR_PATTERN, decode_cursor, encode_cursor
+from connectors.store.search_cursor import CURSOR_PATTERN, decode_cursor, encode_cursor
 from tests.api_fixtures import dry_run_invoice
+
+MOMENT = datetime(2026, 12, 1, 9, 30, 15, 123456, tzinfo=UTC)
 
 OPENAPI = create_app().openapi()
 NUL = "a\x00b"
@@ -55,8 +59,8 @@ CASES = {
         {"username": "ann", "password": "p"},
     ),
     "NUL in a query": (parameter("get", ENTRIES, "po_number"), NUL, "PO-1"),
-    "an empty cursor": (parameter("get", ENTRIES, "cursor"), "", encode_cursor(12345)),
-    "a cursor the API never issued": (parameter("get", ENTRIES, "cursor"), "bm90LW91cnM", encode_cursor(7)),
+    "an empty cursor": (parameter("get", ENTRIES, "cursor"), "", encode_cursor(12345, MOMENT)),
+    "a cursor the API never issued": (parameter("get", ENTRIES, "cursor"), "bm90LW91cnM", encode_cursor(7, MOMENT)),
     "an unknown rule acknowledged": (
         body("post", APPROVE),
         {"reason": "ok", "acknowledge": ["no.such_rule"]},
@@ -85,10 +89,24 @@ def test_the_schema_refuses_what_the_api_refuses(schema: dict[str, Any], refused
 
 
 def test_every_cursor_the_api_issues_is_one_the_schema_allows() -> None:
+    ids = [*range(2000), *range(2000, 2 * 10**9, 999_983), 2 * 10**9 - 1]
+    moments = [datetime(1970, 1, 1, tzinfo=UTC), MOMENT, datetime(5138, 1, 1, tzinfo=UTC)]
+    for entry_id in ids:
+        for moment in moments:
+            assert re.match(CURSOR_PATTERN, encode_cursor(entry_id, moment)), (entry_id, moment)
+            assert decode_cursor(encode_cursor(entry_id, moment)) == (entry_id, moment)
+
+
+def test_the_cursors_of_the_first_list_api_still_match() -> None:
+    """Its cursors were "before:<id>" in base64, without padding; they continue before that id."""
     for entry_id in [*range(2000), *range(2000, 10**9, 999_983), 10**9 - 1]:
-        assert re.match(CURSOR_PATTERN, encode_cursor(entry_id)), entry_id
+        legacy = base64.urlsafe_b64encode(f"before:{entry_id}".encode()).decode().rstrip("=")
+        assert re.match(CURSOR_PATTERN, legacy), entry_id
+        assert decode_cursor(legacy) == (entry_id, None)
 
 
 @given(st.from_regex(CURSOR_PATTERN, fullmatch=True))
 def test_every_cursor_the_schema_allows_is_one_the_api_reads(cursor: str) -> None:
-    assert 0 <= decode_cursor(cursor) <= MAX_ID
+    entry_id, updated_at = decode_cursor(cursor)
+    assert 0 <= entry_id <= MAX_ID
+    assert updated_at is None or updated_at - datetime(1970, 1, 1, tzinfo=UTC) < timedelta(days=366 * 3200)

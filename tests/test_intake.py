@@ -107,7 +107,7 @@ def test_a_worker_process_judges_its_vendor_partition_and_leaves_the_others_wait
                 batches = workers.judge(theirs, batch_size=4, max_batches=50, actor="flow:test", flow_run_id="run-1")
             judged = {
                 e.vendor_id: service.store.entries.get(e.id).flow_run_id
-                for e in service.store.entries.page(limit=100).entries
+                for e in service.store.entry_search.search(limit=100).entries
             }
             waiting = {item.invoice.vendor_id for item in service.store.inbox.waiting(100)}
         finally:
@@ -175,7 +175,7 @@ def test_two_copies_of_a_bill_on_different_pos_in_one_batch_give_the_bot_one(tmp
         try:
             pull_into_inbox(service.marketplace, service.store, actor="flow:test")
             batch = judge_next_batch(service.judging, batch_size=10, actor="flow:test", flow_run_id=None)
-            entries = {e.source_invoice_id: e for e in service.store.entries.page(limit=10).entries}
+            entries = {e.source_invoice_id: e for e in service.store.entry_search.search(limit=10).entries}
         finally:
             service.close()
 

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from connectors.store import AlreadyEnteredError, CallbackConflictError, Entry, ProcessStore
+from connectors.store import AlreadyEnteredError, CallbackConflictError, Entry, EntryFilter, ProcessStore
 from demo.factories import invoice_for, make_payload, make_verdict
 from domain import EntryStatus
 
@@ -105,7 +105,7 @@ def test_two_documents_for_one_entry_are_both_kept_and_flagged_once(store: Proce
         EntryStatus.ENTERED,
     )
     assert "possible double entry" in history[-1].reason and "AP-3-BIS" in history[-1].reason
-    assert store.entries.page(possible_double_entry=True).entries[0].id == entry.id
+    assert store.entry_search.search(EntryFilter(possible_double_entry=True)).entries[0].id == entry.id
     flag_events = [
         json.loads(delivery.body)
         for delivery in store.outbox.deliveries(entry_id=entry.id)

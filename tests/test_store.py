@@ -10,7 +10,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -20,7 +19,6 @@ from connectors.store import (
     Entry,
     EntryExistsError,
     EntryNotFoundError,
-    EntrySummary,
     IllegalTransitionError,
     POLockedError,
     ProcessStore,
@@ -737,51 +735,6 @@ def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:
 
     assert store.entries.find(invoice.key) == entry
     assert store.entries.po_lock_holder(invoice.po_number) == entry.id
-
-
-# ---------------------------------------------------------------------- listing
-
-
-def test_list_entries_is_newest_first_and_filters(store: ProcessStore) -> None:
-    ready = judge(store, invoice_for(1), S.READY_TO_PROCESS)
-    review = judge(store, invoice_for(2, po_number="PO-2"), S.MANUAL_REVIEW)
-    bad = judge(store, invoice_for(3, po_number="PO-2", vendor_id="V002"), S.BAD_INVOICE)
-
-    def ids(**filters: Any) -> list[int]:
-        return [entry.id for entry in store.entries.page(**filters).entries]
-
-    assert ids() == [bad.id, review.id, ready.id]
-    assert ids(status=S.MANUAL_REVIEW) == [review.id]
-    assert ids(po_number="PO-2") == [bad.id, review.id]
-    assert ids(vendor_id="V001", po_number="PO-2") == [review.id]
-    assert ids(status=S.ENTERED) == []
-    assert store.entries.page().entries[-1] == EntrySummary.model_validate(
-        ready.model_dump(include=set(EntrySummary.model_fields))
-    )
-
-
-def test_list_entries_pages_by_id_in_one_query(store: ProcessStore, connection: sa.Connection) -> None:
-    entries = [judge(store, invoice_for(n, po_number=f"PO-{n}"), S.MANUAL_REVIEW) for n in range(1, 6)]
-    newest_first = [entry.id for entry in reversed(entries)]
-
-    with selects_sent(connection.engine) as selects:
-        first = store.entries.page(limit=2)
-    second = store.entries.page(limit=2, before_id=first.next_before_id)
-    last = store.entries.page(limit=2, before_id=second.next_before_id)
-
-    assert len(selects) == 1
-    assert [e.id for page in (first, second, last) for e in page.entries] == newest_first
-    assert (first.next_before_id, second.next_before_id, last.next_before_id) == (
-        newest_first[1],
-        newest_first[3],
-        None,
-    )
-    assert store.entries.page(limit=5).next_before_id is None
-
-
-def test_list_entries_refuses_a_limit_below_one(store: ProcessStore) -> None:
-    with pytest.raises(ValueError, match="limit must be at least 1"):
-        store.entries.page(limit=0)
 
 
 def test_ping_answers(store: ProcessStore) -> None:

@@ -30,7 +30,8 @@ def judged(number: int, status: EntryStatus = EntryStatus.READY_TO_PROCESS, po_n
 def test_a_batch_is_recorded_with_events_locks_and_inbox_in_constant_statements(
     store: ProcessStore, connection: sa.Connection
 ) -> None:
-    small = [judged(n) for n in range(1, 4)]
+    # both with findings (their rule ids are written in one statement) and without
+    small = [judged(1), judged(2), judged(3, EntryStatus.MANUAL_REVIEW)]
     large = [judged(n, EntryStatus.MANUAL_REVIEW if n % 3 else EntryStatus.READY_TO_PROCESS) for n in range(10, 310)]
     store.inbox.record_pull("marketplace", [j.invoice for j in small + large], [], None, actor="flow:poll-marketplace")
 

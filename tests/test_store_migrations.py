@@ -1,5 +1,6 @@
 """The store's Alembic migrations, on SQLite, PostgreSQL and MariaDB, and their command line."""
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from connectors.store import ProcessStore, make_engine
 from connectors.store.__main__ import main
 from connectors.store.migrate import current_revision, downgrade, head_revision, upgrade
 from connectors.store.partitions import vendor_hash
-from connectors.store.tables import Base, EntryRow, VersionLockRow
+from connectors.store.tables import Base, EntryFindingRow, EntryRow, VersionLockRow
 from demo.factories import make_invoice, make_payload, make_verdict
 from domain import EntryStatus
 from settings import get_settings
@@ -33,6 +34,7 @@ STORE_TABLES = {
     "version_locks",
     "erp_documents",
     "sign_in_failures",
+    "entry_findings",
 }
 
 
@@ -232,3 +234,83 @@ def test_revision_0006_gives_each_invoice_one_version_lock(db_url: str) -> None:
     assert [tuple(lock[:3]) for lock in locks] == [("1", 2, "manual_review"), ("2", 1, "entered")]
     # locked since the entry last changed
     assert [lock[3] for lock in locks] == [datetime(2026, 11, 2, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)]
+
+
+def test_revision_0009_gives_entries_their_verdict_times_and_finding_rows(db_url: str) -> None:
+    """An entry judged before 0009 gets the verdict of its creation event (or, lacking one, of its
+    findings), the pull time of its inbox row, the time it was entered, and a row per rule id."""
+    upgrade(db_url, "0008")
+    engine = make_engine(db_url, poolclass=sa.NullPool)
+    columns = ("id", "source", "source_invoice_id", "version", "vendor_id", "vendor_name", "invoice_number",
+               "normalised_invoice_number", "invoice_date", "po_number", "currency", "total", "status", "invoice",
+               "findings", "rule_set_version", "created_at", "updated_at")  # fmt: skip
+    entries = sa.table("process_scheduler", *(sa.column(name) for name in columns))
+    events = sa.table(
+        "entry_events",
+        *(sa.column(name) for name in ("entry_id", "from_status", "to_status", "actor", "reason", "occurred_at")),
+    )
+    inbox = sa.table(
+        "inbox",
+        *(sa.column(name) for name in ("source", "source_invoice_id", "version", "po_number", "vendor_id",
+                                       "vendor_hash", "invoice", "state", "pulled_at", "judged_at", "entry_id")),
+    )  # fmt: skip
+    soft = {"rule_id": "price.unit_mismatch", "severity": "soft", "message": "m"}
+    hard = {"rule_id": "po.exists", "severity": "hard", "message": "m"}
+
+    def entry(entry_id: int, status: str, findings: list[dict[str, str]]) -> dict[str, object]:
+        return {
+            "id": entry_id, "source": "marketplace", "source_invoice_id": str(entry_id), "version": 1,
+            "vendor_id": "V001", "vendor_name": "Acme", "invoice_number": f"INV-{entry_id}",
+            "normalised_invoice_number": f"INV{entry_id}", "invoice_date": date(2026, 11, 1), "po_number": f"PO-{entry_id}",
+            "currency": "USD", "total": 10, "status": status, "invoice": "{}", "findings": json.dumps(findings),
+            "rule_set_version": "1", "created_at": datetime(2026, 11, 2, 9), "updated_at": datetime(2026, 11, 2, 12),
+        }  # fmt: skip
+
+    def event(entry_id: int, from_status: str | None, to_status: str, hour: int) -> dict[str, object]:
+        return {"entry_id": entry_id, "from_status": from_status, "to_status": to_status, "actor": "t", "reason": "r",
+                "occurred_at": datetime(2026, 11, 2, hour)}  # fmt: skip
+
+    with engine.begin() as connection:
+        connection.execute(
+            entries.insert(),
+            [entry(1, "entered", []), entry(2, "rejected", [soft, soft, hard]), entry(3, "rejected", [soft])],
+        )
+        connection.execute(
+            events.insert(),
+            [
+                event(1, None, "ready_to_process", 9), event(1, "ready_to_process", "dispatched", 10),
+                event(1, "dispatched", "entered", 11), event(1, "entered", "entered", 12),
+                event(2, None, "bad_invoice", 9),  # its status is not its verdict
+                # entry 3 has no creation event: its findings give its verdict
+            ],
+        )  # fmt: skip
+        connection.execute(
+            inbox.insert(),
+            {"source": "marketplace", "source_invoice_id": "1", "version": 1, "po_number": "PO-1", "vendor_id": "V001",
+             "vendor_hash": 0, "invoice": "{}", "state": "judged", "pulled_at": datetime(2026, 11, 2, 8, 30),
+             "judged_at": datetime(2026, 11, 2, 9), "entry_id": 1},
+        )  # fmt: skip
+    try:
+        upgrade(db_url)
+        with engine.connect() as connection:
+            migrated = connection.execute(
+                sa.select(EntryRow.id, EntryRow.verdict, EntryRow.pulled_at, EntryRow.entered_at).order_by(EntryRow.id)
+            ).all()
+            finding_rows = connection.execute(
+                sa.select(EntryFindingRow.entry_id, EntryFindingRow.rule_id, EntryFindingRow.severity).order_by(
+                    EntryFindingRow.entry_id, EntryFindingRow.rule_id
+                )
+            ).all()
+    finally:
+        engine.dispose()
+
+    assert [tuple(row) for row in migrated] == [
+        (1, "ready_to_process", datetime(2026, 11, 2, 8, 30, tzinfo=UTC), datetime(2026, 11, 2, 11, tzinfo=UTC)),
+        (2, "bad_invoice", None, None),
+        (3, "manual_review", None, None),
+    ]
+    assert [tuple(row) for row in finding_rows] == [
+        (2, "po.exists", "hard"),
+        (2, "price.unit_mismatch", "soft"),
+        (3, "price.unit_mismatch", "soft"),
+    ]

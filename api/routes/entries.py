@@ -1,111 +1,155 @@
-"""The process entries: what was judged, what it became, and who moved it."""
+"""The process entries: what was judged, what it became, and who moved it; the work queue's
+search (filters, sort, keyset pages) and its CSV export."""
 
-import base64
-import binascii
-import string
-from typing import Annotated
+from datetime import datetime
+from itertools import chain, islice
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
-from api.deps import MAX_ID, EntryIdPath, JudgingDep, MailerDep, StoreDep
+from api.deps import EntryIdPath, JudgingDep, MailerDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import (
     EntryDetail,
     EntryPage,
     EntryStatusResponse,
-    EntrySummary,
-    FieldProblem,
     HistoryEvent,
+    QueueItem,
     ReleaseAction,
     ReviewAction,
 )
 from api.security import CallerDep, PersonDep
-from domain import EntryStatus
+from connectors.store import CURSOR_PATTERN, EntryFilter, EntrySort
+from connectors.store.entry_filter import SortKey
+from domain import EntryStatus, Severity
 from domain.models import FreeText
 from services import decisions
+from services.entry_export import csv_lines
 from services.mail_dispatch import mail_to_bot
 
 router = APIRouter(prefix="/entries", tags=["entries"])
 
 MAX_PAGE_SIZE = 200
 
-
-def encode_cursor(before_id: int) -> str:
-    # Opaque to clients, so the paging key can change without breaking them.
-    return base64.urlsafe_b64encode(f"before:{before_id}".encode()).decode().rstrip("=")
+_MOMENT = "ISO 8601; without a time zone, UTC."
 
 
-def _cursor_pattern() -> str:
-    """The cursors encode_cursor makes, for ids below 10^9, as a regular expression: the schema then
-    states which values are refused. Base64 turns each 3 digits into 4 characters, each drawn
-    from a set that the digits' fixed high bits decide."""
-    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
-    digits = [0x30 + digit for digit in range(10)]  # ASCII "0".."9"
-    leading = "|".join(alphabet[d >> 2] + alphabet[(d & 3) << 4 | 3] for d in digits)  # first of 2 or 3
-    lone = "|".join(alphabet[d >> 2] + alphabet[(d & 3) << 4] for d in digits)  # a last digit alone
-    middle = "[" + "".join(alphabet[(d & 15) << 2] for d in digits) + "]"  # second of 2 or 3
-    last = "[" + "".join(alphabet[d & 63] for d in digits) + "]"  # third of 3
-    three, tail = f"({leading}){middle}{last}", f"({lone}|({leading}){middle})"
-    # "before" is 8 characters; ":" and the first digit or two make the next group.
-    return f"^YmVmb3JlOj{middle}({last}({three})?{tail}?|{last}{three}{three}({lone})?)?$"
-
-
-CURSOR_PATTERN = _cursor_pattern()
-
-
-def decode_cursor(cursor: str) -> int:
-    """The entry id a cursor continues before; an ApiError when the cursor is not one of ours."""
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, before_id = text.split(":")
-        if prefix == "before" and before_id.isdigit() and int(before_id) <= MAX_ID:
-            return int(before_id)
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        pass
-    raise ApiError(
-        422,
-        "invalid_cursor",
-        "The cursor is not one this API issued; pass next_cursor from the previous page as it was.",
-        [FieldProblem(field="query.cursor", message="is not a cursor from this API", value=cursor[:100])],
+def entry_filter(
+    status: EntryStatus | None = None,
+    verdict: Annotated[EntryStatus | None, Query(description="The status the rules gave when it was judged.")] = None,
+    vendor_id: FreeText | None = None,
+    po_number: FreeText | None = None,
+    invoice_number: Annotated[
+        FreeText | None, Query(description="Compared as duplicates are: case, spaces, dashes, leading zeros ignored.")
+    ] = None,
+    currency: FreeText | None = None,
+    rule_id: Annotated[FreeText | None, Query(description="Only entries with a finding of this rule.")] = None,
+    rule_severity: Annotated[Severity | None, Query(description="With rule_id: a finding of this severity.")] = None,
+    possible_double_entry: Annotated[
+        bool | None, Query(description="Only entries flagged (true) or not flagged (false) as possible double entries.")
+    ] = None,
+    judged_from: Annotated[datetime | None, Query(description=f"Judged at or after this moment. {_MOMENT}")] = None,
+    judged_to: Annotated[datetime | None, Query(description=f"Judged before this moment. {_MOMENT}")] = None,
+    reached: Annotated[
+        EntryStatus | None,
+        Query(description="Only entries moved to this status (within reached_from..reached_to when given)."),
+    ] = None,
+    reached_from: Annotated[
+        datetime | None, Query(description=f"Moved (to `reached`, or at all) at or after this moment. {_MOMENT}")
+    ] = None,
+    reached_to: Annotated[
+        datetime | None, Query(description=f"Moved (to `reached`, or at all) before this moment. {_MOMENT}")
+    ] = None,
+    failure_reason: Annotated[
+        FreeText | None, Query(description="The bot reported it failed with exactly this reason.")
+    ] = None,
+    exception: Annotated[
+        bool | None,
+        Query(description="Exceptions as AP counts them: judged manual_review or bad_invoice, or failed by the bot."),
+    ] = None,
+) -> EntryFilter:
+    return EntryFilter(
+        status=status,
+        verdict=verdict,
+        vendor_id=vendor_id,
+        po_number=po_number,
+        invoice_number=invoice_number,
+        currency=currency,
+        rule_id=rule_id,
+        rule_severity=rule_severity,
+        possible_double_entry=possible_double_entry,
+        judged_from=judged_from,
+        judged_to=judged_to,
+        reached=reached,
+        reached_from=reached_from,
+        reached_to=reached_to,
+        failure_reason=failure_reason,
+        exception=exception,
     )
+
+
+def entry_sort(
+    sort: Annotated[SortKey, Query(description="What the entries are ordered by; ties by id.")] = "id",
+    order: Literal["asc", "desc"] = "desc",
+) -> EntrySort:
+    return EntrySort(key=sort, descending=order == "desc")
+
+
+FilterDep = Annotated[EntryFilter, Depends(entry_filter)]
+SortDep = Annotated[EntrySort, Depends(entry_sort)]
 
 
 @router.get(
     "",
     response_model=EntryPage,
-    summary="List process entries, newest first",
+    summary="Search process entries: newest first unless sorted otherwise",
     responses=error_responses({422: "A query parameter is invalid (invalid_request, invalid_cursor)."}),
 )
 def list_entries(
     _caller: CallerDep,
     store: StoreDep,
-    status: EntryStatus | None = None,
-    po_number: FreeText | None = None,
-    vendor_id: FreeText | None = None,
-    possible_double_entry: Annotated[
-        bool | None, Query(description="Only entries flagged (true) or not flagged (false) as possible double entries.")
-    ] = None,
+    entries: FilterDep,
+    sort: SortDep,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Entries per page.")] = 50,
     cursor: Annotated[
         str | None,
         Query(
-            description="next_cursor of the previous page.",
+            description="next_cursor of the previous page (it continues under any sort and filter).",
             # In the schema only: the route itself answers any other value with invalid_cursor.
             json_schema_extra={"minLength": 1, "pattern": CURSOR_PATTERN},
         ),
     ] = None,
 ) -> EntryPage:
-    page = store.entries.page(
-        status=status,
-        po_number=po_number,
-        vendor_id=vendor_id,
-        possible_double_entry=possible_double_entry,
-        limit=limit,
-        before_id=None if cursor is None else decode_cursor(cursor),
-    )
+    page = store.entry_search.search(entries, sort, limit, cursor)
     return EntryPage(
-        items=[EntrySummary.model_validate(entry, from_attributes=True) for entry in page.entries],
-        next_cursor=None if page.next_before_id is None else encode_cursor(page.next_before_id),
+        items=[QueueItem.model_validate(entry, from_attributes=True) for entry in page.entries],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/export.csv",
+    # No media type of its own: the errors stay documented as JSON, the 200 as CSV (below).
+    response_class=StreamingResponse,
+    summary="Every entry of a search as CSV, in its order",
+    responses={
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "A header row, then one line per entry.",
+        },
+        **error_responses({422: "A query parameter is invalid (invalid_request)."}),
+    },
+)
+def export_entries(_caller: CallerDep, store: StoreDep, entries: FilterDep, sort: SortDep) -> StreamingResponse:
+    rows = store.entry_search.export_rows(entries, sort)
+    # The first chunk is read before the answer starts: a database that does not answer gets the
+    # usual 503, not a download cut short.
+    first = list(islice(rows, 1))
+    return StreamingResponse(
+        csv_lines(chain(first, rows)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
     )
 
 

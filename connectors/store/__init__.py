@@ -4,6 +4,7 @@ PO locks, accounts, the webhook outbox): SQLAlchemy models, Alembic migrations
 only code that reads and writes them."""
 
 from connectors.store.engine import make_engine
+from connectors.store.entry_filter import EntryFilter, EntrySort
 from connectors.store.errors import (
     AlreadyEnteredError,
     CallbackConflictError,
@@ -26,18 +27,21 @@ from connectors.store.read_models import (
     Entry,
     EntryEvent,
     EntryHeader,
-    EntryPage,
     EntrySummary,
     ErpDocument,
     InboxCounts,
     InboxItem,
     JudgedInvoice,
     PullRecord,
+    QueueEntry,
+    SearchPage,
     WebhookDelivery,
 )
+from connectors.store.search_cursor import CURSOR_PATTERN, InvalidCursorError
 from connectors.store.store import ProcessStore
 
 __all__ = [
+    "CURSOR_PATTERN",
     "AlreadyEnteredError",
     "BatchRecord",
     "CallbackConflictError",
@@ -47,15 +51,17 @@ __all__ = [
     "Entry",
     "EntryEvent",
     "EntryExistsError",
+    "EntryFilter",
     "EntryHeader",
     "EntryNotFoundError",
-    "EntryPage",
+    "EntrySort",
     "EntrySummary",
     "EntrySupersededError",
     "ErpDocument",
     "IllegalTransitionError",
     "InboxCounts",
     "InboxItem",
+    "InvalidCursorError",
     "JudgedInvoice",
     "NewerVersionKnownError",
     "NoPayloadError",
@@ -63,6 +69,8 @@ __all__ = [
     "POLockedError",
     "ProcessStore",
     "PullRecord",
+    "QueueEntry",
+    "SearchPage",
     "StoreError",
     "VersionTakenError",
     "WebhookDelivery",

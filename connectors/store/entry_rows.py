@@ -1,17 +1,18 @@
-"""A verdict as a process_scheduler row: its columns, and its insert that tells a version judged
-before from any other refusal."""
+"""A verdict as a process_scheduler row: its columns, its insert that tells a version judged
+before from any other refusal, and what is written beside it (its findings' rule ids, its pull time)."""
 
+from collections.abc import Collection, Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.store.base import matches_key
 from connectors.store.errors import EntryExistsError
-from connectors.store.tables import NAME, EntryRow
-from domain import EntryStatus, Invoice, RpaPayload, Verdict
+from connectors.store.tables import NAME, EntryFindingRow, EntryRow, InboxRow
+from domain import EntryStatus, Finding, Invoice, RpaPayload, Severity, Verdict
 from domain.payload_schema import payload_json
 
 
@@ -33,6 +34,7 @@ def entry_values(
         "currency": invoice.currency,
         "total": invoice.total,
         "status": verdict.status.value,
+        "verdict": verdict.status.value,
         "invoice": invoice.model_dump(mode="json"),
         "payload": None if payload is None else payload_json(payload),
         "findings": [finding.model_dump(mode="json") for finding in verdict.findings],
@@ -64,3 +66,38 @@ def insert_entry(
             raise
         raise EntryExistsError(invoice.key, existing_id) from None
     return entry
+
+
+def record_findings(session: Session, findings_by_entry: Iterable[tuple[int, Iterable[Finding]]]) -> None:
+    """The `entry_findings` rows of freshly recorded entries: one per distinct rule id of each
+    entry's findings, hard when any of that rule's findings is. One executemany."""
+    rows = []
+    for entry_id, findings in findings_by_entry:
+        severities: dict[str, Severity] = {}
+        for finding in findings:
+            if severities.get(finding.rule_id) is not Severity.HARD:
+                severities[finding.rule_id] = finding.severity
+        rows += [
+            {"entry_id": entry_id, "rule_id": rule_id, "severity": severity.value}
+            for rule_id, severity in sorted(severities.items())
+        ]
+    if rows:
+        session.execute(insert(EntryFindingRow.__table__), rows)
+
+
+def copy_pulled_at(session: Session, entry_ids: Collection[int]) -> None:
+    """Freshly recorded entries take the time their invoice was pulled from their inbox row (by
+    invoice key, the inbox's unique index); an invoice validated through the API only has none."""
+    if not entry_ids:
+        return
+    entries, inbox = EntryRow.__table__, InboxRow.__table__
+    pulled = (
+        select(inbox.c.pulled_at)
+        .where(
+            inbox.c.source == entries.c.source,
+            inbox.c.source_invoice_id == entries.c.source_invoice_id,
+            inbox.c.version == entries.c.version,
+        )
+        .scalar_subquery()
+    )
+    session.execute(update(entries).where(entries.c.id.in_(sorted(entry_ids))).values(pulled_at=pulled))

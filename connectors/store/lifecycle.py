@@ -131,6 +131,8 @@ class EntryLifecycle(StorePart):
             release_version_lock(session, entry.id)
         entry.status = to_status.value
         entry.updated_at = now
+        if to_status is EntryStatus.ENTERED:  # final: it becomes entered once
+            entry.entered_at = now
         # who holds it and why the bot failed describe the current status only
         entry.dispatched_to = dispatched_to
         entry.failure_reason = failure_reason

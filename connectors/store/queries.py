@@ -9,7 +9,7 @@ from sqlalchemy import Select, or_, select
 
 from connectors.store.base import StorePart, matches_key
 from connectors.store.errors import EntryNotFoundError
-from connectors.store.read_models import Entry, EntryEvent, EntryPage, EntrySummary, ErpDocument
+from connectors.store.read_models import Entry, EntryEvent, EntrySummary, ErpDocument
 from connectors.store.tables import EntryEventRow, EntryRow, ErpDocumentRow, POLockRow, VersionLockRow
 from connectors.store.versions import identity_of
 from domain import EntryStatus, Invoice, InvoiceKey
@@ -49,39 +49,6 @@ class EntryQueries(StorePart):
         query = select(ErpDocumentRow).where(ErpDocumentRow.entry_id == entry_id).order_by(ErpDocumentRow.id)
         with self._reading() as session:
             return [ErpDocument.model_validate(row, from_attributes=True) for row in session.scalars(query)]
-
-    def page(
-        self,
-        *,
-        status: EntryStatus | None = None,
-        po_number: str | None = None,
-        vendor_id: str | None = None,
-        possible_double_entry: bool | None = None,
-        limit: int = 50,
-        before_id: int | None = None,
-    ) -> EntryPage:
-        """Entries newest first (by id), filtered by whichever of status, PO, vendor and the double-entry flag are given.
-
-        Keyset pagination: pass a page's `next_before_id` as `before_id` to get the next one.
-        One query, which reads one entry more than `limit` to know whether a next page exists.
-        """
-        if limit < 1:
-            raise ValueError(f"limit must be at least 1, not {limit}")
-        query = select(*_SUMMARY_COLUMNS).order_by(EntryRow.id.desc()).limit(limit + 1)
-        if status is not None:
-            query = query.where(EntryRow.status == EntryStatus(status).value)
-        if po_number is not None:
-            query = query.where(EntryRow.po_number == po_number)
-        if vendor_id is not None:
-            query = query.where(EntryRow.vendor_id == vendor_id)
-        if possible_double_entry is not None:
-            query = query.where(EntryRow.possible_double_entry.is_(possible_double_entry))
-        if before_id is not None:
-            query = query.where(EntryRow.id < before_id)
-        with self._reading() as session:
-            rows = session.execute(query).all()
-        entries = tuple(EntrySummary.from_columns(row._mapping) for row in rows[:limit])
-        return EntryPage(entries=entries, next_before_id=entries[-1].id if len(rows) > limit else None)
 
     def duplicate_candidates(self, invoices: Sequence[Invoice]) -> list[EntrySummary]:
         """Live entries (not rejected, bad or entered yet) of these invoices' vendors that share a

@@ -117,11 +117,21 @@ class Entry(EntrySummary):
         )
 
 
-class EntryPage(_ReadModel):
-    """One page of entries, newest first; `next_before_id` continues the listing (None: last page)."""
+class QueueEntry(EntrySummary):
+    """An entry as the work queue lists it: its summary, the verdict it was judged with, why the
+    bot failed on it (while rpa_failed), and when its invoice was pulled and entered."""
 
-    entries: tuple[EntrySummary, ...]
-    next_before_id: int | None
+    verdict: EntryStatus
+    failure_reason: str | None
+    pulled_at: datetime | None
+    entered_at: datetime | None
+
+
+class SearchPage(_ReadModel):
+    """One page of the work queue; `next_cursor` continues it (None: the last page)."""
+
+    entries: tuple[QueueEntry, ...]
+    next_cursor: str | None
 
 
 class ErpDocument(_ReadModel):

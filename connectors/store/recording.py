@@ -1,5 +1,5 @@
-"""Recording verdicts: an entry per judged invoice version, with its creation event, its PO lock
-when it locks one, and its inbox row marked judged, in one transaction.
+"""Recording verdicts: an entry per judged invoice version, with its creation event, its findings'
+rule ids, its PO lock when it locks one, and its inbox row marked judged, in one transaction.
 
 The database settles every race: the entries' unique key (an invoice version judged twice),
 `po_locks`' primary key (a PO locked by another writer meanwhile), and the vendor locks under
@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.base import INVOICE_KEY, StorePart, key_of, matches_key
 from connectors.store.bulk import insert_returning_new
-from connectors.store.entry_rows import entry_values, insert_entry
+from connectors.store.entry_rows import copy_pulled_at, entry_values, insert_entry, record_findings
 from connectors.store.errors import (
     DuplicateCheckOutdatedError,
     EarlierVersionDispatchedError,
@@ -93,6 +93,8 @@ class VerdictRecorder(StorePart):
                 raise VersionTakenError(invoice.key)
             if verdict.status.locks_po:
                 acquire_po_lock(session, entry, now)
+            record_findings(session, [(entry.id, verdict.findings)])
+            copy_pulled_at(session, [entry.id])
             event = event_row(
                 entry,
                 None,
@@ -192,9 +194,12 @@ class VerdictRecorder(StorePart):
         flow_run_id: str | None,
         now: datetime,
     ) -> None:
-        """The creation events of freshly inserted entries, their webhooks, and their inbox rows marked judged."""
+        """The creation events of freshly inserted entries, their findings' rule ids, their webhooks,
+        their inbox rows marked judged and their pull times."""
         if not recorded:
             return
+        record_findings(session, [(row["id"], by_key[key_of(row)].verdict.findings) for row in recorded])
+        copy_pulled_at(session, [row["id"] for row in recorded])
         events = []
         for row in recorded:
             verdict = by_key[key_of(row)].verdict

@@ -6,6 +6,7 @@
 - `bot`: the RPA bot's claims, dispatches and callbacks (bot_queue.py)
 - `outbox`: webhook deliveries written with each change (outbox.py)
 - `entries`: read queries over entries, history and PO locks (queries.py)
+- `entry_search`: the work queue: entries by filter and sort, a page at a time, counts per status, exports (entry_search.py)
 - `accounts`: users, sign-in tokens and API keys (accounts.py)
 - `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
 
@@ -24,6 +25,7 @@ from connectors.db import DatabaseTimeouts
 from connectors.store.accounts import AccountStore
 from connectors.store.bot_queue import BotQueue
 from connectors.store.engine import make_engine
+from connectors.store.entry_search import EntrySearch
 from connectors.store.inbox import InboxStore
 from connectors.store.lifecycle import EntryLifecycle
 from connectors.store.outbox import WebhookOutbox
@@ -48,6 +50,7 @@ class ProcessStore:
         self.verdicts = VerdictRecorder(sessions, clock, self.outbox)
         self.bot = BotQueue(sessions, clock, self.lifecycle, self.outbox)
         self.entries = EntryQueries(sessions, clock)
+        self.entry_search = EntrySearch(sessions, clock)
         self.accounts = AccountStore(sessions, clock)
         self.sign_ins = SignInThrottle(sessions, clock)
 

@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from connectors.store.column_types import MoneyType, UtcTimestamp
-from domain import EntryStatus
+from domain import INITIAL_STATUSES, EntryStatus
 
 # Named constraints let Alembic (and SQLite's batch mode) find them again.
 NAMING_CONVENTION = {
@@ -127,12 +127,23 @@ class EntryRow(Base):
     __table_args__ = (
         UniqueConstraint("source", "source_invoice_id", "version", name="uq_process_scheduler_invoice_key"),
         CheckConstraint(_one_of("status", [status.value for status in EntryStatus]), name="status"),
+        CheckConstraint(_one_of("verdict", [status.value for status in INITIAL_STATUSES]), name="verdict"),
         # The "already live" duplicate check looks entries up by vendor and normalised number.
         Index("ix_process_scheduler_vendor_invoice_number", "vendor_id", "normalised_invoice_number"),
         # The bot's claim takes the entry ready the longest.
         Index("ix_process_scheduler_status_updated_at", "status", "updated_at", "id"),
         # A batch looks up the newest version known of each of its invoices.
         Index("ix_process_scheduler_source_invoice_id_version", "source_invoice_id", "version"),
+        # The work queue pages by (sort key, id) without OFFSET (entry_search); the dashboard's
+        # figures count entries judged or entered in a period (kpis).
+        Index("ix_process_scheduler_invoice_date_id", "invoice_date", "id"),
+        Index("ix_process_scheduler_total_id", "total", "id"),
+        Index("ix_process_scheduler_vendor_id_id", "vendor_id", "id"),
+        Index("ix_process_scheduler_updated_at_id", "updated_at", "id"),
+        Index("ix_process_scheduler_created_at_id", "created_at", "id"),
+        Index("ix_process_scheduler_verdict_created_at", "verdict", "created_at"),
+        Index("ix_process_scheduler_normalised_invoice_number", "normalised_invoice_number"),
+        Index("ix_process_scheduler_entered_at", "entered_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -148,6 +159,8 @@ class EntryRow(Base):
     currency: Mapped[str] = mapped_column(String(3))
     total: Mapped[Decimal] = mapped_column(MoneyType())
     status: Mapped[str] = mapped_column(String(32), index=True)
+    # the status the rules gave it when it was judged (ready_to_process, manual_review or bad_invoice)
+    verdict: Mapped[str] = mapped_column(String(32))
     # The invoice as judged, so AP sees what the findings are about (the inbox may not have it).
     invoice: Mapped[dict[str, Any]] = mapped_column(JSON)
     # None_as_null: an absent payload is SQL NULL, not the JSON literal null.
@@ -165,14 +178,36 @@ class EntryRow(Base):
     failure_reason: Mapped[str | None] = mapped_column(Text)
     # the version of the same invoice that replaced this one (superseded)
     superseded_by_version: Mapped[int | None] = mapped_column(Integer)
+    # when its invoice was pulled into the inbox (None for an invoice validated through the API only)
+    pulled_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     updated_at: Mapped[datetime] = mapped_column(UtcTimestamp())
+    # when it became entered (in the ERP): entered_at - pulled_at is the time an invoice took end to end
+    entered_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+
+
+class EntryFindingRow(Base):
+    """One row per distinct rule id among an entry's findings, so the queue and the dashboard find
+    entries by rule without reading the findings documents."""
+
+    __tablename__ = "entry_findings"
+    __table_args__ = (
+        UniqueConstraint("entry_id", "rule_id", name="uq_entry_findings_entry_rule"),
+        Index("ix_entry_findings_rule_id_entry_id", "rule_id", "entry_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"))
+    rule_id: Mapped[str] = mapped_column(String(CODE))
+    severity: Mapped[str] = mapped_column(String(16))  # hard when any of the rule's findings is
 
 
 class EntryEventRow(Base):
     """The audit trail: one row per status change of an entry (from_status NULL at creation)."""
 
     __tablename__ = "entry_events"
+    # Entries that reached a status in a period (the queue's filter, the dashboard's figures).
+    __table_args__ = (Index("ix_entry_events_to_status_occurred_at_entry_id", "to_status", "occurred_at", "entry_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("process_scheduler.id"), index=True)
