@@ -34,7 +34,14 @@ def dashboard(tmp_path: Path) -> Iterator[tuple[ApiWorld, str]]:
 def test_a_clerk_works_a_manual_review_entry_to_ready_in_the_browser(tmp_path: Path, page: Page) -> None:
     with dashboard(tmp_path) as (world, base_url):
         sign_in(page, base_url, "cleo", PASSWORD)
-        page.goto(f"{base_url}/entries/1")
+        page.goto(f"{base_url}/queue")
+        expect(page.locator("#queue tbody tr")).to_have_count(2)
+        page.get_by_role("link", name="manual_review").click()
+        page.get_by_label("PO number").fill("PO-1")
+        page.get_by_role("button", name="Apply").click()
+        expect(page.locator("#queue tbody tr")).to_have_count(1)
+        document(page, "queue")
+        page.get_by_role("link", name="1", exact=True).click()
         expect(page.locator("#entry-status")).to_have_text("manual_review")
         expect(page.locator("#findings")).to_contain_text("price.unit_mismatch")
         document(page, "entry")
