@@ -33,6 +33,7 @@ STORE_TABLES = {
     "version_locks",
     "erp_documents",
     "sign_in_failures",
+    "poll_runs",
 }
 
 
