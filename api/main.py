@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from api.deadline import RequestDeadline
 from api.errors import install_error_handlers
 from api.limits import BodySizeLimit
+from api.metrics import ApiMetrics, MetricsExporter, RequestMetrics
 from api.options import AllowedMethods
 from api.pages import pages_router
 from api.pages.web import install_page_handlers
@@ -19,6 +20,7 @@ from api.routes import api_router
 from api.routes.docs import router as docs_router
 from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
+from api.routes.metrics import router as metrics_router
 from api.sign_in_threads import SignInThreads
 from domain.clock import Clock, system_clock
 from services.runtime import Services
@@ -43,6 +45,7 @@ TAGS = [
     {"name": "entries", "description": "Process entries (process_scheduler) and their history."},
     {"name": "schemas", "description": "Published JSON Schemas."},
     {"name": "health", "description": "Liveness of the service and its databases."},
+    {"name": "metrics", "description": "Prometheus metrics for the ops dashboard."},
 ]
 
 
@@ -71,13 +74,16 @@ def _lifespan(clock: Clock) -> Callable[[FastAPI], AbstractAsyncContextManager[d
         sign_in_threads = SignInThreads(
             checks_at_once=settings.password_checks_at_once, wait_seconds=settings.password_check_wait_seconds
         )
+        metrics_exporter = MetricsExporter.from_settings(app.state.api_metrics, services.store, settings)
         try:
             yield {
                 "services": services,
                 "database_probes": DatabaseProbes(services.health_checks()),
                 "sign_in_threads": sign_in_threads,
+                "metrics_exporter": metrics_exporter,
             }
         finally:
+            metrics_exporter.close()
             services.close()
 
     return lifespan
@@ -108,8 +114,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
     app.add_middleware(BodySizeLimit, max_bytes=lambda: _configured_settings(app).max_request_body_bytes)
     app.add_middleware(AllowedMethods)
     app.add_middleware(RequestDeadline, seconds=lambda: _configured_settings(app).request_deadline_seconds)
+    # The app's own metrics registry; outermost, the latencies include the answers of the middlewares above.
+    app.state.api_metrics = ApiMetrics()
+    app.add_middleware(RequestMetrics, metrics=app.state.api_metrics)
     app.include_router(api_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     app.include_router(docs_router)
     app.include_router(pages_router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -15,6 +15,7 @@ from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBea
 
 from api.deps import StoreDep
 from api.errors import ApiError
+from connectors.store import ProcessStore
 from connectors.store.accounts import API_KEY_PREFIX
 
 SESSION_COOKIE = "ia_session"
@@ -49,16 +50,33 @@ def _unauthenticated(message: str) -> ApiError:
     return ApiError(401, "not_authenticated", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(
-    store: StoreDep,
+# Async: reading headers takes no thread.
+async def presented_token(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     cookie: Annotated[str | None, Depends(_cookie)],
-) -> Principal:
-    token = bearer.credentials if bearer is not None else cookie
-    if not token:
+) -> str | None:
+    """The credentials the caller sent, unchecked: the bearer token, else the session cookie."""
+    return (bearer.credentials if bearer is not None else cookie) or None
+
+
+TokenDep = Annotated[str | None, Depends(presented_token)]
+
+
+def require_token(token: str | None) -> str:
+    """The token; 401 when the caller sent none (no database asked)."""
+    if token is None:
         raise _unauthenticated(
             "Sign in first: send 'Authorization: Bearer <API key or session token>', or the session cookie."
         )
+    return token
+
+
+def current_principal(store: StoreDep, token: TokenDep) -> Principal:
+    return principal_for(store, require_token(token))
+
+
+def principal_for(store: ProcessStore, token: str) -> Principal:
+    """Whose token this is (a round trip to the process database); 401 when nobody's."""
     if token.startswith(API_KEY_PREFIX):
         key = store.accounts.bot_for_key(token)
         if key is None:

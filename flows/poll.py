@@ -18,7 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
 
 from connectors.marketplace import MarketplaceCursor
-from connectors.store import InboxCounts
+from connectors.store import InboxCounts, PollRun
 from connectors.store.partitions import MAX_PARTITIONS, VendorPartition
 from connectors.store.pulled import MAX_HELD_LINES
 from flows.report import PollReport, summarise_poll
@@ -104,6 +104,22 @@ def count_inbox() -> InboxCounts:
     return services_for(get_settings()).store.inbox.counts()
 
 
+@connector_task(cached=False)  # a write: never skipped for an earlier answer
+def record_poll_run(report: PollReport, flow_run_id: str | None) -> PollRun:
+    """The run's duration and counts, where the API's metrics read the last run (another process)."""
+    return services_for(get_settings()).store.poll_runs.record(
+        flow_run_id=flow_run_id,
+        duration_ms=round(report.seconds * 1000),
+        pulled=report.pulled,
+        unreadable=report.unreadable,
+        recorded=report.recorded,
+        failed=report.failed,
+        waiting=report.waiting,
+        waiting_on_lock=report.waiting_on_lock,
+        batches=report.batches,
+    )
+
+
 # Prefect's TaskRunner is invariant in its future type, so no concrete runner matches `task_runner` (prefect#16938).
 @flow(name="poll-marketplace", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARTITIONS))  # type: ignore[arg-type]
 def poll_marketplace(parameters: PollParameters = PollParameters()) -> PollReport:
@@ -146,4 +162,5 @@ def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
     create_markdown_artifact(
         key="poll-marketplace-summary", markdown=report.markdown(), description="Counts of one poll-marketplace run"
     )
+    record_poll_run(report, run_id)
     return report

@@ -74,6 +74,12 @@ class Settings(BaseSettings):
         gt=0,
         description="An API request unanswered after this long (a database not answering) gets 503 database_unavailable.",
     )
+    # --- monitoring
+    metrics_public: bool = Field(
+        default=False,
+        description="Serve GET /metrics without credentials (to a Prometheus on a network only it reaches); "
+        "false: only to a signed-in user or a bot's API key.",
+    )
     # --- people
     session_lifetime_minutes: int = Field(
         default=480,

@@ -19,11 +19,12 @@ import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
 from sqlalchemy.orm import sessionmaker
 
+from chaos.private_postgres import PrivatePostgres, private_postgres
 from connectors.store import ProcessStore, make_engine
 from connectors.store.migrate import upgrade
 from demo.supervisor import answers_ok
 from tests.browsing import CALL_REPORT, chromium_path, save_failure_screenshot
-from tests.databases import KINDS, scratch_database
+from tests.databases import KINDS, require_postgres_binaries, scratch_database
 from tests.fakes import FakeClock
 from tests.mailroom import free_port
 
@@ -39,6 +40,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
 def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with scratch_database("postgresql", tmp_path_factory) as url:
         yield url
+
+
+@pytest.fixture
+def own_postgres() -> Iterator[PrivatePostgres]:
+    """A PostgreSQL server of the test's own, to freeze and thaw (skipped, or failed under CI=true, where
+    none can be started here)."""
+    require_postgres_binaries()
+    with private_postgres() as server:
+        yield server
 
 
 @pytest.fixture

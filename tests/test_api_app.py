@@ -95,6 +95,7 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/webhook-deliveries",
         "/api/v1/schemas/rpa-payload",
         "/health",
+        "/metrics",
     }
     validate = spec["paths"]["/api/v1/invoices/{source_id}/validate"]["post"]
     assert {"400", "404", "409", "422", "500"} <= set(validate["responses"])

@@ -16,10 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from api.routes.health import PROBE_SECONDS
-from chaos.private_postgres import PrivatePostgres, private_postgres
+from chaos.private_postgres import PrivatePostgres
 from settings import Settings
 from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for, prepare_databases, settings_in
-from tests.databases import require_postgres_binaries, scratch_database
+from tests.databases import scratch_database
 from tests.mailroom import free_port
 
 DEADLINE_SECONDS = 2.0
@@ -30,17 +30,10 @@ CONCURRENT_REQUESTS = 48
 
 
 @pytest.fixture
-def postgres() -> Iterator[PrivatePostgres]:
-    require_postgres_binaries()
-    with private_postgres() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(tmp_path: Path, postgres: PrivatePostgres) -> Settings:
+def settings(tmp_path: Path, own_postgres: PrivatePostgres) -> Settings:
     settings = settings_in(
         tmp_path,
-        postgres.url,
+        own_postgres.url,
         request_deadline_seconds=DEADLINE_SECONDS,
         database_connect_timeout_seconds=2,
         database_pool_timeout_seconds=1,
@@ -103,7 +96,7 @@ def _timed_call(send: Callable[[], httpx.Response]) -> tuple[httpx.Response, flo
 
 
 def test_a_frozen_database_is_a_prompt_503_and_nothing_else_waits_for_it(
-    api: httpx.Client, settings: Settings, postgres: PrivatePostgres
+    api: httpx.Client, settings: Settings, own_postgres: PrivatePostgres
 ) -> None:
     admin = credentials_for(settings, "admin")
     created = api.post(
@@ -111,7 +104,7 @@ def test_a_frozen_database_is_a_prompt_503_and_nothing_else_waits_for_it(
     )
     assert created.status_code == 201, created.text
 
-    postgres.freeze()
+    own_postgres.freeze()
     try:
         with ThreadPoolExecutor(CONCURRENT_REQUESTS) as senders:
             frozen = list(
@@ -128,7 +121,7 @@ def test_a_frozen_database_is_a_prompt_503_and_nothing_else_waits_for_it(
             headers=admin,
         )
     finally:
-        postgres.thaw()
+        own_postgres.thaw()
 
     for response, took in [*frozen, (write, write_took)]:
         assert_database_unavailable(response, took, within=DEADLINE_SECONDS)

@@ -138,6 +138,7 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(
     world: World, judging_processes: int, slice_lines: int
 ) -> None:
     parameters = PollParameters(batch_size=25, judging_processes=judging_processes, pull_slice_lines=slice_lines)
+    started = datetime.now(UTC)
     report = poll_marketplace(parameters)
 
     garbled = sum(1 for problem in world.report.problems.values() if problem.startswith("garbled."))
@@ -162,11 +163,28 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(
 
     # in slices (~20 invoices of ~10 lines), the first were judged before the last were pulled
     assert world.judged_before_the_last_pull() is (slice_lines < MAX_HELD_LINES)
+    # and recorded its duration and counts where the API's metrics read them
+    run = world.store.poll_runs.latest()
+    assert run is not None
+    assert run.model_dump(exclude={"finished_at"}) == {
+        "flow_run_id": run_id,
+        "duration_ms": round(report.seconds * 1000),
+        "pulled": report.pulled,
+        "unreadable": report.unreadable,
+        "recorded": report.recorded,
+        "failed": report.failed,
+        "waiting": report.waiting,
+        "waiting_on_lock": report.waiting_on_lock,
+        "batches": report.batches,
+    }
+    assert started < run.finished_at < datetime.now(UTC)
 
     again = poll_marketplace(parameters)
 
     assert (again.pulled, again.recorded, again.waiting_on_lock) == (0, 0, report.waiting_on_lock)
     assert len(world.entry_rows()) == report.recorded
+    last = world.store.poll_runs.latest()
+    assert last is not None and (last.pulled, last.recorded) == (0, 0) and last.finished_at > run.finished_at
 
 
 @pytest.fixture

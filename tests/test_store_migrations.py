@@ -35,6 +35,7 @@ STORE_TABLES = {
     "erp_documents",
     "sign_in_failures",
     "entry_findings",
+    "poll_runs",
 }
 
 

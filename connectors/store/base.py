@@ -4,6 +4,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from sqlalchemy import and_, case, func
 from sqlalchemy.orm import Session, sessionmaker
 
 from connectors.store.engine import READ_ONLY
@@ -44,3 +45,9 @@ def matches_key(row_class: type[InboxRow] | type[EntryRow], key: InvoiceKey) -> 
         row_class.source_invoice_id == key.source_invoice_id,
         row_class.version == key.version,
     ]
+
+
+def how_many(*conditions: Any) -> Any:
+    """The rows meeting every condition, as a column of an aggregate query (SUM(CASE ...): MariaDB has
+    no COUNT(*) FILTER)."""
+    return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)

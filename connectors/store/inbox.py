@@ -4,10 +4,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, case, func, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from connectors.store.base import INVOICE_KEY, StorePart, key_of
+from connectors.store.base import INVOICE_KEY, StorePart, how_many, key_of
 from connectors.store.bulk import insert_returning_new, upsert_rows
 from connectors.store.outbox import WebhookOutbox
 from connectors.store.partitions import VendorPartition, vendor_hash
@@ -150,19 +150,19 @@ class InboxStore(StorePart):
 
     def counts(self) -> InboxCounts:
         """How many pulled invoices wait (and how many of those on a locked PO), and how many failed."""
-        locked = select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists()
-
-        def how_many(*conditions: Any) -> Any:  # SUM(CASE ...): MariaDB has no COUNT(*) FILTER
-            return func.coalesce(func.sum(case((and_(*conditions), 1), else_=0)), 0)
-
-        query = select(
-            how_many(InboxRow.state == INBOX_WAITING),
-            how_many(InboxRow.state == INBOX_WAITING, locked),
-            how_many(InboxRow.state == INBOX_FAILED),
-        )
         with self._reading() as session:
-            waiting, on_locked_po, failed = session.execute(query).one()
-        return InboxCounts(waiting=int(waiting), waiting_on_lock=int(on_locked_po), failed=int(failed))
+            return count_inbox(session)
+
+
+def count_inbox(session: Session) -> InboxCounts:
+    locked = select(POLockRow.po_number).where(POLockRow.po_number == InboxRow.po_number).exists()
+    query = select(
+        how_many(InboxRow.state == INBOX_WAITING),
+        how_many(InboxRow.state == INBOX_WAITING, locked),
+        how_many(InboxRow.state == INBOX_FAILED),
+    )
+    waiting, on_locked_po, failed = session.execute(query).one()
+    return InboxCounts(waiting=int(waiting), waiting_on_lock=int(on_locked_po), failed=int(failed))
 
 
 def mark_failed(session: Session, failures: Mapping[InvoiceKey, str]) -> None:

@@ -203,3 +203,30 @@ class WebhookDelivery(_ReadModel):
     next_attempt_at: datetime
     created_at: datetime
     delivered_at: datetime | None
+
+
+class PollRun(_ReadModel):
+    """A poll-marketplace run that finished: how long it took and what it did."""
+
+    flow_run_id: str | None
+    finished_at: datetime
+    duration_ms: int
+    pulled: int  # new invoice versions taken into the inbox
+    unreadable: int  # marketplace rows that could not be read
+    recorded: int  # entries recorded
+    failed: int  # inbox rows that could not be recorded
+    waiting: int  # left in the inbox when it finished (locked POs included)
+    waiting_on_lock: int  # of those, waiting for a locked PO
+    batches: int
+
+
+class MetricsSnapshot(_ReadModel):
+    """Counts of the process database at one moment, read in one transaction, for the service's metrics."""
+
+    entries_by_status: dict[EntryStatus, int]  # every status, 0 included
+    judged_by_verdict: dict[EntryStatus, int]  # entries created per initial status, ever (their creation events)
+    bot_callbacks: dict[EntryStatus, int]  # entries bots moved to entered or rpa_failed, ever
+    possible_double_entries: int
+    inbox: InboxCounts
+    webhook_deliveries: dict[str, int]  # per state, 0 included
+    last_poll: PollRun | None

@@ -9,6 +9,8 @@
 - `entry_search`: the work queue: entries by filter and sort, a page at a time, counts per status, exports (entry_search.py)
 - `accounts`: users, sign-in tokens and API keys (accounts.py)
 - `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
+- `poll_runs`: each finished poll-marketplace run's duration and counts (poll_runs.py)
+- `metrics`: the counts the service's metrics show, read at scrape time (metrics.py)
 
 Every public method of a part is one transaction; every status change writes exactly one audit
 event in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
@@ -28,7 +30,9 @@ from connectors.store.engine import make_engine
 from connectors.store.entry_search import EntrySearch
 from connectors.store.inbox import InboxStore
 from connectors.store.lifecycle import EntryLifecycle
+from connectors.store.metrics import MetricQueries
 from connectors.store.outbox import WebhookOutbox
+from connectors.store.poll_runs import PollRuns
 from connectors.store.queries import EntryQueries
 from connectors.store.recording import VerdictRecorder
 from connectors.store.sign_in_throttle import SignInThrottle
@@ -53,6 +57,8 @@ class ProcessStore:
         self.entry_search = EntrySearch(sessions, clock)
         self.accounts = AccountStore(sessions, clock)
         self.sign_ins = SignInThrottle(sessions, clock)
+        self.poll_runs = PollRuns(sessions, clock)
+        self.metrics = MetricQueries(sessions, clock)
 
     @classmethod
     def from_url(

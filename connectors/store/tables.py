@@ -352,3 +352,22 @@ class WebhookDeliveryRow(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
     delivered_at: Mapped[datetime | None] = mapped_column(UtcTimestamp())
+
+
+class PollRunRow(Base):
+    """One poll-marketplace run that finished, with its counts: the poll runs in a Prefect flow's
+    process, and the API's metrics read its last run from here."""
+
+    __tablename__ = "poll_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    flow_run_id: Mapped[str | None] = mapped_column(String(CODE))
+    finished_at: Mapped[datetime] = mapped_column(UtcTimestamp(), index=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    pulled: Mapped[int] = mapped_column(Integer)
+    unreadable: Mapped[int] = mapped_column(Integer)
+    recorded: Mapped[int] = mapped_column(Integer)
+    failed: Mapped[int] = mapped_column(Integer)
+    waiting: Mapped[int] = mapped_column(Integer)
+    waiting_on_lock: Mapped[int] = mapped_column(Integer)
+    batches: Mapped[int] = mapped_column(Integer)
