@@ -77,6 +77,7 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/invoices/{source_id}/validate",
         "/api/v1/validate",
         "/api/v1/entries",
+        "/api/v1/entries/export.csv",
         "/api/v1/entries/{entry_id}",
         "/api/v1/entries/{entry_id}/approve",
         "/api/v1/entries/{entry_id}/reject",
