@@ -21,6 +21,7 @@ NOTHING_RECORDED = {
     "vendor_locks": 0,
     "version_locks": 0,
     "erp_documents": 0,
+    "entry_findings": 0,
 }
 
 

@@ -118,6 +118,7 @@ def test_validating_twice_returns_the_recorded_verdict_and_records_once(world: A
         "vendor_locks": 1,  # taken while recording, kept for the vendor's next entries
         "version_locks": 1,  # in manual review, it is the live version of its invoice
         "erp_documents": 0,
+        "entry_findings": 1,  # its one finding's rule
     }
 
 
