@@ -55,6 +55,7 @@ from connectors.store.accounts import (
 from domain import EntryStatus
 from services.decisions import DecisionRefusedError
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
+from services.kpis import InvalidPeriodError
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +204,12 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     NewerVersionKnownError: lambda error: ApiError(409, "superseded", str(error)),
     DecisionRefusedError: _decision_refused,
     NoPayloadError: lambda error: ApiError(409, "no_payload", str(error)),
+    InvalidPeriodError: lambda error: ApiError(
+        422,
+        "invalid_request",
+        f"The request has invalid fields: query.{error.field}.",
+        [FieldProblem(field=f"query.{error.field}", message=str(error), value=error.value.isoformat())],
+    ),
     InvalidCursorError: lambda error: ApiError(
         422,
         "invalid_cursor",

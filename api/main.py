@@ -32,7 +32,8 @@ ones for the RPA bot that keys them in.
 
 * **invoices**: validate one marketplace invoice now and record the verdict.
 * **validation**: dry run on an invoice posted as JSON; nothing is recorded.
-* **entries**: what was judged, its findings, the bot's payload and the audit trail.
+* **entries**: what was judged, its findings, the bot's payload and the audit trail; the work queue.
+* **kpis**: the dashboard's figures for a period, each with the queue's query listing its entries.
 * **schemas**: the JSON Schema of the payload the RPA bot receives.
 
 Money and quantities are exact decimals, sent as JSON strings such as `"24.60"`. Every error has
@@ -43,6 +44,7 @@ TAGS = [
     {"name": "invoices", "description": "Validate marketplace invoices and record the verdicts."},
     {"name": "validation", "description": "Dry runs of the rules on posted invoices."},
     {"name": "entries", "description": "Process entries (process_scheduler) and their history."},
+    {"name": "kpis", "description": "The ops dashboard's figures for a period, each linked to its entries."},
     {"name": "schemas", "description": "Published JSON Schemas."},
     {"name": "health", "description": "Liveness of the service and its databases."},
     {"name": "metrics", "description": "Prometheus metrics for the ops dashboard."},

@@ -83,6 +83,7 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/entries/{entry_id}/reject",
         "/api/v1/entries/{entry_id}/requeue",
         "/api/v1/entries/{entry_id}/mail",
+        "/api/v1/kpis",
         "/api/v1/rpa/claim",
         "/api/v1/rpa/{entry_id}/success",
         "/api/v1/rpa/{entry_id}/failure",

@@ -21,6 +21,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/validate"): EVERYONE,
     ("GET", "/api/v1/entries"): EVERYONE,
     ("GET", "/api/v1/entries/export.csv"): EVERYONE,
+    ("GET", "/api/v1/kpis"): EVERYONE,
     ("GET", "/api/v1/entries/{entry_id}"): EVERYONE,
     ("POST", "/api/v1/entries/{entry_id}/approve"): PEOPLE,
     ("POST", "/api/v1/entries/{entry_id}/reject"): PEOPLE,

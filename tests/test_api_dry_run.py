@@ -22,6 +22,7 @@ NOTHING_RECORDED = {
     "version_locks": 0,
     "erp_documents": 0,
     "poll_runs": 0,
+    "entry_findings": 0,
 }
 
 

@@ -119,6 +119,7 @@ def test_validating_twice_returns_the_recorded_verdict_and_records_once(world: A
         "version_locks": 1,  # in manual review, it is the live version of its invoice
         "erp_documents": 0,
         "poll_runs": 0,
+        "entry_findings": 1,  # its one finding's rule
     }
 
 

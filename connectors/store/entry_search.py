@@ -27,12 +27,12 @@ EXPORT_CHUNK = 1000
 class EntrySearch(StorePart):
     def search(
         self,
-        entry_filter: EntryFilter | None = None,
+        filter: EntryFilter | None = None,
         sort: EntrySort | None = None,
         limit: int = 50,
         after: str | None = None,
     ) -> SearchPage:
-        """The entries matching `entry_filter` in `sort` order (newest first by default), `limit`
+        """The entries matching `filter` in `sort` order (newest first by default), `limit`
         of them, after the position `after` (the previous page's `next_cursor`).
 
         One query, plus one look-up of the cursor's entry when sorting by invoice date, total or
@@ -41,9 +41,9 @@ class EntrySearch(StorePart):
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
-        entry_filter, sort = entry_filter or EntryFilter(), sort or EntrySort()
+        filter, sort = filter or EntryFilter(), sort or EntrySort()
         position = None if after is None else decode_cursor(after)
-        query = _ordered(select(*_QUEUE_COLUMNS).where(*conditions(entry_filter)), sort).limit(limit + 1)
+        query = _ordered(select(*_QUEUE_COLUMNS).where(*conditions(filter)), sort).limit(limit + 1)
         with self._reading() as session:
             if position is not None:
                 anchor = _anchor_value(session, sort, position)
@@ -57,18 +57,16 @@ class EntrySearch(StorePart):
             entries=entries, next_cursor=encode_cursor(entries[-1].id, entries[-1].updated_at) if more else None
         )
 
-    def status_counts(self, entry_filter: EntryFilter | None = None) -> dict[EntryStatus, int]:
+    def status_counts(self, filter: EntryFilter | None = None) -> dict[EntryStatus, int]:
         """How many entries of the filter, its status left out, are in each status (every status,
         zero included): the queue's status tabs. One GROUP BY query."""
-        unfiltered = (entry_filter or EntryFilter()).model_copy(update={"status": None})
+        unfiltered = (filter or EntryFilter()).model_copy(update={"status": None})
         query = select(EntryRow.status, func.count()).where(*conditions(unfiltered)).group_by(EntryRow.status)
         with self._reading() as session:
             counted = dict(session.execute(query).tuples().all())
         return {status: counted.get(status.value, 0) for status in EntryStatus}
 
-    def export_rows(
-        self, entry_filter: EntryFilter | None = None, sort: EntrySort | None = None
-    ) -> Iterator[QueueEntry]:
+    def export_rows(self, filter: EntryFilter | None = None, sort: EntrySort | None = None) -> Iterator[QueueEntry]:
         """Every entry of the filter in `sort` order, read EXPORT_CHUNK at a time.
 
         Each chunk is a page of its own, in a short transaction: a download the client reads
@@ -78,7 +76,7 @@ class EntrySearch(StorePart):
         """
         cursor = None
         while True:
-            page = self.search(entry_filter, sort, limit=EXPORT_CHUNK, after=cursor)
+            page = self.search(filter, sort, limit=EXPORT_CHUNK, after=cursor)
             yield from page.entries
             if page.next_cursor is None:
                 return

@@ -6,6 +6,7 @@
 - `bot`: the RPA bot's claims, dispatches and callbacks (bot_queue.py)
 - `outbox`: webhook deliveries written with each change (outbox.py)
 - `entries`: read queries over entries, history and PO locks (queries.py)
+- `kpis`: the dashboard's figures as SQL aggregates (kpis.py)
 - `entry_search`: the work queue: entries by filter and sort, a page at a time, counts per status, exports (entry_search.py)
 - `accounts`: users, sign-in tokens and API keys (accounts.py)
 - `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
@@ -29,6 +30,7 @@ from connectors.store.bot_queue import BotQueue
 from connectors.store.engine import make_engine
 from connectors.store.entry_search import EntrySearch
 from connectors.store.inbox import InboxStore
+from connectors.store.kpis import KpiQueries
 from connectors.store.lifecycle import EntryLifecycle
 from connectors.store.metrics import MetricQueries
 from connectors.store.outbox import WebhookOutbox
@@ -55,6 +57,7 @@ class ProcessStore:
         self.bot = BotQueue(sessions, clock, self.lifecycle, self.outbox)
         self.entries = EntryQueries(sessions, clock)
         self.entry_search = EntrySearch(sessions, clock)
+        self.kpis = KpiQueries(sessions, clock)
         self.accounts = AccountStore(sessions, clock)
         self.sign_ins = SignInThrottle(sessions, clock)
         self.poll_runs = PollRuns(sessions, clock)

@@ -1,0 +1,37 @@
+"""The ops dashboard's figures for a period, each with the work queue's query that lists its entries."""
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from api.deps import ServicesDep
+from api.errors import error_responses
+from api.security import CallerDep
+from services.kpis import Kpis, overview
+
+router = APIRouter(prefix="/kpis", tags=["kpis"])
+
+
+@router.get(
+    "",
+    response_model=Kpis,
+    summary="The overview of a period: verdicts, backlog, the bot's work, times, amounts, exceptions",
+    responses=error_responses(
+        {422: "from is not before to, the period is over 366 days, or outside 1970..9000 (invalid_request)."}
+    ),
+)
+def get_kpis(
+    _caller: CallerDep,
+    services: ServicesDep,
+    period_from: Annotated[
+        datetime | None,
+        Query(
+            alias="from", description="The period's start (ISO 8601; UTC without a zone). Default: 7 days before to."
+        ),
+    ] = None,
+    period_to: Annotated[
+        datetime | None, Query(alias="to", description="The period's end, excluded. Default: now.")
+    ] = None,
+) -> Kpis:
+    return overview(services.store, period_from, period_to, services.clock())
