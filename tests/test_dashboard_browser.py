@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
 from api.main import create_app
@@ -95,3 +96,20 @@ def test_an_admin_creates_a_clerk_and_an_api_key_whose_secret_is_shown_once(tmp_
         page.reload()  # the browser asks to send the form again: the secret is not in the page it gets
         page.goto(f"{base_url}/admin/api-keys")
         assert secret not in page.content()
+
+
+def test_the_overview_shows_the_numbers_in_the_database(tmp_path: Path, page: Page) -> None:
+    with dashboard(tmp_path) as (world, base_url):
+        sign_in(page, base_url, "ada", PASSWORD)
+        expect(page).to_have_url(f"{base_url}/")
+        with world.process.connect() as connection:
+            judged = connection.execute(sa.text("SELECT count(*) FROM process_scheduler")).scalar_one()
+            in_review = connection.execute(
+                sa.text("SELECT count(*) FROM process_scheduler WHERE status = 'manual_review'")
+            ).scalar_one()
+        expect(page.locator("#kpi-judged .value")).to_have_text(str(judged))
+        expect(page.locator("#kpi-backlog .value")).to_have_text(str(in_review))
+        expect(page.locator("canvas[data-chart=verdicts-chart]")).to_be_visible()
+        document(page, "overview")
+        page.locator("#kpi-backlog .value a").click()
+        expect(page.locator("#queue tbody tr")).to_have_count(in_review)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated, Any, Protocol
+from urllib.parse import quote, urlencode
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -58,8 +58,19 @@ def _duration(seconds: float | None) -> str:
     return f"{minutes} min {rest} s" if minutes else f"{rest} s"
 
 
+class _Counted(Protocol):
+    @property
+    def queue_params(self) -> dict[str, str]: ...
+
+
+def queue_link(counted: _Counted) -> str:
+    """The work queue filtered to exactly the entries a number counts (services.kpis.Counted)."""
+    params = counted.queue_params
+    return "/queue" + (f"?{urlencode(params)}" if params else "")
+
+
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.filters.update(money=_money, when=_when, duration=_duration)
+templates.env.filters.update(money=_money, when=_when, duration=_duration, queue_link=queue_link)
 
 
 def csrf_token_for(session_token: str) -> str:
