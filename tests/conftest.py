@@ -144,9 +144,12 @@ def pytest_runtest_makereport(
     return report
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by Playwright (no browser download: the system one)."""
+    """Debian's Chromium, headless, driven by Playwright (no browser download: the system one).
+
+    Module-scoped: while Playwright's sync API runs, asyncio sees an event loop running in this
+    thread, and Prefect's sync-or-async functions would then hand other tests coroutines."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
         yield chromium

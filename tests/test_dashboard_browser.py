@@ -14,7 +14,8 @@ from tests.api_fixtures import ONE_CENT_OFF, PASSWORD, ApiWorld, api_world, serv
 from tests.browsing import document, sign_in
 from tests.page_fixtures import create_person
 
-pytestmark = pytest.mark.browser
+# One worker runs them one after another, so the browser starts once (see the `browser` fixture).
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
 
 
 @contextmanager
