@@ -18,6 +18,7 @@ from api.routes.docs import router as docs_router
 from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
 from api.sign_in_threads import SignInThreads
+from connectors.prefect_api import PrefectApi
 from domain.clock import Clock, system_clock
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
@@ -30,6 +31,7 @@ ones for the RPA bot that keys them in.
 * **validation**: dry run on an invoice posted as JSON; nothing is recorded.
 * **entries**: what was judged, its findings, the bot's payload and the audit trail.
 * **schemas**: the JSON Schema of the payload the RPA bot receives.
+* **flow runs**: the Prefect deployments, their latest runs and each poll's numbers; start a poll now.
 
 Money and quantities are exact decimals, sent as JSON strings such as `"24.60"`. Every error has
 the shape `{"error": {"code": "...", "message": "...", "details": [...]}}`.
@@ -40,6 +42,7 @@ TAGS = [
     {"name": "validation", "description": "Dry runs of the rules on posted invoices."},
     {"name": "entries", "description": "Process entries (process_scheduler) and their history."},
     {"name": "schemas", "description": "Published JSON Schemas."},
+    {"name": "flow runs", "description": "The Prefect deployments and their runs, read from the Prefect server."},
     {"name": "health", "description": "Liveness of the service and its databases."},
 ]
 
@@ -69,13 +72,16 @@ def _lifespan(clock: Clock) -> Callable[[FastAPI], AbstractAsyncContextManager[d
         sign_in_threads = SignInThreads(
             checks_at_once=settings.password_checks_at_once, wait_seconds=settings.password_check_wait_seconds
         )
+        prefect = PrefectApi.from_settings(settings)
         try:
             yield {
                 "services": services,
                 "database_probes": DatabaseProbes(services.health_checks()),
                 "sign_in_threads": sign_in_threads,
+                "prefect": prefect,
             }
         finally:
+            prefect.close()
             services.close()
 
     return lifespan

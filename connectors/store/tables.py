@@ -133,6 +133,8 @@ class EntryRow(Base):
         Index("ix_process_scheduler_status_updated_at", "status", "updated_at", "id"),
         # A batch looks up the newest version known of each of its invoices.
         Index("ix_process_scheduler_source_invoice_id_version", "source_invoice_id", "version"),
+        # The dashboard counts each poll run's entries by status.
+        Index("ix_process_scheduler_flow_run_id_status", "flow_run_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
