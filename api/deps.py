@@ -12,6 +12,7 @@ from fastapi import Depends, Path, Request
 from api.sign_in_threads import SignInThreads
 from connectors.db import MAX_INTEGER_ID, MIN_INTEGER_ID
 from connectors.mail import PayloadMailer
+from connectors.prefect_api import PrefectApi
 from connectors.store import ProcessStore
 from services.judging import JudgingService
 from services.runtime import Services
@@ -47,6 +48,12 @@ async def get_sign_in_threads(request: Request) -> SignInThreads:
     return threads
 
 
+async def get_prefect(request: Request) -> PrefectApi:
+    # The app's client of the Prefect API, opened by its lifespan; tests may override this dependency.
+    prefect: PrefectApi = request.state.prefect
+    return prefect
+
+
 def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadMailer | None:
     # None when no SMTP server or bot mailbox is configured.
     return PayloadMailer.from_settings(settings)
@@ -63,3 +70,4 @@ JudgingDep = Annotated[JudgingService, Depends(get_judging)]
 StoreDep = Annotated[ProcessStore, Depends(get_store)]
 SignInsDep = Annotated[SignIns, Depends(get_sign_ins)]
 SignInThreadsDep = Annotated[SignInThreads, Depends(get_sign_in_threads)]
+PrefectDep = Annotated[PrefectApi, Depends(get_prefect)]

@@ -30,6 +30,7 @@ from api.schemas import (
 )
 from connectors.db import is_statement_timeout
 from connectors.mail import MailDispatchError
+from connectors.prefect_api import PrefectUnavailableError
 from connectors.store import (
     AlreadyEnteredError,
     CallbackConflictError,
@@ -54,6 +55,7 @@ from connectors.store.accounts import (
 )
 from domain import EntryStatus
 from services.decisions import DecisionRefusedError
+from services.flow_runs import DeploymentNotFoundError
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 from services.kpis import InvalidPeriodError
 
@@ -61,6 +63,8 @@ logger = logging.getLogger(__name__)
 
 # FastAPI's 400 for a request body it could not parse, whatever the cause (kept as its __cause__).
 _UNREADABLE_BODY = "There was an error parsing the body"
+# A client may ask Prefect again this many seconds after it did not answer.
+PREFECT_RETRY_AFTER_SECONDS = 30
 
 
 class ApiError(Exception):
@@ -237,6 +241,10 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     DuplicateCheckOutdatedError: lambda error: ApiError(409, "judging_conflict", str(error)),
     VersionTakenError: lambda error: ApiError(409, "judging_conflict", str(error)),
     MailDispatchError: lambda error: ApiError(502, "mail_failed", str(error)),
+    PrefectUnavailableError: lambda error: ApiError(
+        503, "prefect_unavailable", str(error), headers={"Retry-After": str(PREFECT_RETRY_AFTER_SECONDS)}
+    ),
+    DeploymentNotFoundError: lambda error: ApiError(404, "deployment_not_found", str(error)),
     UserExistsError: lambda error: ApiError(409, "user_exists", str(error)),
     UserNotFoundError: lambda error: ApiError(404, "user_not_found", str(error)),
     ApiKeyExistsError: lambda error: ApiError(409, "api_key_exists", str(error)),

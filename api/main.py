@@ -22,6 +22,7 @@ from api.routes.health import DatabaseProbes
 from api.routes.health import router as health_router
 from api.routes.metrics import router as metrics_router
 from api.sign_in_threads import SignInThreads
+from connectors.prefect_api import PrefectApi
 from domain.clock import Clock, system_clock
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
@@ -35,6 +36,7 @@ ones for the RPA bot that keys them in.
 * **entries**: what was judged, its findings, the bot's payload and the audit trail; the work queue.
 * **kpis**: the dashboard's figures for a period, each with the queue's query listing its entries.
 * **schemas**: the JSON Schema of the payload the RPA bot receives.
+* **flow runs**: the Prefect deployments, their latest runs and each poll's numbers; start a poll now.
 
 Money and quantities are exact decimals, sent as JSON strings such as `"24.60"`. Every error has
 the shape `{"error": {"code": "...", "message": "...", "details": [...]}}`.
@@ -46,6 +48,7 @@ TAGS = [
     {"name": "entries", "description": "Process entries (process_scheduler) and their history."},
     {"name": "kpis", "description": "The ops dashboard's figures for a period, each linked to its entries."},
     {"name": "schemas", "description": "Published JSON Schemas."},
+    {"name": "flow runs", "description": "The Prefect deployments and their runs, read from the Prefect server."},
     {"name": "health", "description": "Liveness of the service and its databases."},
     {"name": "metrics", "description": "Prometheus metrics for the ops dashboard."},
 ]
@@ -77,14 +80,17 @@ def _lifespan(clock: Clock) -> Callable[[FastAPI], AbstractAsyncContextManager[d
             checks_at_once=settings.password_checks_at_once, wait_seconds=settings.password_check_wait_seconds
         )
         metrics_exporter = MetricsExporter.from_settings(app.state.api_metrics, services.store, settings)
+        prefect = PrefectApi.from_settings(settings)
         try:
             yield {
                 "services": services,
                 "database_probes": DatabaseProbes(services.health_checks()),
                 "sign_in_threads": sign_in_threads,
                 "metrics_exporter": metrics_exporter,
+                "prefect": prefect,
             }
         finally:
+            prefect.close()
             metrics_exporter.close()
             services.close()
 

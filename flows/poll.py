@@ -12,7 +12,7 @@ import time
 from typing import TypedDict
 
 from prefect import flow, get_run_logger
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.runtime import flow_run
 from prefect.task_runners import ThreadPoolTaskRunner
 from pydantic import BaseModel, Field
@@ -21,9 +21,9 @@ from connectors.marketplace import MarketplaceCursor
 from connectors.store import InboxCounts, PollRun
 from connectors.store.partitions import MAX_PARTITIONS, VendorPartition
 from connectors.store.pulled import MAX_HELD_LINES
-from flows.report import PollReport, summarise_poll
 from flows.retries import connector_task
 from services.judging_workers import JudgingWorkers
+from services.poll_report import POLL_SUMMARY_KEY, PollReport, summarise_poll
 from services.polling import BatchOutcome, PullOutcome, fewer_garbage_collections, judge_partition, pull_into_inbox
 from services.runtime import services_for
 from settings import get_settings
@@ -159,8 +159,7 @@ def _poll(parameters: PollParameters, workers: JudgingWorkers) -> PollReport:
             break
     report = summarise_poll(pulled, batches, count_inbox(), seconds=time.perf_counter() - started)
     logger.info(report.summary_line())
-    create_markdown_artifact(
-        key="poll-marketplace-summary", markdown=report.markdown(), description="Counts of one poll-marketplace run"
-    )
+    # A table: the Prefect UI shows it, and the dashboard reads the numbers back (PollReport.from_artifact).
+    create_table_artifact(key=POLL_SUMMARY_KEY, table=report.table(), description=report.summary_line())
     record_poll_run(report, run_id)
     return report

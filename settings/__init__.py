@@ -158,6 +158,18 @@ class Settings(BaseSettings):
         default=10, gt=0, description="Wait before the first retry; each further retry waits twice as long."
     )
     webhook_timeout_seconds: float = Field(default=5, gt=0, description="Per attempt, for the receiver to answer.")
+    # --- Prefect, as the dashboard sees it (the flows read PREFECT_API_URL themselves, through Prefect)
+    prefect_api_url: str = Field(
+        default="http://127.0.0.1:4200/api",
+        description="The Prefect server's API, where the dashboard reads flow runs and starts a poll.",
+    )
+    prefect_ui_url: str | None = Field(
+        default=None,
+        description="The Prefect UI that flow run links point to; unset: PREFECT_API_URL without its /api.",
+    )
+    prefect_api_timeout_seconds: float = Field(
+        default=3, gt=0, description="Per request to the Prefect API: the dashboard gives up on it after this long."
+    )
 
     @model_validator(mode="after")
     def _webhooks_are_signed(self) -> "Settings":

@@ -49,7 +49,9 @@ ONE_CENT_OFF = [
 
 
 def settings_in(tmp_path: Path, process_db_url: str | None = None, **overrides: Any) -> Settings:
-    """Settings over SQLite files in `tmp_path`, ignoring any .env; `process_db_url` replaces the process one."""
+    """Settings over SQLite files in `tmp_path`, ignoring any .env; `process_db_url` replaces the process one.
+    Prefect is a closed port unless `prefect_api_url` is given: no test reaches a Prefect server it did not start."""
+    overrides.setdefault("prefect_api_url", closed_prefect_url())
     return Settings(
         _env_file=None,
         marketplace_db_url=f"sqlite:///{tmp_path / 'marketplace.db'}",
@@ -57,6 +59,11 @@ def settings_in(tmp_path: Path, process_db_url: str | None = None, **overrides: 
         process_db_url=process_db_url or f"sqlite:///{tmp_path / 'process.db'}",
         **overrides,
     )
+
+
+def closed_prefect_url() -> str:
+    """A Prefect API URL on a port nothing listens on: connections are refused at once."""
+    return f"http://127.0.0.1:{free_port()}/api"
 
 
 def prepare_databases(settings: Settings) -> None:

@@ -101,11 +101,12 @@ def race_engine(db_url: str) -> Iterator[sa.Engine]:
     engine.dispose()
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Prefect server as `make demo` runs it (`prefect server start`, every service, its own
     SQLite), on a free port; its API URL. The test harness's server is an ephemeral one, which
-    leaves some services out (the repossessor of lapsed concurrency leases among them)."""
+    leaves some services out (the repossessor of lapsed concurrency leases among them). One per
+    module that asks for it: it takes 10-20 s to start on a busy 2-core machine."""
     home = tmp_path_factory.mktemp("prefect-server")
     port = free_port()
     server = subprocess.Popen(

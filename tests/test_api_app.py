@@ -95,6 +95,8 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/api-keys",
         "/api/v1/api-keys/{name}/revoke",
         "/api/v1/webhook-deliveries",
+        "/api/v1/flow-runs",
+        "/api/v1/flow-runs/poll",
         "/api/v1/schemas/rpa-payload",
         "/health",
         "/metrics",

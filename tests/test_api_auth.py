@@ -40,6 +40,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/api-keys/{name}/revoke"): {"admin"},
     ("GET", "/api/v1/webhook-deliveries"): {"admin"},
     ("GET", "/metrics"): EVERYONE,  # unless METRICS_PUBLIC=true (tests/test_metrics.py)
+    ("GET", "/api/v1/flow-runs"): PEOPLE,
+    ("POST", "/api/v1/flow-runs/poll"): {"admin"},
 }
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/schemas/rpa-payload"), ("GET", "/health")}
 PATH_VALUES = {"source_id": "424242", "entry_id": "424242", "username": "nobody", "name": "nobody"}

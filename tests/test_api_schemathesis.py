@@ -76,6 +76,11 @@ FORM_CHECKS = [
     response_headers_conformance,
 ]
 CHECKS = [*FORM_CHECKS, positive_data_acceptance]
+# Prefect is a port nobody listens on here (tests.api_fixtures.settings_in), so starting a poll answers
+# its documented 503 prefect_unavailable: its form is checked, not that it succeeds (tests/test_flow_runs.py
+# starts polls on a real Prefect server).
+NEEDS_PREFECT = {"/api/v1/flow-runs/poll"}
+PREFECT_DOWN_CHECKS = [check for check in FORM_CHECKS if check is not not_a_server_error]
 
 # Callers named so that no generated path parameter hits them (POST /users/{username}/deactivate,
 # POST /api-keys/{name}/revoke) and takes the run's own credentials away.
@@ -218,7 +223,14 @@ def test_every_operation_answers_as_documented(
     case: schemathesis.Case[Any], session: ASGIClient, callers: Callers, distinct_node_id: str
 ) -> None:
     aim(case)
-    checks = CHECKS if case.operation.path not in SCHEMA_STATES_ALL_REFUSALS_EXCEPT else FORM_CHECKS
+    path = case.operation.path
+    checks = (
+        PREFECT_DOWN_CHECKS
+        if path in NEEDS_PREFECT
+        else FORM_CHECKS
+        if path in SCHEMA_STATES_ALL_REFUSALS_EXCEPT
+        else CHECKS
+    )
     case.call_and_validate(session=session, headers=callers.headers_for(case.operation), checks=checks)
 
 

@@ -3,6 +3,7 @@
 One harness per test session (it costs ~10 s to start); the tests share one xdist worker.
 """
 
+import json
 import logging
 import threading
 import tracemalloc
@@ -17,6 +18,7 @@ import pytest
 import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
+from prefect.client.schemas.objects import Artifact
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.testing.utilities import prefect_test_harness
 
@@ -28,8 +30,8 @@ from demo import EXPECTED_RULES, SeedReport, seed_demo
 from domain import EntryStatus, Severity
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
 from flows.poll import PollParameters, poll_marketplace
-from flows.report import PollReport
 from rules.catalogue import REGISTRY
+from services.poll_report import POLL_SUMMARY_KEY, PollReport
 from services.runtime import services_for
 from settings import get_settings
 from tests.databases import scratch_database
@@ -94,13 +96,13 @@ class World:
             ]
 
 
-def latest_summary_artifact(flow_run_id: str) -> str:
+def summary_artifact(flow_run_id: str) -> Artifact:
     with get_client(sync_client=True) as client:
         [artifact] = client.read_artifacts(
-            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["poll-marketplace-summary"])),
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=[POLL_SUMMARY_KEY])),
             flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=[UUID(flow_run_id)])),
         )
-    return str(artifact.data)
+    return artifact
 
 
 def _world(
@@ -157,9 +159,9 @@ def test_one_poll_judges_the_demo_data_and_a_second_creates_nothing(
     # every entry names the run that judged it, and the run published its counts
     [run_id] = set(world.flow_run_ids())
     assert run_id is not None
-    artifact = latest_summary_artifact(run_id)
-    assert f"| recorded `ready_to_process` | {report.statuses[EntryStatus.READY_TO_PROCESS]} |" in artifact
-    assert f"| waiting on a locked PO | {report.waiting_on_lock} |" in artifact
+    artifact = summary_artifact(run_id)
+    assert (artifact.type, artifact.description) == ("table", report.summary_line())
+    assert PollReport.from_table(json.loads(str(artifact.data))) == report
 
     # in slices (~20 invoices of ~10 lines), the first were judged before the last were pulled
     assert world.judged_before_the_last_pull() is (slice_lines < MAX_HELD_LINES)

@@ -739,3 +739,30 @@ def test_find_entry_and_the_lock_holder(store: ProcessStore) -> None:
 
 def test_ping_answers(store: ProcessStore) -> None:
     store.ping()
+
+
+def test_entries_by_run_counts_each_runs_entries_by_status_now_in_one_query(
+    store: ProcessStore, connection: sa.Connection
+) -> None:
+    def judged_by(run: str | None, number: int, status: EntryStatus) -> Entry:
+        invoice = invoice_for(number, po_number=f"PO-{number}")
+        return store.verdicts.record_one(
+            invoice, make_verdict(status), make_payload(invoice), actor="flow:test", flow_run_id=run
+        )
+
+    for number, status in enumerate([S.READY_TO_PROCESS, S.READY_TO_PROCESS, S.MANUAL_REVIEW, S.BAD_INVOICE], 1):
+        judged_by("run-1", number, status)
+    dispatched = judged_by("run-1", 5, S.READY_TO_PROCESS)
+    store.lifecycle.transition(dispatched.id, S.DISPATCHED, actor="bot", reason="claimed")
+    judged_by("run-2", 6, S.MANUAL_REVIEW)
+    judged_by(None, 7, S.MANUAL_REVIEW)  # by the API, in no run
+
+    with selects_sent(connection.engine) as selects:
+        counts = store.entries.entries_by_run(["run-1", "run-2", "run-3", "run-1"])
+
+    assert len(selects) == 1
+    assert counts == {
+        "run-1": {S.READY_TO_PROCESS: 2, S.MANUAL_REVIEW: 1, S.BAD_INVOICE: 1, S.DISPATCHED: 1},
+        "run-2": {S.MANUAL_REVIEW: 1},
+    }
+    assert store.entries.entries_by_run([]) == {}

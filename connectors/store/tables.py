@@ -144,6 +144,8 @@ class EntryRow(Base):
         Index("ix_process_scheduler_verdict_created_at", "verdict", "created_at"),
         Index("ix_process_scheduler_normalised_invoice_number", "normalised_invoice_number"),
         Index("ix_process_scheduler_entered_at", "entered_at"),
+        # The dashboard counts each poll run's entries by status.
+        Index("ix_process_scheduler_flow_run_id_status", "flow_run_id", "status"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
