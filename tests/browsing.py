@@ -3,10 +3,12 @@
 import os
 import re
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Browser, Page, Playwright, sync_playwright
 
 from settings import REPO_ROOT
 from tests.databases import IN_CI
@@ -27,6 +29,34 @@ def chromium_path() -> str:
             pytest.fail(f"CI=true but {reason}")
         pytest.skip(reason)
     return path
+
+
+def launch(playwright: Playwright) -> Browser:
+    return playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+
+
+def new_tab(browser: Browser) -> Page:
+    """A tab at 1280 × 900, the width the pages are designed for, in a context of its own."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(15_000)
+    return context.new_page()
+
+
+@contextmanager
+def browser_tab(test_name: str) -> Iterator[Page]:
+    """A tab of a browser started for this block alone, for a test among Prefect ones (where a
+    module-wide browser would disturb Prefect's clients: see the `browser` fixture); a failing block
+    keeps a screenshot."""
+    with sync_playwright() as playwright:
+        browser = launch(playwright)
+        tab = new_tab(browser)
+        try:
+            yield tab
+        except BaseException:
+            print(f"screenshot of the failed test: {save_failure_screenshot(tab, test_name)}")
+            raise
+        finally:
+            browser.close()
 
 
 def save_failure_screenshot(page: Page, test_name: str) -> Path:

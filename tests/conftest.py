@@ -23,7 +23,7 @@ from chaos.private_postgres import PrivatePostgres, private_postgres
 from connectors.store import ProcessStore, make_engine
 from connectors.store.migrate import upgrade
 from demo.supervisor import answers_ok
-from tests.browsing import CALL_REPORT, chromium_path, save_failure_screenshot
+from tests.browsing import CALL_REPORT, launch, new_tab, save_failure_screenshot
 from tests.databases import KINDS, require_postgres_binaries, scratch_database
 from tests.fakes import FakeClock
 from tests.mailroom import free_port
@@ -152,7 +152,7 @@ def browser() -> Iterator[Browser]:
     Module-scoped: while Playwright's sync API runs, asyncio sees an event loop running in this
     thread, and Prefect's sync-or-async functions would then hand other tests coroutines."""
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox"])
+        chromium = launch(playwright)
         yield chromium
         chromium.close()
 
@@ -160,11 +160,9 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
     """A fresh browser tab at 1280 × 900; when the test fails, a screenshot of it is kept (the path is printed)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    tab = context.new_page()
+    tab = new_tab(browser)
     yield tab
     report = request.node.stash.get(CALL_REPORT, None)
     if report is not None and report.failed:
         print(f"screenshot of the failed test: {save_failure_screenshot(tab, request.node.name)}")
-    context.close()
+    tab.context.close()

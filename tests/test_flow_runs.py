@@ -22,6 +22,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 from prefect import get_client
 from prefect.client.orchestration import SyncPrefectClient
 from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterDeploymentId
@@ -47,7 +48,8 @@ from services.flow_runs import (
 )
 from services.poll_report import PollReport
 from settings import REPO_ROOT, Settings
-from tests.api_fixtures import credentials_for
+from tests.api_fixtures import PASSWORD, credentials_for, served
+from tests.browsing import browser_tab, document, sign_in
 
 pytestmark = pytest.mark.xdist_group("prefect")
 URL = "/api/v1/flow-runs"
@@ -446,3 +448,19 @@ def test_poll_now_creates_a_run_the_serving_process_picks_up(stage: Stage, deplo
     assert (flow_run.deployment_id, flow_run.state_type) == (deployed.ids["poll-marketplace"], StateType.SCHEDULED)
     assert flow_run.parameters == {"parameters": SCHEDULED_FLOWS[0].parameters.model_dump(mode="json")}
     assert stage.app.post(f"{URL}/poll").status_code == 403  # a clerk may look, not start
+
+
+@pytest.mark.browser
+def test_the_flow_runs_page_shows_each_poll_and_what_it_did(stage: Stage, deployed: Deployed) -> None:
+    ProcessStore.from_url(stage.settings.process_db_url).accounts.create_user("ada", PASSWORD, "admin")
+    with served(create_app(stage.settings), stage.settings) as base_url, browser_tab("flow-runs page") as page:
+        sign_in(page, base_url, "ada", PASSWORD)
+        page.goto(f"{base_url}/flow-runs")
+        poll = page.locator("section.deployment").first
+        expect(poll.get_by_role("heading")).to_contain_text("poll-marketplace")
+        row = poll.locator("tr", has=page.get_by_role("link", name=stage.prefect.read_flow_run(deployed.poll_run).name))
+        expect(row.locator(".status")).to_have_text("Completed")
+        document(page, "flow-runs")
+        expect(poll.locator("tr.standout")).not_to_have_count(0)  # the failed poll stands out
+        page.get_by_role("button", name="Poll now").click()
+        expect(page.get_by_role("status")).to_contain_text("Started poll run")
