@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login]` runs only those sections.
+`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login] [dashboard]` runs only those sections.
 """
 
 import sys
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from benchmarks import (
     backlog_memory,
+    dashboard,
     erp_gateway,
     login_flood,
     poll_backlog,
@@ -93,6 +94,11 @@ def login() -> None:
     login_flood.run()
 
 
+def dashboard_pages() -> None:
+    print("== dashboard: 100,000 entries and 1,000,000 events; each page 200 times, p95 target 300 ms; the CSV export")
+    dashboard.run()
+
+
 def main() -> int:
     sections = {
         "foundation": foundation,
@@ -101,6 +107,7 @@ def main() -> int:
         "backlog": backlog,
         "rpa": rpa,
         "login": login,
+        "dashboard": dashboard_pages,
     }
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:

@@ -18,14 +18,14 @@ BENCH_DATABASE = "ia_bench"
 
 
 @contextmanager
-def bench_database(admin_url: str) -> Iterator[str | None]:
-    """A fresh database `ia_bench` beside `admin_url`'s, dropped afterwards; None when the server does not answer."""
+def bench_database(admin_url: str, name: str = BENCH_DATABASE) -> Iterator[str | None]:
+    """A fresh database `name` beside `admin_url`'s, dropped afterwards; None when the server does not answer."""
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
     postgres = admin.dialect.name == "postgresql"
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}" + (" WITH (FORCE)" if postgres else "")))
-            conn.execute(sa.text(f"CREATE DATABASE {BENCH_DATABASE}"))
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}" + (" WITH (FORCE)" if postgres else "")))
+            conn.execute(sa.text(f"CREATE DATABASE {name}"))
     except Exception as exc:  # a server that is not there is reported, not fatal
         print(
             f"  (skipped {make_url(admin_url).get_backend_name()}: {type(exc).__name__}: {str(exc).splitlines()[0][:120]})"
@@ -33,8 +33,8 @@ def bench_database(admin_url: str) -> Iterator[str | None]:
         yield None
         return
     try:
-        yield make_url(admin_url).set(database=BENCH_DATABASE).render_as_string(hide_password=False)
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {BENCH_DATABASE}" + (" WITH (FORCE)" if postgres else "")))
+            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}" + (" WITH (FORCE)" if postgres else "")))
         admin.dispose()

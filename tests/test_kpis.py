@@ -175,7 +175,12 @@ def test_each_figures_queue_params_list_exactly_its_entries(
     counts = every_count(kpis)
 
     listed = [
-        len(list(clocked_store.entry_search.export_rows(EntryFilter.from_query_params(c.queue_params), EntrySort())))
+        sum(
+            len(chunk)
+            for chunk in clocked_store.entry_search.export_chunks(
+                EntryFilter.from_query_params(c.queue_params), EntrySort()
+            )
+        )
         for c in counts
     ]
 

@@ -8,7 +8,15 @@ from typing import Any
 
 import pytest
 
-from connectors.store import EntryFilter, EntrySort, InvalidCursorError, ProcessStore, QueueEntry, entry_search
+from connectors.store import (
+    EXPORT_COLUMNS,
+    EntryFilter,
+    EntrySort,
+    InvalidCursorError,
+    ProcessStore,
+    QueueEntry,
+    entry_search,
+)
 from connectors.store.entry_filter import SORT_KEYS
 from connectors.store.search_cursor import encode_cursor
 from demo.factories import invoice_for, make_finding, make_line, make_payload, make_verdict
@@ -215,9 +223,10 @@ def test_the_export_reads_every_entry_of_the_filter_in_chunks(
     made = [make.judged(S.READY_TO_PROCESS if n % 2 else S.MANUAL_REVIEW, at=T) for n in range(14)]
     reviewed = [entry_id for n, entry_id in enumerate(made) if not n % 2]
 
-    exported = clocked_store.entry_search.export_rows(EntryFilter(status=S.MANUAL_REVIEW), EntrySort(descending=False))
+    chunks = clocked_store.entry_search.export_chunks(EntryFilter(status=S.MANUAL_REVIEW), EntrySort(descending=False))
 
-    assert [entry.id for entry in exported] == reviewed
+    id_at = EXPORT_COLUMNS.index("id")
+    assert [[row[id_at] for row in chunk] for chunk in chunks] == [reviewed[:3], reviewed[3:6], reviewed[6:]]
 
 
 def test_a_recorded_batch_has_its_rule_rows_verdicts_and_pull_times(

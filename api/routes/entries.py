@@ -2,7 +2,7 @@
 search (filters, sort, keyset pages) and its CSV export."""
 
 from datetime import datetime
-from itertools import chain, islice
+from itertools import chain
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -25,7 +25,7 @@ from connectors.store.entry_filter import SortKey
 from domain import EntryStatus, Severity
 from domain.models import FreeText
 from services import decisions
-from services.entry_export import csv_lines
+from services.entry_export import csv_chunks
 from services.mail_dispatch import mail_to_bot
 
 router = APIRouter(prefix="/entries", tags=["entries"])
@@ -142,12 +142,12 @@ def list_entries(
     },
 )
 def export_entries(_caller: CallerDep, store: StoreDep, entries: FilterDep, sort: SortDep) -> StreamingResponse:
-    rows = store.entry_search.export_rows(entries, sort)
+    chunks = store.entry_search.export_chunks(entries, sort)
     # The first chunk is read before the answer starts: a database that does not answer gets the
     # usual 503, not a download cut short.
-    first = list(islice(rows, 1))
+    first = next(chunks)
     return StreamingResponse(
-        csv_lines(chain(first, rows)),
+        csv_chunks(chain([first], chunks)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="entries.csv"'},
     )

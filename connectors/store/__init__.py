@@ -5,6 +5,7 @@ only code that reads and writes them."""
 
 from connectors.store.engine import make_engine
 from connectors.store.entry_filter import EntryFilter, EntrySort
+from connectors.store.entry_search import EXPORT_COLUMNS
 from connectors.store.errors import (
     AlreadyEnteredError,
     CallbackConflictError,
@@ -44,6 +45,7 @@ from connectors.store.store import ProcessStore
 
 __all__ = [
     "CURSOR_PATTERN",
+    "EXPORT_COLUMNS",
     "AlreadyEnteredError",
     "BatchRecord",
     "CallbackConflictError",

@@ -69,20 +69,23 @@ def insert_entry(
 
 
 def record_findings(session: Session, findings_by_entry: Iterable[tuple[int, Iterable[Finding]]]) -> None:
-    """The `entry_findings` rows of freshly recorded entries: one per distinct rule id of each
-    entry's findings, hard when any of that rule's findings is. One executemany."""
-    rows = []
-    for entry_id, findings in findings_by_entry:
-        severities: dict[str, Severity] = {}
-        for finding in findings:
-            if severities.get(finding.rule_id) is not Severity.HARD:
-                severities[finding.rule_id] = finding.severity
-        rows += [
-            {"entry_id": entry_id, "rule_id": rule_id, "severity": severity.value}
-            for rule_id, severity in sorted(severities.items())
-        ]
+    """The `entry_findings` rows of freshly recorded entries. One executemany."""
+    rows = [row for entry_id, findings in findings_by_entry for row in finding_rule_rows(entry_id, findings)]
     if rows:
         session.execute(insert(EntryFindingRow.__table__), rows)
+
+
+def finding_rule_rows(entry_id: int, findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    """An entry's `entry_findings` rows: one per distinct rule id of its findings, hard when any of
+    that rule's findings is."""
+    severities: dict[str, Severity] = {}
+    for finding in findings:
+        if severities.get(finding.rule_id) is not Severity.HARD:
+            severities[finding.rule_id] = finding.severity
+    return [
+        {"entry_id": entry_id, "rule_id": rule_id, "severity": severity.value}
+        for rule_id, severity in sorted(severities.items())
+    ]
 
 
 def copy_pulled_at(session: Session, entry_ids: Collection[int]) -> None:

@@ -6,7 +6,8 @@ the first does. Summary columns only: the invoice, payload and findings document
 database.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
@@ -19,7 +20,10 @@ from connectors.store.search_cursor import CursorPosition, decode_cursor, encode
 from connectors.store.tables import EntryRow
 from domain import EntryStatus
 
-_QUEUE_COLUMNS = tuple(getattr(EntryRow, name) for name in QueueEntry.model_fields)
+# What a queue row holds, in this order: an export's rows are plain tuples of these values.
+EXPORT_COLUMNS: tuple[str, ...] = tuple(QueueEntry.model_fields)
+_QUEUE_COLUMNS = tuple(getattr(EntryRow, name) for name in EXPORT_COLUMNS)
+_ID, _UPDATED_AT = EXPORT_COLUMNS.index("id"), EXPORT_COLUMNS.index("updated_at")
 # Entries an export reads per query: its memory stays that of one chunk, however many match.
 EXPORT_CHUNK = 1000
 
@@ -41,21 +45,9 @@ class EntrySearch(StorePart):
         """
         if limit < 1:
             raise ValueError(f"limit must be at least 1, not {limit}")
-        filter, sort = filter or EntryFilter(), sort or EntrySort()
-        position = None if after is None else decode_cursor(after)
-        query = _ordered(select(*_QUEUE_COLUMNS).where(*conditions(filter)), sort).limit(limit + 1)
-        with self._reading() as session:
-            if position is not None:
-                anchor = _anchor_value(session, sort, position)
-                if anchor is None:
-                    return SearchPage(entries=(), next_cursor=None)
-                query = query.where(_after(sort, anchor, position.entry_id))
-            rows = session.execute(query).all()
-        entries = tuple(QueueEntry.from_columns(row._mapping) for row in rows[:limit])
-        more = len(rows) > limit
-        return SearchPage(
-            entries=entries, next_cursor=encode_cursor(entries[-1].id, entries[-1].updated_at) if more else None
-        )
+        rows, more = self._page(filter, sort, limit, after)
+        entries = tuple(QueueEntry.from_columns(dict(zip(EXPORT_COLUMNS, row, strict=True))) for row in rows)
+        return SearchPage(entries=entries, next_cursor=_cursor_after(rows) if more else None)
 
     def status_counts(self, filter: EntryFilter | None = None) -> dict[EntryStatus, int]:
         """How many entries of the filter, its status left out, are in each status (every status,
@@ -66,21 +58,49 @@ class EntrySearch(StorePart):
             counted = dict(session.execute(query).tuples().all())
         return {status: counted.get(status.value, 0) for status in EntryStatus}
 
-    def export_rows(self, filter: EntryFilter | None = None, sort: EntrySort | None = None) -> Iterator[QueueEntry]:
-        """Every entry of the filter in `sort` order, read EXPORT_CHUNK at a time.
+    def export_chunks(
+        self, filter: EntryFilter | None = None, sort: EntrySort | None = None
+    ) -> Iterator[Sequence[tuple[Any, ...]]]:
+        """Every entry of the filter in `sort` order, EXPORT_CHUNK at a time (one empty chunk when
+        none matches), each as the tuple of its EXPORT_COLUMNS values as the columns read them (a
+        status as its text): no model per row, which would take most of a large export's time.
 
         Each chunk is a page of its own, in a short transaction: a download the client reads
         slowly holds no transaction open (on SQLite, an open read would keep the poll from
         committing). An entry that changes meanwhile moves only in the updated_at order, where it
-        may then be listed twice or not at all.
+        may then be listed twice or not at all. The next chunk is read (in a thread of its own)
+        while the caller handles this one: the database's time and the caller's overlap.
         """
-        cursor = None
-        while True:
-            page = self.search(filter, sort, limit=EXPORT_CHUNK, after=cursor)
-            yield from page.entries
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="export-read") as reader:
+            coming = reader.submit(self._page, filter, sort, EXPORT_CHUNK, None)
+            while True:
+                rows, more = coming.result()
+                if more:
+                    coming = reader.submit(self._page, filter, sort, EXPORT_CHUNK, _cursor_after(rows))
+                yield rows
+                if not more:
+                    return
+
+    def _page(
+        self, entry_filter: EntryFilter | None, sort: EntrySort | None, limit: int, after: str | None
+    ) -> tuple[Sequence[tuple[Any, ...]], bool]:
+        """Up to `limit` rows after `after`, and whether more follow."""
+        entry_filter, sort = entry_filter or EntryFilter(), sort or EntrySort()
+        position = None if after is None else decode_cursor(after)
+        query = _ordered(select(*_QUEUE_COLUMNS).where(*conditions(entry_filter)), sort).limit(limit + 1)
+        with self._reading() as session:
+            if position is not None:
+                anchor = _anchor_value(session, sort, position)
+                if anchor is None:
+                    return (), False
+                query = query.where(_after(sort, anchor, position.entry_id))
+            # Core, not the ORM: plain column values need none of its per-row work.
+            rows = session.connection().execute(query).tuples().all()
+        return rows[:limit], len(rows) > limit
+
+
+def _cursor_after(rows: Sequence[tuple[Any, ...]]) -> str:
+    return encode_cursor(rows[-1][_ID], rows[-1][_UPDATED_AT])
 
 
 def _sort_column(sort: EntrySort) -> InstrumentedAttribute[Any]:

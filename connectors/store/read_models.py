@@ -1,11 +1,11 @@
 """What the process store returns: plain, frozen models detached from the database, and how they are read from rows."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import RowMapping
 
 from connectors.store.column_types import MONEY_QUANTUM
 from connectors.store.tables import EntryRow
@@ -71,7 +71,7 @@ class EntrySummary(EntryHeader):
         return InvoiceKey(source=self.source, source_invoice_id=self.source_invoice_id, version=self.version)
 
     @classmethod
-    def from_columns(cls, columns: RowMapping) -> Self:
+    def from_columns(cls, columns: Mapping[Any, Any]) -> Self:
         return cls.model_validate({**columns, "total": columns["total"].quantize(MONEY_QUANTUM)})
 
 
