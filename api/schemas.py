@@ -176,7 +176,6 @@ class ReviewAction(BaseModel):
     reason: FreeText = Field(
         min_length=1,
         max_length=2000,
-        pattern=r"\S",  # not blank: an audit trail entry of spaces explains nothing
         description="Why, in words a colleague or auditor understands.",
     )
 

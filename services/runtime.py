@@ -14,6 +14,7 @@ from domain.clock import Clock, system_clock
 from rules.catalogue import load_rule_config
 from rules.engine import RuleEngine
 from services.judging import JudgingService
+from services.kpis import KpiCache
 from services.sign_in import SignInPolicy, SignIns
 from settings import Settings
 
@@ -35,6 +36,7 @@ class Services:
         self.clock = clock
         self.judging = JudgingService(marketplace=marketplace, erp=erp, store=store, engine=engine, clock=clock)
         self.sign_ins = SignIns(store, sign_in_policy, clock)
+        self.kpis = KpiCache(store, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, clock: Clock = system_clock) -> Self:

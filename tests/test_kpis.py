@@ -18,6 +18,7 @@ from services.kpis import (
     DayVerdicts,
     HourCount,
     InvalidPeriodError,
+    KpiCache,
     Kpis,
     ReasonCount,
     RuleCount,
@@ -246,3 +247,20 @@ def test_a_period_is_checked_and_defaults_to_the_last_seven_days() -> None:
         "before 1970": "from",
         "after 9000": "to",
     }
+
+
+def test_the_cache_shares_a_period_s_figures_for_15_seconds_then_computes_them_again(
+    clocked_store: ProcessStore, clock: FakeClock
+) -> None:
+    clock.now = datetime(2026, 12, 5, 12, 0, 7, tzinfo=UTC)
+    cache = KpiCache(clocked_store, clock)
+    first = cache.overview("the days", lambda _now: (START, END))
+    assert first.now == clock.now
+
+    EntryFactory(clocked_store, clock).judged(S.MANUAL_REVIEW, at=at(2, 10), vendor_id="V001", vendor_name="x")
+    clock.now = datetime(2026, 12, 5, 12, 0, 14, tzinfo=UTC)  # the same 15 s (the factory set the clock back)
+    assert cache.overview("the days", lambda _now: (START, END)) is first
+    assert cache.overview("another period", lambda _now: (START, END)).judged.count == first.judged.count + 1
+    clock.advance(timedelta(seconds=1))  # 12:00:15
+    again = cache.overview("the days", lambda _now: (START, END))
+    assert (again.now, again.judged.count) == (clock.now, first.judged.count + 1)

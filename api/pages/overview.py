@@ -11,7 +11,6 @@ from fastapi.responses import HTMLResponse
 from api.deps import ServicesDep
 from api.pages.web import PageUserDep, is_htmx, queue_link, render
 from domain import EntryStatus
-from services import kpis
 from services.kpis import Kpis
 
 router = APIRouter()
@@ -81,7 +80,9 @@ def overview(
     if end <= start:
         problem = "The period must end after it starts; showing the last 7 days."
         period, (start, end) = "7d", _bounds("7d", None, None, now)
-    figures = kpis.overview(services.store, start, end, now)
+    figures = services.kpis.overview(
+        (period, first_day, last_day), lambda moment: _bounds(period, first_day, last_day, moment)
+    )
     context = {
         "kpis": figures,
         "charts": _charts(figures),

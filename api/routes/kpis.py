@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from api.deps import ServicesDep
 from api.errors import error_responses
 from api.security import CallerDep
-from services.kpis import Kpis, overview
+from services.kpis import Kpis
 
 router = APIRouter(prefix="/kpis", tags=["kpis"])
 
@@ -17,6 +17,7 @@ router = APIRouter(prefix="/kpis", tags=["kpis"])
     "",
     response_model=Kpis,
     summary="The overview of a period: verdicts, backlog, the bot's work, times, amounts, exceptions",
+    description="Computed at most every 15 s per period (`now` says as of when); a period ending now ends at that moment.",
     responses=error_responses(
         {422: "from is not before to, the period is over 366 days, or outside 1970..9000 (invalid_request)."}
     ),
@@ -34,4 +35,4 @@ def get_kpis(
         datetime | None, Query(alias="to", description="The period's end, excluded. Default: now.")
     ] = None,
 ) -> Kpis:
-    return overview(services.store, period_from, period_to, services.clock())
+    return services.kpis.overview((period_from, period_to), lambda _now: (period_from, period_to))
