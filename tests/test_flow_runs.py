@@ -179,6 +179,8 @@ def stage(prefect_server: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         erp_db_url=urls["erp"],
         process_db_url=urls["process"],
         prefect_api_url=prefect_server,
+        # A loaded machine's Prefect server can take seconds to answer; the 3 s default is for a page.
+        prefect_api_timeout_seconds=15,
     )
     with (
         temporary_settings(updates={PREFECT_API_URL: prefect_server}),
