@@ -9,6 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 
+from api.errors import ApiError
 from api.sign_in_threads import SignInThreads
 from connectors.db import MAX_INTEGER_ID, MIN_INTEGER_ID
 from connectors.mail import PayloadMailer
@@ -57,6 +58,13 @@ async def get_prefect(request: Request) -> PrefectApi:
 def get_mailer(settings: Annotated[Settings, Depends(get_settings)]) -> PayloadMailer | None:
     # None when no SMTP server or bot mailbox is configured.
     return PayloadMailer.from_settings(settings)
+
+
+def configured(mailer: PayloadMailer | None) -> PayloadMailer:
+    """The mailer, for a request that mails; 503 mail_not_configured when there is none."""
+    if mailer is None:
+        raise ApiError(503, "mail_not_configured", "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings.")
+    return mailer
 
 
 # An id beyond the INTEGER columns is refused (422) instead of overflowing the database or its driver (500).

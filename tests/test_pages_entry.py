@@ -89,3 +89,16 @@ def test_an_unknown_entry_is_a_404_page(tmp_path: Path) -> None:
         assert answer.status_code == 404
         assert "99" in _text(answer.text)
         assert clerk.get("/entries/abc").status_code == 422
+
+
+def test_mailing_without_a_mail_server_says_what_is_missing(tmp_path: Path) -> None:
+    with page_world(tmp_path) as world:
+        world.add_invoice(1)
+        assert world.validate(1).status_code == 200
+        clerk = signed_in(world, "cleo", "clerk")
+        page = clerk.get("/entries/1")
+        assert "Mail the payload to the bot" in page.text
+        answer = clerk.post("/entries/1/mail", data={"reason": "", "csrf_token": csrf_of(page)})
+        assert answer.status_code == 503
+        assert "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings." in answer.text
+        assert world.client.get("/api/v1/entries/1").json()["status"] == "ready_to_process"

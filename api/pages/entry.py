@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from api.deps import EntryIdPath, MailerDep, ServicesDep
+from api.deps import EntryIdPath, MailerDep, ServicesDep, configured
 from api.errors import DOMAIN_ERRORS, ApiError, translated
 from api.pages.web import FormUserDep, PageUser, PageUserDep, render
 from api.schemas import EntryVerdict, ReleaseAction
@@ -142,6 +142,4 @@ def _decide(
     elif action == "reject":
         decisions.reject(services.store, entry_id, actor=actor, reason=decision.reason)
     else:
-        if mailer is None:
-            raise ApiError(503, "mail_not_configured", "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings.")
-        mail_to_bot(services.store, mailer, entry_id, actor=actor)
+        mail_to_bot(services.store, configured(mailer), entry_id, actor=actor)

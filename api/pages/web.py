@@ -22,7 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import StoreDep
-from api.security import SESSION_COOKIE, Principal
+from api.errors import ApiError
+from api.security import SESSION_COOKIE, Principal, principal_for
 from connectors.store.accounts import API_KEY_PREFIX
 
 TEMPLATES_DIR = Path(__file__).parent.parent / "templates"
@@ -106,14 +107,15 @@ class PageForbidden(Exception):
 
 
 def page_user(request: Request, store: StoreDep) -> PageUser:
-    authorization = request.headers.get("Authorization", "")
-    if API_KEY_PREFIX in authorization or request.cookies.get(SESSION_COOKIE, "").startswith(API_KEY_PREFIX):
-        raise PageForbidden("The dashboard is for people: an API key cannot open its pages.")
     token = request.cookies.get(SESSION_COOKIE)
-    user = None if not token else store.accounts.user_for_token(token)
-    if token is None or user is None:
+    if API_KEY_PREFIX in request.headers.get("Authorization", "") or (token or "").startswith(API_KEY_PREFIX):
+        raise PageForbidden("The dashboard is for people: an API key cannot open its pages.")
+    if not token:
         raise SignInRequired()
-    principal = Principal(kind="user", name=user.username, role=user.role, session_token=token)
+    try:
+        principal = principal_for(store, token)
+    except ApiError as unknown:  # expired or signed out
+        raise SignInRequired() from unknown
     return PageUser(principal=principal, csrf_token=csrf_token_for(token))
 
 

@@ -8,8 +8,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
-from api.deps import EntryIdPath, JudgingDep, MailerDep, StoreDep
-from api.errors import ApiError, error_responses
+from api.deps import EntryIdPath, JudgingDep, MailerDep, StoreDep, configured
+from api.errors import error_responses
 from api.schemas import (
     EntryDetail,
     EntryPage,
@@ -241,6 +241,4 @@ def requeue(entry_id: EntryIdPath, action: ReleaseAction, clerk: PersonDep, judg
     ),
 )
 def mail(entry_id: EntryIdPath, clerk: PersonDep, store: StoreDep, mailer: MailerDep) -> EntryStatusResponse:
-    if mailer is None:
-        raise ApiError(503, "mail_not_configured", "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings.")
-    return EntryStatusResponse.model_validate(mail_to_bot(store, mailer, entry_id, actor=clerk.actor))
+    return EntryStatusResponse.model_validate(mail_to_bot(store, configured(mailer), entry_id, actor=clerk.actor))
