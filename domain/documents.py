@@ -1,0 +1,231 @@
+"""Uploaded documents and what extraction read from them: fields with confidence and place, lines, checks.
+
+Every engine (e-invoice XML, text layer, OCR, cloud and LLM providers) produces the same
+`Extraction`, so the review screen, the cross-checks and the way into the rules never care
+which engine ran. No I/O here.
+
+Values are normalised strings, so that they compare exactly and print as the JSON they are:
+dates ISO (`2026-03-31`), amounts and quantities exact decimal strings (`1234.56`, `-3`),
+currencies ISO 4217 codes (`EUR`), everything else the text as printed, stripped.
+"""
+
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class DocumentStatus(StrEnum):
+    QUEUED = "queued"
+    EXTRACTING = "extracting"
+    EXTRACTED = "extracted"
+    NEEDS_REVIEW = "needs_review"
+    FAILED = "failed"
+    SUBMITTED = "submitted"
+
+
+class DocumentKind(StrEnum):
+    """What a file is, decided by its content (magic bytes), never by its name."""
+
+    PDF = "pdf"
+    PNG = "png"
+    JPEG = "jpeg"
+    TIFF = "tiff"
+    XML = "xml"
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self]
+
+    @property
+    def is_image(self) -> bool:
+        return self in (DocumentKind.PNG, DocumentKind.JPEG, DocumentKind.TIFF)
+
+
+_MEDIA_TYPES = {
+    DocumentKind.PDF: "application/pdf",
+    DocumentKind.PNG: "image/png",
+    DocumentKind.JPEG: "image/jpeg",
+    DocumentKind.TIFF: "image/tiff",
+    DocumentKind.XML: "application/xml",
+}
+
+
+class Engine(StrEnum):
+    EINVOICE = "einvoice"  # Factur-X / ZUGFeRD / XRechnung / UBL: exact
+    TEXT_LAYER = "text_layer"
+    OCR = "ocr"
+    AZURE = "azure"  # Azure Document Intelligence prebuilt-invoice
+    GEMINI = "gemini"
+    OPENAI = "openai"  # any OpenAI-compatible chat endpoint (DeepSeek, vLLM, Ollama...)
+
+    @property
+    def is_paid(self) -> bool:
+        return self in (Engine.AZURE, Engine.GEMINI, Engine.OPENAI)
+
+
+HEADER_FIELDS = (
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "currency",
+    "seller_name",
+    "seller_vat_id",
+    "buyer_name",
+    "po_number",
+    "subtotal",
+    "tax_total",
+    "total",
+)
+LINE_FIELDS = ("description", "part_number", "quantity", "unit", "unit_price", "line_total")
+DATE_FIELDS = frozenset({"issue_date", "due_date"})
+AMOUNT_FIELDS = frozenset({"subtotal", "tax_total", "total", "quantity", "unit_price", "line_total"})
+
+Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
+Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Box(_Model):
+    """Where on a page a value was read: fractions of the page's width and height, origin top left."""
+
+    page: int = Field(ge=1)
+    x0: Fraction
+    y0: Fraction
+    x1: Fraction
+    y1: Fraction
+
+
+class ExtractedField(_Model):
+    value: str | None = None
+    confidence: Confidence = 0.0
+    box: Box | None = None
+
+
+EMPTY = ExtractedField()
+
+
+class ExtractedLine(_Model):
+    description: ExtractedField = EMPTY
+    part_number: ExtractedField = EMPTY
+    quantity: ExtractedField = EMPTY
+    unit: ExtractedField = EMPTY
+    unit_price: ExtractedField = EMPTY
+    line_total: ExtractedField = EMPTY
+
+    def field(self, name: str) -> ExtractedField:
+        if name not in LINE_FIELDS:
+            raise KeyError(name)
+        value: ExtractedField = getattr(self, name)
+        return value
+
+
+class CheckResult(_Model):
+    """One arithmetic cross-check: `fields` are the paths it concerns (`total`, `lines[2].line_total`)."""
+
+    check: str
+    passed: bool
+    message: str
+    fields: tuple[str, ...] = ()
+
+
+class ProviderCall(_Model):
+    """One call to a paid or remote engine: what it cost and how long it took."""
+
+    provider: Engine
+    model: str
+    input_tokens: int = Field(default=0, ge=0)
+    output_tokens: int = Field(default=0, ge=0)
+    cost: Decimal | None = None  # None: no price configured for the model
+    latency_ms: float = Field(ge=0.0)
+    ok: bool
+    error: str | None = None
+
+
+class Extraction(_Model):
+    engine: Engine
+    engine_reason: str
+    pages: int = Field(ge=0)
+    fields: dict[str, ExtractedField] = Field(default_factory=dict)
+    lines: tuple[ExtractedLine, ...] = ()
+    checks: tuple[CheckResult, ...] = ()
+    timings_ms: dict[str, float] = Field(default_factory=dict)
+    calls: tuple[ProviderCall, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def field(self, name: str) -> ExtractedField:
+        if name not in HEADER_FIELDS:
+            raise KeyError(name)
+        return self.fields.get(name, EMPTY)
+
+    @property
+    def cost(self) -> Decimal | None:
+        priced = [call.cost for call in self.calls if call.cost is not None]
+        return sum(priced, Decimal("0")) if priced else None
+
+    def field_paths(self) -> dict[str, ExtractedField]:
+        """Every field by its path: header names, then `lines[i].name` (i from 0)."""
+        paths = {name: self.field(name) for name in HEADER_FIELDS}
+        for index, line in enumerate(self.lines):
+            for name in LINE_FIELDS:
+                paths[f"lines[{index}].{name}"] = line.field(name)
+        return paths
+
+    def low_confidence(self, threshold: float) -> list[str]:
+        """Paths of fields read with a value below `threshold`, and of required header fields not found."""
+        paths = []
+        for path, found in self.field_paths().items():
+            if found.value is None:
+                if path in REQUIRED_HEADER_FIELDS:
+                    paths.append(path)
+            elif found.confidence < threshold:
+                paths.append(path)
+        return paths
+
+    @property
+    def failed_checks(self) -> list[CheckResult]:
+        return [check for check in self.checks if not check.passed]
+
+
+# Without these an invoice cannot be judged at all; the rest may be missing on a real invoice.
+REQUIRED_HEADER_FIELDS = frozenset({"invoice_number", "issue_date", "currency", "total"})
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One word on a page, in the page's own units (PDF points, or pixels for an image), origin top left."""
+
+    text: str
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+    confidence: float = 1.0  # what the OCR engine said of it; 1 for a text layer
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """The words of one page as a text layer or OCR found them: what the layout parser reads."""
+
+    number: int  # from 1
+    width: float
+    height: float
+    words: tuple[Word, ...]
+
+    def box(self, x0: float, top: float, x1: float, bottom: float) -> Box:
+        return Box(
+            page=self.number,
+            x0=_clamp(x0 / self.width),
+            y0=_clamp(top / self.height),
+            x1=_clamp(x1 / self.width),
+            y1=_clamp(bottom / self.height),
+        )
+
+
+def _clamp(fraction: float) -> float:
+    return min(1.0, max(0.0, fraction))
