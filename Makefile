@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INVOICES ?= 2000
 
-.PHONY: help venv demo seed migrate api lint test bench chaos screenshots clean
+.PHONY: help venv demo seed migrate api lint test bench chaos screenshots extract clean
 
 help:
 	@echo "make demo     seed the demo data (if absent), report it, run the flows under a Prefect server (UI on 127.0.0.1:4200) and serve the API on 127.0.0.1:8000"
@@ -15,6 +15,7 @@ help:
 	@echo "make migrate  upgrade the service's own tables (PROCESS_DB_URL) to the newest schema"
 	@echo "make bench    run the benchmarks and print their figures"
 	@echo "make screenshots  run the browser tests and save the README's screenshots of the pages under docs/screenshots"
+	@echo "make extract FILES=\"a.pdf b.png\"  extract invoices from files offline: one JSON object per file"
 	@echo "make chaos    run the fault scenarios (kill -9, database stop, overlapping polls, racing bots, late callbacks) on PostgreSQL and print the invariants' table"
 
 $(VENV)/.installed: requirements.txt
@@ -58,6 +59,9 @@ chaos: venv
 
 screenshots: venv
 	DOCS_SCREENSHOTS=docs/screenshots $(PY) -m pytest -q -m browser -p no:cacheprovider
+
+extract: venv
+	@$(PY) -m services.extract_cli $(FILES)
 
 clean:
 	rm -rf var/ .pytest_cache .hypothesis

@@ -35,8 +35,10 @@ def main(argv: list[str] | None = None, *, read_password: Callable[[str], str] =
 def _run(args: argparse.Namespace, store: ProcessStore, read_password: Callable[[str], str]) -> int:
     accounts = store.accounts
     if args.command == "create-user":
-        user = accounts.create_user(args.username, _new_password(args, read_password), args.role)
-        print(f"Created {user.role} {user.username}.")
+        password = _new_password(args, read_password)
+        user = accounts.create_user(args.username, password, args.role, vendor_id=args.vendor_id)
+        speaks_for = f" for vendor {user.vendor_id}" if user.vendor_id else ""
+        print(f"Created {user.role} {user.username}{speaks_for}.")
     elif args.command == "set-password":
         accounts.set_password(args.username, _new_password(args, read_password))
         print(f"Password of {args.username} changed; their sessions have ended.")
@@ -45,7 +47,8 @@ def _run(args: argparse.Namespace, store: ProcessStore, read_password: Callable[
         print(f"{args.username} can no longer sign in; their sessions have ended.")
     elif args.command == "list-users":
         for user in accounts.list_users():
-            print(f"{user.username:<24} {user.role:<6} {'active' if user.is_active else 'deactivated'}")
+            state = "active" if user.is_active else "deactivated"
+            print(f"{user.username:<24} {user.role:<6} {state:<11} {user.vendor_id or ''}".rstrip())
     elif args.command == "create-key":
         issued = accounts.create_api_key(args.name, created_by=CLI_ACTOR)
         print(f"API key for {issued.key.name} (shown once; keep it in the bot's credential vault):", file=sys.stderr)
@@ -86,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
         if name == "create-user":
             command.add_argument("--role", choices=ROLES, required=True)
+            command.add_argument("--vendor-id", help="the vendor a vendor user speaks for (role vendor only)")
     commands.add_parser("deactivate-user", help="stop a user from signing in").add_argument("username")
     commands.add_parser("list-users", help="list users")
     commands.add_parser("create-key", help="create a bot's API key and print it once").add_argument("name")

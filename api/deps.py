@@ -70,6 +70,7 @@ def configured(mailer: PayloadMailer | None) -> PayloadMailer:
 # An id beyond the INTEGER columns is refused (422) instead of overflowing the database or its driver (500).
 MIN_ID, MAX_ID = MIN_INTEGER_ID, MAX_INTEGER_ID
 EntryIdPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
+DocumentIdPath = Annotated[int, Path(ge=MIN_ID, le=MAX_ID)]
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 MailerDep = Annotated[PayloadMailer | None, Depends(get_mailer)]

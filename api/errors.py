@@ -29,6 +29,7 @@ from api.schemas import (
     POLock,
 )
 from connectors.db import is_statement_timeout
+from connectors.documents import TooLargeError, UnsupportedTypeError
 from connectors.mail import MailDispatchError
 from connectors.prefect_api import PrefectUnavailableError
 from connectors.store import (
@@ -53,8 +54,13 @@ from connectors.store.accounts import (
     UserNotFoundError,
     WeakPasswordError,
 )
+from connectors.store.documents import DocumentNotFoundError, DocumentStateError
 from domain import EntryStatus
 from services.decisions import DecisionRefusedError
+from services.document_intake import TooManyFilesError, UploadRefusedError
+from services.document_submission import DocumentIncompleteError
+from services.documents import CorrectionError
+from services.extraction import EngineNotConfiguredError
 from services.flow_runs import DeploymentNotFoundError
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 from services.kpis import InvalidPeriodError
@@ -252,7 +258,37 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     WeakPasswordError: lambda error: ApiError(
         422, "weak_password", str(error), [FieldProblem(field="password", message=str(error))]
     ),
+    # documents
+    UnsupportedTypeError: lambda error: ApiError(
+        415, "unsupported_type", str(error), [FieldProblem(field="files", message=error.reason, value=error.file_name)]
+    ),
+    TooLargeError: lambda error: ApiError(
+        413, "too_large", str(error), [FieldProblem(field="files", message=error.reason, value=error.file_name)]
+    ),
+    TooManyFilesError: lambda error: ApiError(
+        413, "too_large", str(error), [FieldProblem(field="files", message=str(error))]
+    ),
+    UploadRefusedError: lambda error: _invalid_field(f"form.{error.field}", error.message),
+    CorrectionError: lambda error: _invalid_field(f"body.fields.{error.path}", error.message),
+    EngineNotConfiguredError: lambda error: _invalid_field("body.engine", str(error)),
+    DocumentNotFoundError: lambda error: ApiError(404, "document_not_found", str(error)),
+    DocumentStateError: lambda error: ApiError(409, "document_state", str(error)),
+    DocumentIncompleteError: lambda error: ApiError(
+        422,
+        "document_incomplete",
+        str(error),
+        [FieldProblem(field=path, message=message) for path, message in error.problems.items()],
+    ),
 }
+
+
+def _invalid_field(field: str, message: str) -> ApiError:
+    return ApiError(
+        422,
+        "invalid_request",
+        f"The request has invalid fields: {field}.",
+        [FieldProblem(field=field, message=message)],
+    )
 
 
 # ---------------------------------------------------------------------- handlers

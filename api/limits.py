@@ -13,9 +13,10 @@ class _BodyTooLarge(Exception):
 
 
 class BodySizeLimit:
-    """ASGI middleware; `max_bytes` is asked per request, so settings a test overrides apply."""
+    """ASGI middleware; `max_bytes` is asked per request (it may depend on the route), so settings a
+    test overrides apply."""
 
-    def __init__(self, app: ASGIApp, max_bytes: Callable[[], int]) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: Callable[[Scope], int]) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
@@ -23,7 +24,7 @@ class BodySizeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.max_bytes()
+        limit = self.max_bytes(scope)
         declared = dict(scope["headers"]).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit)

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 from api.deadline import RequestDeadline
 from api.errors import install_error_handlers
@@ -26,6 +27,9 @@ from connectors.prefect_api import PrefectApi
 from domain.clock import Clock, system_clock
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
+
+UPLOAD_PATH = "/api/v1/documents"
+UPLOAD_FRAMING_BYTES = 1_000_000  # multipart boundaries and headers, and the form fields
 
 DESCRIPTION = """
 Checks marketplace vendor invoices against their purchase orders in the ERP and queues the clean
@@ -119,7 +123,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     install_page_handlers(app)
-    app.add_middleware(BodySizeLimit, max_bytes=lambda: _configured_settings(app).max_request_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=lambda scope: _body_limit(_configured_settings(app), scope))
     app.add_middleware(AllowedMethods)
     app.add_middleware(RequestDeadline, seconds=lambda: _configured_settings(app).request_deadline_seconds)
     # The app's own metrics registry; outermost, the latencies include the answers of the middlewares above.
@@ -135,3 +139,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock = system_clock)
 
 
 app = create_app()
+
+
+def _body_limit(settings: Settings, scope: Scope) -> int:
+    """Uploads may carry DOCUMENTS_MAX_FILES files of DOCUMENTS_MAX_BYTES (and their multipart framing)."""
+    if scope["path"] == UPLOAD_PATH and scope["method"] == "POST":
+        return settings.documents_max_files * settings.documents_max_bytes + UPLOAD_FRAMING_BYTES
+    return settings.max_request_body_bytes

@@ -6,13 +6,13 @@ Money and quantities are JSON strings ("24.60"), never floats.
 """
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.store import EntryHeader
 from domain import EntryStatus, Finding, Invoice, RpaPayload
-from domain.models import FreeText
+from domain.models import Code, FreeText
 from rules.catalogue import REGISTRY
 
 # ---------------------------------------------------------------------- errors
@@ -237,7 +237,8 @@ class LoginRequest(BaseModel):
 
 class UserView(BaseModel):
     username: str
-    role: Literal["admin", "clerk"]
+    role: Literal["admin", "clerk", "vendor"]
+    vendor_id: str | None = Field(default=None, description="The vendor a vendor user speaks for.")
     is_active: bool
     created_at: datetime
 
@@ -256,7 +257,8 @@ class CallerView(BaseModel):
 
     kind: Literal["user", "bot"]
     name: str
-    role: Literal["admin", "clerk", "bot"]
+    role: Literal["admin", "clerk", "vendor", "bot"]
+    vendor_id: str | None = None
 
 
 USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
@@ -266,7 +268,16 @@ API_KEY_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 class NewUser(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=12, max_length=1000, description="At least 12 characters.")
-    role: Literal["admin", "clerk"]
+    role: Literal["admin", "clerk", "vendor"]
+    vendor_id: Code | None = Field(
+        default=None, description="Required for the role vendor (the vendor it speaks for); absent otherwise."
+    )
+
+    @model_validator(mode="after")
+    def _vendor_id_with_vendor_role(self) -> Self:
+        if (self.role == "vendor") != (self.vendor_id is not None):
+            raise ValueError("vendor_id: required with the role vendor, and only with it")
+        return self
 
 
 class ApiKeyView(BaseModel):

@@ -20,7 +20,7 @@ from connectors.store.accounts import API_KEY_PREFIX
 
 SESSION_COOKIE = "ia_session"
 
-Role = Literal["admin", "clerk", "bot"]
+Role = Literal["admin", "clerk", "vendor", "bot"]
 
 _bearer = HTTPBearer(
     auto_error=False,
@@ -40,6 +40,7 @@ class Principal:
     name: str
     role: Role
     session_token: str | None = None  # the user's token, so that logout can end this session
+    vendor_id: str | None = None  # a vendor user's vendor: it sees that vendor's documents only
 
     @property
     def actor(self) -> str:
@@ -85,7 +86,7 @@ def principal_for(store: ProcessStore, token: str) -> Principal:
     user = store.accounts.user_for_token(token)
     if user is None:
         raise _unauthenticated("This session has expired or was signed out; sign in again.")
-    return Principal(kind="user", name=user.username, role=user.role, session_token=token)
+    return Principal(kind="user", name=user.username, role=user.role, session_token=token, vendor_id=user.vendor_id)
 
 
 class RoleGuard:
@@ -109,3 +110,5 @@ PersonDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk"))]
 BotDep = Annotated[Principal, Depends(RoleGuard("bot"))]
 # Administrators: users and API keys.
 AdminDep = Annotated[Principal, Depends(RoleGuard("admin"))]
+# Documents: AP people see every one, a vendor only its own.
+UploaderDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor"))]

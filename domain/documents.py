@@ -24,6 +24,7 @@ class DocumentStatus(StrEnum):
     NEEDS_REVIEW = "needs_review"
     FAILED = "failed"
     SUBMITTED = "submitted"
+    ATTACHED = "attached"  # a supporting file (delivery note, timesheet) kept with its invoice: not extracted
 
 
 class DocumentKind(StrEnum):

@@ -30,6 +30,7 @@ from prefect.runner import Runner
 from prefect.states import Crashed
 from pydantic import BaseModel
 
+from flows.extract import ExtractParameters, extract_documents
 from flows.housekeeping import ReleaseParameters, release_stale_dispatches
 from flows.mail_dispatch import MailDispatchParameters, mail_ready_payloads
 from flows.poll import PollParameters, poll_marketplace
@@ -80,6 +81,16 @@ POLL = ScheduledFlow(
     parameters=PollParameters(judging_processes=2),
     concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
 )
+# A sweep every minute; an upload starts a run at once too. One at a time: the run drains what
+# waits, so an overlapping one is cancelled (overlap would be safe: the database decides who
+# extracts what; it would only share the same cores).
+EXTRACT = ScheduledFlow(
+    flow=extract_documents,
+    name="extract-documents",
+    cron="* * * * *",
+    parameters=ExtractParameters(),
+    concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
+)
 RELEASE = ScheduledFlow(
     flow=release_stale_dispatches,
     name="release-stale-dispatches",
@@ -107,7 +118,7 @@ MAIL = ScheduledFlow(
     concurrency_limit=ConcurrencyLimitConfig(limit=1, collision_strategy=ConcurrencyLimitStrategy.CANCEL_NEW),
     idle_with=lambda settings: None if settings.mail_dispatch_auto else "MAIL_DISPATCH_AUTO is false",
 )
-SCHEDULED_FLOWS = (POLL, RELEASE, WEBHOOKS, MAIL)
+SCHEDULED_FLOWS = (POLL, EXTRACT, RELEASE, WEBHOOKS, MAIL)
 
 
 def register(runner: Runner, settings: Settings) -> dict[str, UUID]:

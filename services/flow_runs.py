@@ -33,9 +33,12 @@ from services.poll_report import POLL_SUMMARY_KEY, PollReport
 
 # The deployments flows/serve.py and prefect.yaml define (tests/test_flow_runs.py checks that they
 # agree), the poll first. Each is `name/name`: its flow has the deployment's name.
-DeploymentName = Literal["poll-marketplace", "release-stale-dispatches", "deliver-webhooks", "mail-ready-payloads"]
+DeploymentName = Literal[
+    "poll-marketplace", "extract-documents", "release-stale-dispatches", "deliver-webhooks", "mail-ready-payloads"
+]
 DEPLOYMENTS: tuple[DeploymentName, ...] = get_args(DeploymentName)
 POLL_DEPLOYMENT: DeploymentName = "poll-marketplace"
+EXTRACT_DEPLOYMENT: DeploymentName = "extract-documents"
 
 # A Scheduled run this long past its time stands out as late (Prefect names it Late after 15 s).
 LATE_AFTER = timedelta(minutes=1)
@@ -163,9 +166,14 @@ def overview(
 def start_poll(client: PrefectApi) -> StartedRun:
     """A new poll-marketplace run, due now; whatever serves the deployment runs it. Raises
     DeploymentNotFoundError without that deployment, PrefectUnavailableError without an answer."""
-    deployment = client.deployment(POLL_DEPLOYMENT, POLL_DEPLOYMENT)
+    return start_run(client, POLL_DEPLOYMENT)
+
+
+def start_run(client: PrefectApi, name: DeploymentName) -> StartedRun:
+    """A new run of one of our deployments, due now (the errors of `start_poll`)."""
+    deployment = client.deployment(name, name)
     if deployment is None:
-        raise DeploymentNotFoundError(f"{POLL_DEPLOYMENT}/{POLL_DEPLOYMENT}", client.api_url)
+        raise DeploymentNotFoundError(f"{name}/{name}", client.api_url)
     run = client.create_flow_run(deployment.id)
     return StartedRun(id=run.id, name=run.name, url=client.flow_run_url(run.id))
 

@@ -115,6 +115,18 @@ class JudgingService:
             raise InvoiceNotFoundError(self.marketplace.source_name, source_invoice_id)
         if isinstance(found, IntakeError):
             raise InvoiceUnreadableError(found)
+        return self.validate_invoice(found, actor=actor)
+
+    def validate_inbox_invoice(self, source: str, source_invoice_id: str, *, actor: str) -> RecordedVerdict:
+        """Judge now the newest version of an invoice that reached the inbox by another way than a
+        pull (an uploaded document, source `upload`); the same refusals as a marketplace invoice."""
+        found = self.store.inbox.newest(source, source_invoice_id)
+        if found is None:
+            raise InvoiceNotFoundError(source, source_invoice_id)
+        return self.validate_invoice(found, actor=actor)
+
+    def validate_invoice(self, found: Invoice, *, actor: str) -> RecordedVerdict:
+        """Judge one invoice now and record it, or return the verdict recorded for this version."""
         recorded = self.store.entries.find(found.key)
         if recorded is not None:
             return RecordedVerdict(recorded, created=False)

@@ -1,9 +1,11 @@
 """Service settings, read once from the environment (and `.env`); `.env.example` documents each one."""
 
+from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -12,6 +14,17 @@ VAR_DIR = REPO_ROOT / "var"
 
 def _sqlite_under_var(name: str) -> str:
     return f"sqlite:///{VAR_DIR / name}"
+
+
+class ModelPrice(BaseModel):
+    """What one model of a paid extraction engine costs, in the currency the bills come in."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    model: str = Field(min_length=1)
+    input_per_million: Decimal = Field(default=Decimal("0"), ge=0, description="Per million input tokens.")
+    output_per_million: Decimal = Field(default=Decimal("0"), ge=0, description="Per million output tokens.")
+    per_page: Decimal = Field(default=Decimal("0"), ge=0, description="Per page (Azure Document Intelligence).")
 
 
 class Settings(BaseSettings):
@@ -169,6 +182,86 @@ class Settings(BaseSettings):
     )
     prefect_api_timeout_seconds: float = Field(
         default=3, gt=0, description="Per request to the Prefect API: the dashboard gives up on it after this long."
+    )
+
+    # --- documents: upload and extraction
+    documents_dir: Path = Field(
+        default=VAR_DIR / "documents", description="Where uploaded files are kept, content-addressed (by SHA-256)."
+    )
+    documents_max_files: int = Field(default=20, ge=1, description="Most files one upload request may carry (413).")
+    documents_max_bytes: int = Field(default=20_000_000, ge=1, description="Largest file an upload may carry (413).")
+    documents_max_pages: int = Field(
+        default=50, ge=1, description="A document with more pages is not extracted (failed, with the reason)."
+    )
+    documents_max_pixels: int = Field(
+        default=60_000_000,
+        ge=1,
+        description="Largest image (width × height) decoded; a larger one is refused unread (an image bomb).",
+    )
+    documents_auto_submit: bool = Field(
+        default=False, description="Submit a document into the inbox as soon as it is extracted with confidence."
+    )
+    extraction_confidence: float = Field(
+        default=0.8,
+        ge=0,
+        le=1,
+        description="A field read with less confidence (or a failed cross-check) makes the document needs_review.",
+    )
+    extraction_batch_size: int = Field(default=20, ge=1, description="Documents one extract-documents batch claims.")
+    extraction_concurrency: int = Field(
+        default=2, ge=1, description="Documents one extract-documents run extracts at the same time."
+    )
+    extraction_lease_seconds: int = Field(
+        default=600,
+        ge=10,
+        description="A document held this long by a run that never finished (crashed) is queued again.",
+    )
+    extraction_max_attempts: int = Field(
+        default=3, ge=1, description="Runs that may crash on one document before it is failed."
+    )
+    ocr_languages: str = Field(
+        default="eng+deu+fra+nld", description="Tesseract's language models used for scans, joined by '+'."
+    )
+    ocr_dpi: int = Field(default=300, ge=72, le=600, description="Resolution scanned PDF pages are rendered at.")
+    # --- optional cloud and LLM extraction
+    extraction_provider: Literal["none", "azure", "gemini", "openai"] = Field(
+        default="none",
+        description="A paid engine for documents without e-invoice XML; none: offline engines only.",
+    )
+    extraction_provider_when: Literal["always", "needs_review"] = Field(
+        default="needs_review",
+        description="Call the provider for every such document, or only when the offline result needs review.",
+    )
+    extraction_provider_timeout_seconds: float = Field(default=60, gt=0, description="Per provider request.")
+    extraction_provider_attempts: int = Field(
+        default=3, ge=1, description="Attempts per provider call (429, 5xx, timeouts), with exponential backoff."
+    )
+    extraction_provider_confidence: float = Field(
+        default=0.85, ge=0, le=1, description="Confidence given to an LLM's fields (they report none)."
+    )
+    azure_di_endpoint: str | None = Field(
+        default=None, description="Azure Document Intelligence resource, e.g. https://NAME.cognitiveservices.azure.com"
+    )
+    azure_di_key: SecretStr | None = Field(default=None, description="Its key (Ocp-Apim-Subscription-Key).")
+    gemini_base_url: str = Field(
+        default="https://generativelanguage.googleapis.com", description="Google's Gemini API."
+    )
+    gemini_api_key: SecretStr | None = Field(default=None, description="Gemini API key.")
+    gemini_model: str = Field(default="gemini-2.5-flash", description="Gemini model with structured output.")
+    openai_base_url: str | None = Field(
+        default=None,
+        description="An OpenAI-compatible API (DeepSeek https://api.deepseek.com, vLLM or Ollama http://host:11434/v1).",
+    )
+    openai_api_key: SecretStr | None = Field(default=None, description="Its API key (any text for Ollama).")
+    openai_model: str = Field(default="deepseek-chat", description="The chat model asked for the invoice's JSON.")
+    openai_structured_output: Literal["json_schema", "json_object"] = Field(
+        default="json_schema",
+        description="json_schema: the server enforces the invoice schema; json_object for servers without it (DeepSeek).",
+    )
+    extraction_prices: tuple[ModelPrice, ...] = Field(
+        default=(),
+        description='Prices per model, as a JSON list: [{"model": "gemini-2.5-flash", "input_per_million": "0.30", '
+        '"output_per_million": "2.50"}, {"model": "prebuilt-invoice", "per_page": "0.01"}]; unpriced calls cost unknown.',
     )
 
     @model_validator(mode="after")

@@ -52,6 +52,7 @@ def settings_in(tmp_path: Path, process_db_url: str | None = None, **overrides: 
     """Settings over SQLite files in `tmp_path`, ignoring any .env; `process_db_url` replaces the process one.
     Prefect is a closed port unless `prefect_api_url` is given: no test reaches a Prefect server it did not start."""
     overrides.setdefault("prefect_api_url", closed_prefect_url())
+    overrides.setdefault("documents_dir", tmp_path / "documents")
     return Settings(
         _env_file=None,
         marketplace_db_url=f"sqlite:///{tmp_path / 'marketplace.db'}",
@@ -122,15 +123,18 @@ PASSWORD = "correct horse battery staple"
 ACCOUNT_TABLES = {"users", "user_tokens", "api_keys", "sign_in_failures"}
 
 
-def credentials_for(settings: Settings, role: str, name: str | None = None) -> dict[str, str]:
-    """An Authorization header of a new user (admin, clerk) or bot API key, made in the process database."""
+def credentials_for(
+    settings: Settings, role: str, name: str | None = None, *, vendor_id: str | None = None
+) -> dict[str, str]:
+    """An Authorization header of a new user (admin, clerk, vendor of `vendor_id`) or bot API key, made in
+    the process database."""
     name = name or f"test-{role}"
     store = ProcessStore.from_url(settings.process_db_url)
     try:
         if role == "bot":
             return {"Authorization": f"Bearer {store.accounts.create_api_key(name, created_by='tests').secret}"}
         # Roles come as plain strings from parametrised tests; create_user refuses any it does not know.
-        store.accounts.create_user(name, PASSWORD, role)  # type: ignore[arg-type]
+        store.accounts.create_user(name, PASSWORD, role, vendor_id=vendor_id)  # type: ignore[arg-type]
         issued = store.accounts.sign_in(name, PASSWORD, lifetime=timedelta(hours=1))
         assert issued is not None
         return {"Authorization": f"Bearer {issued.token}"}

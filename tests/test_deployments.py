@@ -10,7 +10,7 @@ import yaml
 from prefect.client.schemas.schedules import CronSchedule
 from prefect.flows import load_flow_from_entrypoint
 
-from flows.serve import MAIL, POLL, RELEASE, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
+from flows.serve import EXTRACT, MAIL, POLL, RELEASE, SCHEDULED_FLOWS, WEBHOOKS, ScheduledFlow
 from flows.unresponsive_runs import DEPLOYMENT_TAG, HEARTBEAT_SECONDS
 from settings import REPO_ROOT
 from tests.api_fixtures import settings_in
@@ -114,6 +114,7 @@ def test_a_flow_with_nothing_configured_is_served_without_its_schedule(tmp_path:
 
     assert {flow.name: flow.idle_with(unconfigured) for flow in SCHEDULED_FLOWS} == {
         POLL.name: None,
+        EXTRACT.name: None,
         RELEASE.name: None,
         WEBHOOKS.name: "no WEBHOOK_URLS are set",
         MAIL.name: "MAIL_DISPATCH_AUTO is false",

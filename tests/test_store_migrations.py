@@ -36,6 +36,9 @@ STORE_TABLES = {
     "sign_in_failures",
     "entry_findings",
     "poll_runs",
+    "documents",
+    "document_events",
+    "extraction_calls",
 }
 
 

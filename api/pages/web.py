@@ -116,6 +116,8 @@ def page_user(request: Request, store: StoreDep) -> PageUser:
         principal = principal_for(store, token)
     except ApiError as unknown:  # expired or signed out
         raise SignInRequired() from unknown
+    if principal.vendor_id is not None:
+        raise PageForbidden("These pages are AP's work queue; a vendor's documents are at /api/v1/documents.")
     return PageUser(principal=principal, csrf_token=csrf_token_for(token))
 
 

@@ -3,7 +3,20 @@
 from fastapi import APIRouter
 
 from api.errors import error_responses
-from api.routes import api_keys, auth, entries, flow_runs, invoices, kpis, rpa, schemas, users, validation, webhooks
+from api.routes import (
+    api_keys,
+    auth,
+    documents,
+    entries,
+    flow_runs,
+    invoices,
+    kpis,
+    rpa,
+    schemas,
+    users,
+    validation,
+    webhooks,
+)
 
 # Documented on every route that needs credentials (all of /api/v1 but login and the schemas).
 AUTH_ERRORS = error_responses(
@@ -22,7 +35,7 @@ api_router = APIRouter(
         }
     ),
 )
-for resource in (invoices, validation, entries, kpis, rpa, users, api_keys, webhooks, flow_runs):
+for resource in (invoices, validation, entries, documents, kpis, rpa, users, api_keys, webhooks, flow_runs):
     api_router.include_router(resource.router, responses=AUTH_ERRORS)
 api_router.include_router(auth.router)  # login is public; its other routes document their 401/403 themselves
 api_router.include_router(schemas.router)

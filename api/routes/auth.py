@@ -118,4 +118,4 @@ def logout(person: PersonDep, store: StoreDep) -> Response:
     responses=error_responses({401: "No valid credentials (not_authenticated)."}),
 )
 def whoami(caller: CallerDep) -> CallerView:
-    return CallerView(kind=caller.kind, name=caller.name, role=caller.role)
+    return CallerView(kind=caller.kind, name=caller.name, role=caller.role, vendor_id=caller.vendor_id)

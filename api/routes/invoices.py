@@ -1,6 +1,8 @@
-"""Validate one marketplace invoice now and record the verdict."""
+"""Validate one invoice now and record the verdict: a marketplace invoice, or a submitted document."""
 
-from fastapi import APIRouter
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
 
 from api.deps import JudgingDep
 from api.errors import ApiError, error_responses
@@ -8,6 +10,7 @@ from api.schemas import EntryVerdict, ValidationResponse
 from api.security import CallerDep
 from connectors.store import Entry
 from domain import EntryStatus
+from services.document_submission import UPLOAD_SOURCE
 
 router = APIRouter(prefix="/invoices", tags=["invoices"])
 
@@ -27,7 +30,7 @@ _REFUSALS = {
 @router.post(
     "/{source_id}/validate",
     response_model=ValidationResponse,
-    summary="Validate a marketplace invoice and record the verdict",
+    summary="Validate a marketplace invoice (or a submitted document) and record the verdict",
     responses=error_responses(
         {
             400: "The invoice needs manual review (code manual_review), is bad (bad_invoice) or was rejected "
@@ -40,14 +43,25 @@ _REFUSALS = {
         }
     ),
 )
-def validate_invoice(source_id: str, caller: CallerDep, judging: JudgingDep) -> ValidationResponse:
-    """Judge the current version of marketplace invoice `source_id` against its PO and record the verdict.
+def validate_invoice(
+    source_id: str,
+    caller: CallerDep,
+    judging: JudgingDep,
+    source: Annotated[
+        Literal["marketplace", "upload"],
+        Query(description="marketplace: a marketplace invoice; upload: a submitted document (its document id)."),
+    ] = "marketplace",
+) -> ValidationResponse:
+    """Judge the current version of invoice `source_id` against its PO and record the verdict.
 
     200 with the RPA payload when the invoice is accepted (ready_to_process, or already further along:
     dispatched, rpa_failed, entered). An invoice version is judged once: calling again returns what
     was recorded, as the entry stands now.
     """
-    recorded = judging.validate_marketplace_invoice(source_id, actor=caller.actor)
+    if source == UPLOAD_SOURCE:
+        recorded = judging.validate_inbox_invoice(UPLOAD_SOURCE, source_id, actor=caller.actor)
+    else:
+        recorded = judging.validate_marketplace_invoice(source_id, actor=caller.actor)
     return _accepted_or_raise(recorded.entry)
 
 

@@ -21,9 +21,9 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.store.base import StorePart
 from connectors.store.errors import StoreError
-from connectors.store.tables import ROLES, ApiKeyRow, UserRow, UserTokenRow
+from connectors.store.tables import ROLES, VENDOR_ROLE, ApiKeyRow, UserRow, UserTokenRow
 
-Role = Literal["admin", "clerk"]
+Role = Literal["admin", "clerk", "vendor"]
 
 SESSION_TOKEN_PREFIX = "ias_"
 API_KEY_PREFIX = "iak_"
@@ -64,6 +64,7 @@ class User(_Account):
     id: int
     username: str
     role: Role
+    vendor_id: str | None = None  # the vendor a vendor user speaks for
     is_active: bool
     created_at: datetime
 
@@ -101,14 +102,17 @@ def digest(secret: str) -> str:
 class AccountStore(StorePart):
     # ------------------------------------------------------------------ users
 
-    def create_user(self, username: str, password: str, role: Role) -> User:
+    def create_user(self, username: str, password: str, role: Role, *, vendor_id: str | None = None) -> User:
         if role not in ROLES:
             raise ValueError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+        if (role == VENDOR_ROLE) != (vendor_id is not None):
+            raise ValueError("a vendor user needs the vendor id it speaks for, and only a vendor user has one")
         _check_password(password)
         now = self._clock()
         row = UserRow(
             username=username,
             role=role,
+            vendor_id=vendor_id,
             password_hash=_hasher.hash(password),
             is_active=True,
             created_at=now,

@@ -101,6 +101,18 @@ class InboxStore(StorePart):
         with self._reading() as session:
             return session.scalar(select(PullCursorRow.cursor).where(PullCursorRow.source == source))
 
+    def newest(self, source: str, source_invoice_id: str) -> Invoice | None:
+        """The newest version of an invoice in the inbox, whatever its state."""
+        query = (
+            select(InboxRow.invoice)
+            .where(InboxRow.source == source, InboxRow.source_invoice_id == source_invoice_id)
+            .order_by(InboxRow.version.desc())
+            .limit(1)
+        )
+        with self._reading() as session:
+            found = session.scalar(query)
+            return None if found is None else Invoice.model_validate(found)
+
     def waiting(
         self, limit: int, *, exclude_locked_pos: bool = False, partition: VendorPartition | None = None
     ) -> list[InboxItem]:

@@ -12,6 +12,7 @@
 - `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
 - `poll_runs`: each finished poll-marketplace run's duration and counts (poll_runs.py)
 - `metrics`: the counts the service's metrics show, read at scrape time (metrics.py)
+- `documents`: uploaded documents, their extraction claims, corrections and audit trail (documents.py)
 
 Every public method of a part is one transaction; every status change writes exactly one audit
 event in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
@@ -27,6 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.db import DatabaseTimeouts
 from connectors.store.accounts import AccountStore
 from connectors.store.bot_queue import BotQueue
+from connectors.store.documents import DocumentStore
 from connectors.store.engine import make_engine
 from connectors.store.entry_search import EntrySearch
 from connectors.store.inbox import InboxStore
@@ -62,6 +64,7 @@ class ProcessStore:
         self.sign_ins = SignInThrottle(sessions, clock)
         self.poll_runs = PollRuns(sessions, clock)
         self.metrics = MetricQueries(sessions, clock)
+        self.documents = DocumentStore(sessions, clock)
 
     @classmethod
     def from_url(

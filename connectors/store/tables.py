@@ -46,14 +46,15 @@ INBOX_JUDGED = "judged"
 INBOX_FAILED = "failed"  # could not be judged; `error` says why
 INBOX_WITHDRAWN = "withdrawn"  # a newer version of the invoice came: never judged
 
-ROLES = ("admin", "clerk")  # people; bots authenticate with API keys and have the role 'bot'
+ROLES = ("admin", "clerk", "vendor")  # people; bots authenticate with API keys and have the role 'bot'
+VENDOR_ROLE = "vendor"  # a vendor's own user, bound to one vendor id: its documents and invoices only
 
 WEBHOOK_PENDING = "pending"
 WEBHOOK_DELIVERED = "delivered"
 WEBHOOK_FAILED = "failed"  # gave up after the configured number of attempts
 
 
-def _one_of(column: str, values: list[str]) -> str:
+def one_of(column: str, values: list[str]) -> str:
     quoted = ", ".join(f"'{value}'" for value in sorted(values))
     return f"{column} IN ({quoted})"
 
@@ -70,7 +71,7 @@ class InboxRow(Base):
     __tablename__ = "inbox"
     __table_args__ = (
         UniqueConstraint("source", "source_invoice_id", "version", name="uq_inbox_invoice_key"),
-        CheckConstraint(_one_of("state", [INBOX_FAILED, INBOX_JUDGED, INBOX_WAITING, INBOX_WITHDRAWN]), name="state"),
+        CheckConstraint(one_of("state", [INBOX_FAILED, INBOX_JUDGED, INBOX_WAITING, INBOX_WITHDRAWN]), name="state"),
         Index("ix_inbox_state_pulled_at", "state", "pulled_at"),
         # Earlier versions of a pulled invoice are found by its id.
         Index("ix_inbox_source_invoice_id", "source_invoice_id"),
@@ -126,8 +127,8 @@ class EntryRow(Base):
     __tablename__ = "process_scheduler"
     __table_args__ = (
         UniqueConstraint("source", "source_invoice_id", "version", name="uq_process_scheduler_invoice_key"),
-        CheckConstraint(_one_of("status", [status.value for status in EntryStatus]), name="status"),
-        CheckConstraint(_one_of("verdict", [status.value for status in INITIAL_STATUSES]), name="verdict"),
+        CheckConstraint(one_of("status", [status.value for status in EntryStatus]), name="status"),
+        CheckConstraint(one_of("verdict", [status.value for status in INITIAL_STATUSES]), name="verdict"),
         # The "already live" duplicate check looks entries up by vendor and normalised number.
         Index("ix_process_scheduler_vendor_invoice_number", "vendor_id", "normalised_invoice_number"),
         # The bot's claim takes the entry ready the longest.
@@ -275,11 +276,18 @@ class UserRow(Base):
     """An AP person who signs in: a clerk reviews entries, an admin also manages users and API keys."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint(_one_of("role", list(ROLES)), name="role"),)
+    __table_args__ = (
+        CheckConstraint(one_of("role", list(ROLES)), name="role"),
+        CheckConstraint(
+            f"(role = '{VENDOR_ROLE}' AND vendor_id IS NOT NULL) OR (role <> '{VENDOR_ROLE}' AND vendor_id IS NULL)",
+            name="vendor_id",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(CODE), unique=True)
     role: Mapped[str] = mapped_column(String(16))
+    vendor_id: Mapped[str | None] = mapped_column(String(CODE))  # a vendor user's vendor; None for AP staff
     password_hash: Mapped[str] = mapped_column(String(NAME))  # argon2id, with its parameters and salt
     is_active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcTimestamp())
@@ -322,7 +330,7 @@ class SignInFailureRow(Base):
     after a few, each further failure locks the subject out for longer (services.sign_in)."""
 
     __tablename__ = "sign_in_failures"
-    __table_args__ = (CheckConstraint(_one_of("kind", list(SIGN_IN_SUBJECTS)), name="kind"),)
+    __table_args__ = (CheckConstraint(one_of("kind", list(SIGN_IN_SUBJECTS)), name="kind"),)
 
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     subject: Mapped[str] = mapped_column(String(CODE), primary_key=True)
@@ -337,7 +345,7 @@ class WebhookDeliveryRow(Base):
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (
-        CheckConstraint(_one_of("state", [WEBHOOK_DELIVERED, WEBHOOK_FAILED, WEBHOOK_PENDING]), name="state"),
+        CheckConstraint(one_of("state", [WEBHOOK_DELIVERED, WEBHOOK_FAILED, WEBHOOK_PENDING]), name="state"),
         Index("ix_webhook_deliveries_state_next_attempt_at", "state", "next_attempt_at"),
     )
 

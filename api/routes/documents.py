@@ -1,0 +1,242 @@
+"""Documents: upload PDFs, scans and e-invoices; read what was extracted; correct, extract again,
+submit into the inbox. AP people see every document; a vendor user only its own vendor's (any
+other answers 404, as if it did not exist). Bots have no business here (403)."""
+
+import logging
+from collections.abc import Iterator
+from typing import Annotated, BinaryIO
+
+from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile, status
+from fastapi.responses import FileResponse
+
+from api.deps import DocumentIdPath, PrefectDep, ServicesDep
+from api.document_schemas import (
+    DocumentDetail,
+    DocumentPage,
+    DocumentSummary,
+    FieldCorrections,
+    ReextractRequest,
+    SubmitResponse,
+    UploadedDocument,
+    UploadResponse,
+)
+from api.errors import error_responses
+from api.security import PersonDep, Principal, UploaderDep
+from connectors.documents import content_disposition
+from connectors.prefect_api import PrefectApi, PrefectUnavailableError
+from connectors.store.document_reads import DocumentRecord
+from connectors.store.documents import DocumentNotFoundError
+from domain import InvoiceKey
+from domain.documents import DocumentStatus
+from domain.models import Code, FreeText
+from services.document_intake import IncomingFile, UploadDetails, Uploader
+from services.flow_runs import EXTRACT_DEPLOYMENT, DeploymentNotFoundError, start_run
+from services.runtime import Services
+
+router = APIRouter(prefix="/documents", tags=["documents"])
+log = logging.getLogger(__name__)
+
+MAX_PAGE_SIZE = 200
+CHUNK_BYTES = 1 << 20
+
+
+@router.post(
+    "",
+    response_model=UploadResponse,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Upload invoice files (PDF, PNG, JPEG, TIFF, XML e-invoice) to be extracted",
+    responses=error_responses(
+        {
+            413: "A file is larger than DOCUMENTS_MAX_BYTES, or more than DOCUMENTS_MAX_FILES files (too_large).",
+            415: "A file is none of the accepted kinds, whatever its name says (unsupported_type).",
+        }
+    ),
+)
+def upload_documents(
+    uploader: UploaderDep,
+    services: ServicesDep,
+    prefect: PrefectDep,
+    background: BackgroundTasks,
+    files: Annotated[list[UploadFile], File(description="The invoice files: one document each.")],
+    supporting: Annotated[
+        list[UploadFile] | None,
+        File(description="Delivery notes, timesheets: kept with the (one) invoice file of the request."),
+    ] = None,
+    po_number: Annotated[Code | None, Form(description="The PO the invoice bills, if known.")] = None,
+    vendor_id: Annotated[Code | None, Form(description="The vendor (AP staff; a vendor user is its own).")] = None,
+    note: Annotated[FreeText | None, Form(max_length=2000)] = None,
+) -> UploadResponse:
+    """202: each file is a document, `queued` for the extract-documents flow (or `failed` with the
+    reason when it cannot be read: encrypted, corrupt, too many pages, an image bomb). The same
+    file uploaded again is the same document (`created: false`)."""
+    incoming = [IncomingFile(f.filename, _chunks(f.file)) for f in files]
+    incoming += [IncomingFile(f.filename, _chunks(f.file), supporting=True) for f in supporting or []]
+    added = services.documents.upload(
+        incoming,
+        UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note),
+        Uploader(actor=uploader.actor, vendor_id=uploader.vendor_id),
+    )
+    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
+        background.add_task(_start_extraction, prefect)
+    threshold = services.documents.extraction.confidence
+    return UploadResponse(
+        documents=[
+            UploadedDocument(**DocumentSummary.of(each.document, threshold).model_dump(), created=each.created)
+            for each in added
+        ]
+    )
+
+
+@router.get("", response_model=DocumentPage, summary="List documents, newest first")
+def list_documents(
+    caller: UploaderDep,
+    services: ServicesDep,
+    status_: Annotated[DocumentStatus | None, Query(alias="status")] = None,
+    cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="From the previous page.")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+) -> DocumentPage:
+    documents = services.store.documents.page(
+        status=status_,
+        vendor_id=caller.vendor_id,
+        before_id=int(cursor) if cursor else None,
+        limit=limit + 1,
+    )
+    threshold = services.documents.extraction.confidence
+    page = documents[:limit]
+    return DocumentPage(
+        items=[DocumentSummary.of(document, threshold) for document in page],
+        next_cursor=str(page[-1].id) if len(documents) > limit else None,
+    )
+
+
+@router.get(
+    "/{document_id}",
+    response_model=DocumentDetail,
+    summary="A document: status, progress, engine, fields with confidence and place, checks, cost, its invoice",
+    responses=error_responses({404: "No such document, or another vendor's (document_not_found)."}),
+)
+def get_document(document_id: DocumentIdPath, caller: UploaderDep, services: ServicesDep) -> DocumentDetail:
+    return _detail(services, _visible(services, document_id, caller), caller)
+
+
+@router.get(
+    "/{document_id}/file",
+    response_class=FileResponse,
+    summary="The file as uploaded",
+    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses({404: "No such document."})},
+)
+def download_document(document_id: DocumentIdPath, caller: UploaderDep, services: ServicesDep) -> FileResponse:
+    document = _visible(services, document_id, caller)
+    return FileResponse(
+        services.documents.storage.path_of(document.sha256),
+        media_type=document.kind.media_type,
+        headers={
+            "Content-Disposition": content_disposition(document.file_name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@router.post(
+    "/{document_id}/reextract",
+    response_model=DocumentDetail,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Extract the document again, with another engine or automatically",
+    responses=error_responses(
+        {
+            404: "No such document (document_not_found).",
+            409: "A run holds it (queued or extracting), or it is a supporting file (document_state).",
+            422: "The engine asked for is not configured here (invalid_request).",
+        }
+    ),
+)
+def reextract_document(
+    document_id: DocumentIdPath,
+    request: ReextractRequest,
+    person: PersonDep,
+    services: ServicesDep,
+    prefect: PrefectDep,
+    background: BackgroundTasks,
+) -> DocumentDetail:
+    document = services.documents.reextract(document_id, request.engine, actor=person.actor)
+    background.add_task(_start_extraction, prefect)
+    return _detail(services, document, person)
+
+
+@router.put(
+    "/{document_id}/fields",
+    response_model=DocumentDetail,
+    summary="Correct fields (audited: who, when, old, new)",
+    responses=error_responses(
+        {
+            404: "No such document (document_not_found).",
+            409: "Not extracted yet, or being extracted again (document_state).",
+            422: "A path or value is invalid (invalid_request); details names the field.",
+        }
+    ),
+)
+def correct_fields(
+    document_id: DocumentIdPath, corrections: FieldCorrections, person: PersonDep, services: ServicesDep
+) -> DocumentDetail:
+    document = services.documents.correct(document_id, corrections.fields, actor=person.actor)
+    return _detail(services, document, person)
+
+
+@router.post(
+    "/{document_id}/submit",
+    response_model=SubmitResponse,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Submit the document into the inbox as an invoice (source upload), to be judged by the rules",
+    responses=error_responses(
+        {
+            404: "No such document (document_not_found).",
+            409: "Not extracted yet, or being extracted (document_state).",
+            422: "Fields an invoice needs are empty (document_incomplete); details names each.",
+        }
+    ),
+)
+def submit_document(document_id: DocumentIdPath, person: PersonDep, services: ServicesDep) -> SubmitResponse:
+    submitted = services.documents.submit(document_id, actor=person.actor)
+    key = submitted.invoice.key
+    message = (
+        f"Recorded as entry {submitted.entry.id} ({submitted.entry.status}): no PO number."
+        if submitted.entry is not None
+        else f"Invoice {key} waits in the inbox: the next poll judges it, or POST "
+        f"/api/v1/invoices/{key.source_invoice_id}/validate?source=upload judges it now."
+    )
+    return SubmitResponse(document=_detail(services, submitted.document, person), message=message)
+
+
+def _visible(services: Services, document_id: DocumentIdPath, caller: Principal) -> DocumentRecord:
+    document = services.store.documents.get(document_id)
+    if caller.vendor_id is not None and document.vendor_id != caller.vendor_id:
+        raise DocumentNotFoundError(document_id)  # another vendor's: as if it did not exist
+    return document
+
+
+def _detail(services: Services, document: DocumentRecord, caller: Principal) -> DocumentDetail:
+    entry = None
+    if document.submitted_version is not None:
+        key = InvoiceKey(source="upload", source_invoice_id=str(document.id), version=document.submitted_version)
+        entry = services.store.entries.find(key)
+    return DocumentDetail.of_document(
+        document,
+        services.documents.extraction.confidence,
+        supporting=services.store.documents.children(document.id),
+        entry=entry,
+        history=None if caller.vendor_id is not None else services.store.documents.history(document.id),
+    )
+
+
+def _chunks(file: BinaryIO) -> Iterator[bytes]:
+    while chunk := file.read(CHUNK_BYTES):
+        yield chunk
+
+
+def _start_extraction(prefect: PrefectApi) -> None:
+    """Extract right away rather than at the next minute's sweep; without Prefect, the sweep does it."""
+    try:
+        start_run(prefect, EXTRACT_DEPLOYMENT)
+    except (PrefectUnavailableError, DeploymentNotFoundError) as unavailable:
+        log.info("extraction waits for the next sweep: %s", unavailable)
