@@ -41,7 +41,7 @@ def inspect_document(
     else:
         pages = _image_pages(data, kind, max_pages=max_pages, max_pixels=max_pixels, file_name=file_name)
     if pages > max_pages:
-        raise UnreadableDocumentError(file_name, f"the document has more than {max_pages} pages, the most accepted")
+        raise UnreadableDocumentError(file_name, f"the document has more than the {max_pages} pages accepted")
     return Inspection(pages)
 
 
@@ -107,5 +107,5 @@ def _decode_check(image: Image.Image, kind: DocumentKind) -> None:
 
 def _too_many_pixels(file_name: str, max_pixels: int) -> UnreadableDocumentError:
     return UnreadableDocumentError(
-        file_name, f"the image is larger than {max_pixels:,} pixels, the most accepted (a possible decompression bomb)"
+        file_name, f"the image has more than the {max_pixels:,} pixels accepted (a possible decompression bomb)"
     )
