@@ -51,6 +51,14 @@ def image_bytes(image_format: str, size: tuple[int, int] = (40, 30), **options: 
     return out.getvalue()
 
 
+def animated(image_format: str, frames: int) -> bytes:
+    """An animated PNG or a multi-picture JPEG (MPO, as phones write): several frames, one page."""
+    images = [Image.new("RGB", (40, 30), (number * 40, 0, 0)) for number in range(frames)]
+    out = io.BytesIO()
+    images[0].save(out, image_format, save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
 def tiff_pages(*sizes: tuple[int, int]) -> bytes:
     """A multi-page TIFF, one frame per size (bilevel, Group 4: a large frame stays a few bytes)."""
     frames = [Image.new("1", size, 1) for size in sizes]

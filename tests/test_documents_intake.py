@@ -29,6 +29,7 @@ from tests.documents_intake_samples import (
     CATALOG,
     PAGE,
     UBL_INVOICE,
+    animated,
     encrypted_pdf,
     image_bytes,
     pdf_with_pages,
@@ -57,6 +58,7 @@ MB = 1 << 20
         (b"\xef\xbb\xbf\n  " + UBL_INVOICE, DocumentKind.XML),
         (UBL_INVOICE.decode().replace("UTF-8", "UTF-16").encode("utf-16"), DocumentKind.XML),
         (b"<rsm:CrossIndustryInvoice xmlns:rsm='urn:x'/>", DocumentKind.XML),
+        ("<?xml version='1.0' encoding='ISO-8859-1'?><Invoice>Müller</Invoice>".encode("latin-1"), DocumentKind.XML),
         (b"<!-- " + b"a long comment " * 400 + b"-->", DocumentKind.XML),  # prolog longer than the head read
     ],
     ids=[
@@ -71,6 +73,7 @@ MB = 1 << 20
         "xml-bom",
         "xml-utf16",
         "cii",
+        "xml-latin1",
         "xml-long-prolog",
     ],
 )
@@ -329,10 +332,24 @@ def inspect(content: bytes, kind: DocumentKind, *, max_pages: int = 50, max_pixe
         (image_bytes("PNG"), DocumentKind.PNG, 1),
         (image_bytes("JPEG"), DocumentKind.JPEG, 1),
         (image_bytes("JPEG", progressive=True), DocumentKind.JPEG, 1),
+        (animated("PNG", 3), DocumentKind.PNG, 1),
+        (animated("MPO", 2), DocumentKind.JPEG, 1),
         (tiff_pages((100, 100), (100, 100), (100, 100)), DocumentKind.TIFF, 3),
         (UBL_INVOICE, DocumentKind.XML, 1),
     ],
-    ids=["pdf", "pdf-50", "pdf-owner-password", "pdf-count-claim", "png", "jpeg", "jpeg-progressive", "tiff-3", "xml"],
+    ids=[
+        "pdf",
+        "pdf-50",
+        "pdf-owner-password",
+        "pdf-count-claim",
+        "png",
+        "jpeg",
+        "jpeg-progressive",
+        "apng",
+        "mpo",
+        "tiff-3",
+        "xml",
+    ],
 )
 def test_a_readable_document_gives_its_pages(content: bytes, kind: DocumentKind, pages: int) -> None:
     assert inspect(content, kind) == pages

@@ -79,10 +79,11 @@ def _image_pages(data: bytes, kind: DocumentKind, *, max_pages: int, max_pixels:
 
 
 def _checked_frames(image: Image.Image, *, max_pages: int, max_pixels: int, file_name: str) -> int:
-    """The number of frames (a multi-page TIFF's pages), each checked against `max_pixels` from its header
-    alone; counting stops one past `max_pages`, so a file claiming a million frames is not walked."""
+    """The pages of the image, each checked against `max_pixels` from its header alone. Only a TIFF's frames
+    are pages (an animated PNG's or a phone's multi-picture JPEG's are not); they are counted one past
+    `max_pages` at most, so a file claiming a million frames is not walked."""
     frames = 0
-    while frames <= max_pages:
+    while frames <= (max_pages if image.format == "TIFF" else 0):
         try:
             image.seek(frames)
         except EOFError:

@@ -57,7 +57,7 @@ def _kind_and_refusal(head: bytes) -> tuple[DocumentKind | None, str]:
         if head.startswith(signature):
             return kind, ""
     text = _as_text(head)
-    if text is not None and text.lstrip().startswith("<"):
+    if text.lstrip().startswith("<"):
         markup = _markup_refusal(text)
         return (None, markup) if markup else (DocumentKind.XML, "")
     if _PDF_HEADER in head[:SNIFF_BYTES]:
@@ -65,19 +65,16 @@ def _kind_and_refusal(head: bytes) -> tuple[DocumentKind | None, str]:
     return None, "the content is not a PDF, PNG, JPEG, TIFF or XML e-invoice, whatever the file's name says"
 
 
-def _as_text(head: bytes) -> str | None:
-    """The start of the file as text, if it is text: after a byte order mark in its encoding, else UTF-8.
-    A multi-byte character cut at the end of `head` is dropped, not a reason to refuse."""
+def _as_text(head: bytes) -> str:
+    """The start of the file as text: after a byte order mark in its encoding, else as UTF-8 with anything
+    undecodable replaced (markup reads the same in Latin-1 or any other encoding that keeps ASCII)."""
     encoding, start = "utf-8", 0
     for mark, marked_encoding in _BYTE_ORDER_MARKS:
         if head.startswith(mark):
             encoding, start = marked_encoding, len(mark)
             break
-    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
-    try:
-        return decoder.decode(head[start:_TEXT_BYTES], final=False)
-    except UnicodeDecodeError:
-        return None
+    # Incremental, not final: a character cut at the end of the head read is left out, not replaced.
+    return codecs.getincrementaldecoder(encoding)(errors="replace").decode(head[start:_TEXT_BYTES], final=False)
 
 
 def _markup_refusal(text: str) -> str:
