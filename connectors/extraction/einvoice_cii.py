@@ -57,7 +57,7 @@ CII_D16B = _Dialect(
 )
 
 ZUGFERD_1 = _Dialect(
-    name="ZUGFeRD 1 CII",
+    name="CII CrossIndustryDocument",
     namespaces={
         "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
         "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
