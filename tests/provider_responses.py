@@ -1,4 +1,4 @@
-"""Provider answers shaped exactly as each provider documents them, and the documents sent to them.
+"""Provider answers shaped exactly as each provider documents them.
 
 Azure: Document Intelligence REST 2024-11-30, `prebuilt-invoice` (analyze → 202 + Operation-Location,
 then the analyze result: status, analyzeResult.pages/documents[].fields with type, value*, content,
@@ -6,11 +6,7 @@ boundingRegions, confidence, spans). Gemini: `GenerateContentResponse` (candidat
 modelVersion, responseId). OpenAI: `chat.completion` (choices[].message, usage).
 """
 
-import io
 from typing import Any
-
-from fpdf import FPDF
-from PIL import Image
 
 AZURE_ENDPOINT = "https://contoso-di.cognitiveservices.azure.com"
 AZURE_RESULT_URL = (
@@ -19,25 +15,6 @@ AZURE_RESULT_URL = (
 )
 GEMINI_BASE_URL = "https://generativelanguage.googleapis.com"
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-
-
-# --- documents sent ---------------------------------------------------------------------------
-
-
-def pdf_document(pages: int = 1) -> bytes:
-    pdf = FPDF()
-    for number in range(1, pages + 1):
-        pdf.add_page()
-        pdf.set_font("Helvetica", size=12)
-        pdf.cell(text=f"Rechnung RE-2026-0042, Seite {number}")
-    return bytes(pdf.output())
-
-
-def image_document(image_format: str, frames: int = 1) -> bytes:
-    images = [Image.new("RGB", (200, 280), (255, 255, 255 - 40 * index)) for index in range(frames)]
-    out = io.BytesIO()
-    images[0].save(out, format=image_format, save_all=frames > 1, append_images=images[1:])
-    return out.getvalue()
 
 
 # --- Azure Document Intelligence --------------------------------------------------------------

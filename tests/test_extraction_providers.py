@@ -4,57 +4,36 @@ import base64
 import json
 from collections.abc import Iterator
 from decimal import Decimal
-from typing import Any
 
 import httpx
 import pytest
 import respx
 
-from connectors.extraction.providers import ProviderConfig, ProviderError, ProviderPrices, extract_with_provider
+from connectors.extraction.providers import ProviderError
 from connectors.extraction.providers.invoice_schema import INSTRUCTIONS, INVOICE_SCHEMA
 from domain.documents import Box, DocumentKind, Engine, ExtractedField, ExtractedLine, Extraction, ProviderCall
 from tests.provider_responses import (
-    AZURE_ENDPOINT,
     AZURE_FAILED,
     AZURE_RESULT_URL,
     AZURE_RUNNING,
-    GEMINI_BASE_URL,
     LLM_ANSWER,
-    OPENAI_BASE_URL,
     azure_invoice_result,
     gemini_response,
-    image_document,
     openai_response,
-    pdf_document,
 )
-
-AZURE_ANALYZE = f"{AZURE_ENDPOINT}/documentintelligence/documentModels/prebuilt-invoice:analyze?api-version=2024-11-30"
-GEMINI_GENERATE = f"{GEMINI_BASE_URL}/v1beta/models/gemini-2.5-flash:generateContent"
-OPENAI_COMPLETIONS = f"{OPENAI_BASE_URL}/chat/completions"
-
-
-class FakeTime:
-    """A monotonic clock that moves only when slept on or when a response arrives (0.25 s each)."""
-
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def clock(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-    def answers(self, *responses: httpx.Response) -> Any:
-        queue = list(responses)
-
-        def respond(request: httpx.Request) -> httpx.Response:
-            self.now += 0.25
-            return queue.pop(0)
-
-        return respond
+from tests.provider_samples import (
+    AZURE_ANALYZE,
+    GEMINI_GENERATE,
+    OPENAI_COMPLETIONS,
+    FakeTime,
+    azure_config,
+    gemini_config,
+    image_document,
+    openai_config,
+    pdf_document,
+    run,
+    sent_json,
+)
 
 
 @pytest.fixture
@@ -66,52 +45,6 @@ def fake_time() -> FakeTime:
 def router() -> Iterator[respx.MockRouter]:
     with respx.mock(assert_all_mocked=True, assert_all_called=False) as mocked:
         yield mocked
-
-
-def azure_config(**changes: Any) -> ProviderConfig:
-    values: dict[str, Any] = {
-        "engine": Engine.AZURE,
-        "base_url": AZURE_ENDPOINT + "/",
-        "api_key": "azure-key-1",
-        "model": "prebuilt-invoice",
-        "prices": ProviderPrices(per_page=Decimal("0.01")),
-    }
-    return ProviderConfig(**values | changes)
-
-
-def gemini_config(**changes: Any) -> ProviderConfig:
-    values: dict[str, Any] = {
-        "engine": Engine.GEMINI,
-        "base_url": GEMINI_BASE_URL,
-        "api_key": "gemini-key-1",
-        "model": "gemini-2.5-flash",
-        "prices": ProviderPrices(input_per_million_tokens=Decimal("0.30"), output_per_million_tokens=Decimal("2.50")),
-    }
-    return ProviderConfig(**values | changes)
-
-
-def openai_config(**changes: Any) -> ProviderConfig:
-    values: dict[str, Any] = {
-        "engine": Engine.OPENAI,
-        "base_url": OPENAI_BASE_URL,
-        "api_key": "sk-test-1",
-        "model": "gpt-4o-2024-08-06",
-        "prices": ProviderPrices(input_per_million_tokens=Decimal("2.50"), output_per_million_tokens=Decimal("10.00")),
-    }
-    return ProviderConfig(**values | changes)
-
-
-def run(
-    config: ProviderConfig, data: bytes, kind: DocumentKind, fake_time: FakeTime, text: str | None = None
-) -> Extraction:
-    with httpx.Client() as client:
-        return extract_with_provider(
-            config, data, kind, text=text, client=client, clock=fake_time.clock, sleep=fake_time.sleep
-        )
-
-
-def sent_json(route: respx.Route, index: int = 0) -> Any:
-    return json.loads(route.calls[index].request.content)
 
 
 # --- Azure Document Intelligence ------------------------------------------------------------
