@@ -17,6 +17,7 @@ _FINE_STEP = 0.05
 # Below this the sharpest angle stands out too little from the others to be trusted (a blank or
 # photo-like page): better not to turn it.
 _MIN_PEAK_RATIO = 1.05
+_MIN_CONTRAST = 48  # grey levels between the darkest and lightest pixel for there to be ink at all
 
 
 def estimate_skew(image: Image.Image) -> float:
@@ -46,6 +47,8 @@ def _dark_points(image: Image.Image) -> tuple[np.ndarray, np.ndarray] | None:
     grey = image.convert("L")
     factor = max(1, round(max(grey.size) / _WORKING_SIDE))
     small = np.asarray(grey.reduce(factor) if factor > 1 else grey)
+    if int(small.max()) - int(small.min()) < _MIN_CONTRAST:
+        return None  # a blank page: no ink to find lines in
     threshold = _otsu_threshold(small)
     ys, xs = np.nonzero(small < threshold)
     if len(ys) < 100 or len(ys) > 0.5 * small.size:
