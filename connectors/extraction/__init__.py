@@ -1,0 +1,1 @@
+"""Extraction engines: e-invoice XML, text layer, OCR, cloud and LLM providers."""
