@@ -8,6 +8,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from connectors.extraction.layout.currency import currencies_in
 from connectors.extraction.layout.dates import DateOrder, find_dates
 from connectors.extraction.layout.labels import HEADER_LABELS, OTHER_LABELS
 from connectors.extraction.layout.matching import LabelHit, find_labels
@@ -49,7 +50,7 @@ def header_candidates(lines: Sequence[Line], reading: Reading, skip_lines: froze
             continue
         hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
         for position, hit in enumerate(hits):
-            if hit.role == "other" or hit.role in ("seller_vat_id", "buyer_name"):
+            if hit.role == "other" or hit.role in ("seller_vat_id", "buyer_name", "seller_name"):
                 continue
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
@@ -57,21 +58,29 @@ def header_candidates(lines: Sequence[Line], reading: Reading, skip_lines: froze
             if value is not None:
                 found.append(Candidate(hit.role, value[0], hit.weight * value[2], value[1], line))
                 continue
-            below = tokens_below(lines, hit, following)
+            preceding = hits[position - 1] if position > 0 else None
+            below = tokens_below(lines, hit, preceding, following)
             value = _read(hit.role, below, reading) if below else None
             if value is not None:
                 found.append(Candidate(hit.role, value[0], hit.weight * value[2] * BELOW_FACTOR, value[1], line))
     return found
 
 
-def tokens_below(lines: Sequence[Line], hit: LabelHit, following: LabelHit | None) -> tuple[Token, ...]:
-    """Tokens of the nearest line below the label that stand in the label's column."""
+def tokens_below(
+    lines: Sequence[Line], hit: LabelHit, preceding: LabelHit | None, following: LabelHit | None
+) -> tuple[Token, ...]:
+    """Tokens of the nearest line below the label that stand in the label's column (between its neighbours)."""
     right_edge = following.x0 if following else hit.x1 + max(6 * hit.line.height, 2 * (hit.x1 - hit.x0))
     left_edge = hit.x0 - 2 * hit.line.height
+    previous_edge = preceding.x1 if preceding else 0.0
     for line in lines[hit.line.index + 1 : hit.line.index + 4]:
         if line.top - hit.line.bottom > 2.5 * hit.line.height:
             break
-        column = tuple(token for token in line.tokens if token.x1 > left_edge and token.x0 < right_edge)
+        column = tuple(
+            token
+            for token in line.tokens
+            if previous_edge <= token.x0 < right_edge and (token.x0 + token.x1) / 2 >= left_edge
+        )
         if column:
             return column
     return ()
@@ -101,7 +110,7 @@ def read_amount(tokens: Sequence[Token], reading: Reading) -> tuple[str, tuple[T
         if value is None:
             continue
         neighbours = " ".join(t.text for t in tokens[max(0, index - 1) : index + 2])
-        marked = "." in value or any(mark in neighbours for mark in "€$£") or token.text != value
+        marked = "." in value or bool(currencies_in(neighbours)) or token.text != value
         amounts.append((value, token, marked))
     if not amounts:
         return None

@@ -51,6 +51,7 @@ HEADER_LABELS = _vocabulary(
             0.6: "Order No|Order Number|Order #|Order|Ordernummer|Commande|Bestellung|Uw referentie|Your reference|Ihr Zeichen",
         },
         "subtotal": {
+            0.9: "Grondslag|Basis|Bemessungsgrundlage|Base HT|Base imposable|Taxable amount|Tax base|Nettowert",
             1.0: "Subtotal|Sub total|Sub-total|Net amount|Net total|Total net|Total excl VAT|Total excl. tax"
             "|Total excluding VAT|Total before tax|Amount excl VAT|Total (excl. VAT)|Nettobetrag|Netto|Zwischensumme"
             "|Summe netto|Gesamt netto|Nettosumme|Rechnungsbetrag netto|Warenwert|Total HT|Montant HT|Sous-total"
@@ -78,10 +79,14 @@ HEADER_LABELS = _vocabulary(
             "|N° TVA intracommunautaire|N° de TVA intracommunautaire|Numéro de TVA|Identifiant TVA|BTW-nummer|BTW nr"
             "|BTW-nr|BTW nummer|BTW identificatienummer|Btw-id|Tax ID|MWST-Nr|TVA intra communautaire",
         },
+        "seller_name": {
+            1.0: "Sold by|Seller|Vendor|Supplier|Issued by|Verkäufer|Lieferant|Rechnungssteller|Vendeur|Fournisseur"
+            "|Émetteur|Leverancier|Verkoper",
+        },
         "buyer_name": {
             1.0: "Bill to|Billed to|Invoice to|Invoiced to|Sold to|Customer|Client|Billing address|Invoice address"
             "|Rechnungsempfänger|Rechnungsadresse|Kunde|Auftraggeber|Empfänger|Facturé à|Facturer à|Adresse de facturation"
-            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Attn",
+            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Attn|Bill to address|Billing to|Customer name|Client name",
         },
     }
 )
@@ -116,9 +121,9 @@ DOCUMENT_TITLES = frozenset(
 COLUMN_LABELS = _vocabulary(
     {
         "description": {
-            1.0: "Description|Item description|Item|Items|Product|Product description|Service|Services|Article"
-            "|Details|Bezeichnung|Beschreibung|Artikel|Artikelbezeichnung|Leistung|Leistungsbeschreibung|Produkt"
-            "|Désignation|Libellé|Description article|Produit|Prestation|Omschrijving|Product Title|Title|Name",
+            1.0: "Description|Item description|Product description|Details|Bezeichnung|Beschreibung|Artikelbezeichnung"
+            "|Leistungsbeschreibung|Désignation|Libellé|Description article|Omschrijving|Product Title|Title|Name",
+            0.9: "Item|Items|Product|Service|Services|Article|Artikel|Leistung|Produkt|Produit|Prestation",
         },
         "part_number": {
             1.0: "Part No|Part Number|Part #|Item #|Item No|Item Number|Item code|SKU|Article No|Product code|Code"

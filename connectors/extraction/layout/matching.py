@@ -6,6 +6,7 @@ from connectors.extraction.layout.labels import Vocabulary
 from connectors.extraction.layout.words import Line, Token
 
 _LONGEST_LABEL = 7  # tokens
+_TRAILING_FILLER = frozenset({"", "no", "nr"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +55,11 @@ def find_labels(line: Line, *vocabularies: Vocabulary) -> list[LabelHit]:
                     break
         if best is None:
             index += 1
-        else:
-            hits.append(best)
-            index = best.end
+            continue
+        # `Invoice No : #` is one label: filler right after a label belongs to it.
+        end = best.end
+        while end < len(tokens) and tokens[end].key in _TRAILING_FILLER and tokens[end].x0 - tokens[end - 1].x1 < line.height:
+            end += 1
+        hits.append(LabelHit(line, best.start, end, best.role, best.weight))
+        index = end
     return hits

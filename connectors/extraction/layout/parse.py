@@ -46,12 +46,11 @@ def parse_invoice(
     decimal_separator = dominant_decimal_separator(texts) or ("," if language in _COMMA_LANGUAGES else ".")
 
     headers = [find_table_header(lines) for lines in lines_by_page]
-    rows = _table_rows(headers, lines_by_page, decimal_separator)
+    rows, table_lines = _table_rows(headers, lines_by_page, decimal_separator)
 
     candidates: list[Candidate] = []
     first_pass = Reading(infer_date_order(texts, language, None), decimal_separator)
-    for lines, header in zip(lines_by_page, headers, strict=True):
-        skip = frozenset({header.line.index}) if header else frozenset()
+    for lines, skip in zip(lines_by_page, table_lines, strict=True):
         candidates.extend(header_candidates(lines, first_pass, skip))
     total_lines = [candidate.line.text for candidate in candidates if candidate.field in AMOUNT_ROLES]
     currency = detect_currency(texts, total_lines)
@@ -59,8 +58,7 @@ def parse_invoice(
     if order is not first_pass.date_order:
         reading = Reading(order, decimal_separator)
         candidates = []
-        for lines, header in zip(lines_by_page, headers, strict=True):
-            skip = frozenset({header.line.index}) if header else frozenset()
+        for lines, skip in zip(lines_by_page, table_lines, strict=True):
             candidates.extend(header_candidates(lines, reading, skip))
 
     buyers: list[Candidate] = []
@@ -85,19 +83,26 @@ def parse_invoice(
 
 def _table_rows(
     headers: Sequence[TableHeader | None], lines_by_page: Sequence[Sequence[Line]], decimal_separator: str | None
-) -> list[Row]:
+) -> tuple[list[Row], list[frozenset[int]]]:
+    """The items of the table (continued on later pages under a repeated header) and each page's table lines."""
     rows: list[Row] = []
-    open_table = False
+    table_lines: list[frozenset[int]] = [frozenset() for _ in lines_by_page]
+    runs_on = True
     for page_index, (header, lines) in enumerate(zip(headers, lines_by_page, strict=True)):
-        if header is None or (page_index > 0 and rows and not open_table):
+        if header is None:
             if rows:
                 break
             continue
-        page_rows, open_table = read_rows(header, lines)
-        rows.extend(page_rows)
+        if rows and not runs_on:
+            table_lines[page_index] = frozenset({header.line.index})
+            continue
+        read = read_rows(header, lines)
+        rows.extend(read.rows)
+        runs_on = read.runs_on
+        table_lines[page_index] = read.line_indexes
     if not rows and not any(headers):
         rows = [row for lines in lines_by_page for row in headerless_rows(lines, decimal_separator)]
-    return rows
+    return rows, table_lines
 
 
 def _choose(candidates: Sequence[Candidate], rows: Sequence[Row]) -> dict[str, ExtractedField]:

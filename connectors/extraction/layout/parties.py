@@ -60,6 +60,8 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
             right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
+            if right_phrase and right_phrase[0].x0 - hit.x1 > 3 * line.height:
+                right_phrase = ()  # a column away: not this label's value
             right_edge = following.x0 if following else line.page.width
             column = [
                 below
@@ -115,6 +117,10 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     heights = sorted(token.height for line in first_page for token in line.tokens)
     typical = heights[len(heights) // 2] if heights else 0.0
     for line in lines:
+        for hit in find_labels(line, HEADER_LABELS, OTHER_LABELS):
+            named = _first_phrase(line, hit.end)
+            if hit.role == "seller_name" and named and _is_name(named):
+                found.append(Candidate("seller_name", _clean_name(named), 1.0, named, line))
         for phrase in phrases(line):
             if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
                 continue
@@ -131,6 +137,11 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
             elif near_top and typical and name[0].height >= 1.3 * typical:
                 found.append(Candidate("seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line))
     return found
+
+
+def _first_phrase(line: Line, start: int) -> tuple[Token, ...]:
+    rest = line.tokens[start:]
+    return phrases(Line(line.page, line.index, rest))[0] if rest else ()
 
 
 def _labelled(line: Line, phrase: tuple[Token, ...]) -> bool:

@@ -67,38 +67,54 @@ def _columns(hits: Sequence) -> tuple[Column, ...]:  # type: ignore[type-arg]
         # Of two columns for one role the surer label wins; between equals, the rightmost total.
         if kept is None or weight > kept[0] or (weight == kept[0] and hit.role == "line_total"):
             chosen[hit.role] = (weight, index)
-    keep = {index for _, index in chosen.values()}
-    return tuple(
-        Column(hit.role if index in keep else "other", hit.x0, hit.x1) for index, hit in enumerate(hits)
-    )
+    keep = {index: role for role, (_, index) in chosen.items()}
+    # Two description columns (`Artikel`, `Omschrijving`): the one with the weaker label holds the item's code.
+    descriptions = [index for index, hit in enumerate(hits) if hit.role == "description"]
+    if len(descriptions) == 2 and "part_number" not in chosen:
+        weaker = min(descriptions, key=lambda index: (hits[index].weight, -index))
+        if hits[weaker].weight < max(hits[index].weight for index in descriptions):
+            keep[weaker] = "part_number"
+            keep[next(index for index in descriptions if index != weaker)] = "description"
+    return tuple(Column(keep.get(index, "other"), hit.x0, hit.x1) for index, hit in enumerate(hits))
 
 
-def read_rows(header: TableHeader, lines: Sequence[Line]) -> tuple[list[Row], bool]:
-    """Items below `header` on its page; the flag says whether the table ran to the page's end."""
+@dataclass(frozen=True, slots=True)
+class TableRead:
+    rows: list[Row]
+    runs_on: bool  # no total ended it: it may continue under a repeated header on the next page
+    line_indexes: frozenset[int]  # the page's lines that were the table's (header, items, descriptions)
+
+
+def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
+    """Items below `header` on its page."""
     rows: list[Row] = []
+    used = {header.line.index}
     continuing = False
     last_bottom = header.line.bottom
     for line in lines[header.line.index + 1 :]:
         if rows and line.top - last_bottom > _GAP_ENDS_TABLE * line.height:
-            return rows, False
-        total_role = _totals_label(line, header)
+            return TableRead(rows, True, frozenset(used))  # a footer: the table may go on over the page
+        last_bottom = line.bottom
+        if not rows:  # more header lines (`excl. VAT` under `Price`), section titles
+            used.add(line.index)
+        cells = _assign(line, header.columns)
+        total_role = _totals_label(line, cells)
         if total_role is not None:
             if rows and total_role == "total":
-                return rows, False
+                return TableRead(rows, False, frozenset(used))
             continuing = False
             continue
-        cells = _assign(line, header.columns)
         if _is_item(cells):
             rows.append(Row(cells={role: tokens for role, tokens in cells.items() if role != "description"},
                             description_lines=[cells.get("description", [])], line=line))
             continuing = True
-            last_bottom = line.bottom
-        elif continuing and _text_only(cells) and cells.get("description"):
+            used.add(line.index)
+        elif continuing and set(cells) == {"description"}:
             rows[-1].description_lines.append(cells["description"])
-            last_bottom = line.bottom
+            used.add(line.index)
         else:
             continuing = False
-    return rows, True
+    return TableRead(rows, True, frozenset(used))
 
 
 def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> list[Row]:
@@ -125,16 +141,18 @@ def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> lis
     return rows
 
 
-def _totals_label(line: Line, header: TableHeader | None) -> str | None:
-    hits = find_labels(line, HEADER_LABELS)
-    first = hits[0] if hits else None
-    if first is None or first.role not in _TOTAL_ROLES or first.start > 1:
-        return None
-    if header is not None:
-        numeric = [column for column in header.columns if column.role in LINE_VALUE_ROLES]
-        if numeric and first.x0 >= min(column.x0 for column in numeric):
-            return None
-    return first.role
+def _totals_label(line: Line, cells: dict[str, list[Token]] | None) -> str | None:
+    """The totals label (subtotal, tax, total) that makes `line` part of the totals rather than an item.
+
+    It opens the line, or stands anywhere on a line without a quantity (`Prices incl. VAT  Invoice total 49.99`).
+    """
+    for hit in find_labels(line, HEADER_LABELS):
+        if hit.role not in _TOTAL_ROLES or hit.weight < 0.8:
+            continue
+        quantity = " ".join(token.text for token in (cells or {}).get("quantity", []))
+        if hit.start <= 1 or parse_amount(split_quantity(quantity)[0]) is None:
+            return hit.role
+    return None
 
 
 def _assign(line: Line, columns: Sequence[Column]) -> dict[str, list[Token]]:
@@ -174,12 +192,6 @@ def _is_item(cells: dict[str, list[Token]]) -> bool:
         if text and parse_amount(text) is not None:
             return True
     return False
-
-
-def _text_only(cells: dict[str, list[Token]]) -> bool:
-    return not any(
-        parse_amount(token.text) is not None for role in LINE_VALUE_ROLES for token in cells.get(role, [])
-    )
 
 
 _QUANTITY_WITH_UNIT = re.compile(r"^([-+]?[\d.,' ]*\d)\s*([^\W\d][\w./²³]*)$")

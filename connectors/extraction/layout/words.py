@@ -107,7 +107,8 @@ def _overlaps_vertically(row: list[Token], token: Token) -> bool:
     top = min(member.top for member in row)
     bottom = max(member.bottom for member in row)
     overlap = min(bottom, token.bottom) - max(top, token.top)
-    return overlap >= 0.5 * min(bottom - top, token.height)
+    # Half the taller of the two: small print under a large title is a line of its own.
+    return overlap >= 0.5 * max(bottom - top, token.height)
 
 
 _LABEL_VALUE = re.compile(r"^([^\W\d][^:]*?):(?!//)(\S.*)$")
