@@ -1,0 +1,188 @@
+"""Who: the seller's name and VAT id, and the buyer's name.
+
+The buyer is the first line under (or beside) a buyer label. The seller is the most telling name
+that is not the buyer's: a name with a legal form (GmbH, B.V., SARL, Ltd...), the largest text near
+the top of the first page, the name on a sender line above the address window. VAT ids are found by
+their pattern; the seller's is the one not in the buyer's block and not labelled as the customer's.
+"""
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from connectors.extraction.layout.header import Candidate
+from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, OTHER_LABELS
+from connectors.extraction.layout.matching import find_labels
+from connectors.extraction.layout.numbers import parse_amount
+from connectors.extraction.layout.words import Line, Token, phrases
+
+_VAT_ID = re.compile(
+    r"ATU\d{8}|BE[01]\d{9}|BG\d{9,10}|CY\d{8}[A-Z]|CZ\d{8,10}|DE\d{9}|DK\d{8}|EE\d{9}|EL\d{9}|ES[A-Z0-9]\d{7}[A-Z0-9]"
+    r"|FI\d{8}|FR[A-Z0-9]{2}\d{9}|HR\d{11}|HU\d{8}|IE\d[A-Z0-9+*]\d{5}[A-Z]{1,2}|IT\d{11}|LT(?:\d{9}|\d{12})|LU\d{8}"
+    r"|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|RO\d{2,10}|SE\d{10}01|SI\d{8}|SK\d{10}|GB(?:\d{9}|\d{12})"
+    r"|XI\d{9}|CHE\d{9}(?:MWST|TVA|IVA)?|NO\d{9}MVA"
+)
+_LEGAL_FORM = re.compile(
+    r"(?<![\w])(GmbH(?: & Co\.? KG)?|AG|KG|OHG|UG|e\.\s?K\.|mbH|SE|B\.\s?V\.?|BV|N\.\s?V\.?|NV|V\.O\.F\.|SARL|S\.A\.R\.L\.|SAS|"
+    r"S\.A\.S\.|SA|S\.A\.|SNC|EURL|BVBA|SPRL|SRL|S\.r\.l\.|S\.p\.A\.|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|"
+    r"Corporation|plc|PLC|LLP|Pvt\.? Ltd\.?|Oy|AB|A/S|ApS|AS)(?![\w])"
+)
+_BUYER_VAT_LABELS = frozenset({"other"})
+_BLOCK_LINES = 6
+
+
+@dataclass(frozen=True, slots=True)
+class BuyerBlock:
+    page: int
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+
+    def holds(self, line: Line, token: Token) -> bool:
+        return (
+            line.page.number == self.page
+            and self.top <= token.top <= self.bottom
+            and token.x1 > self.x0
+            and token.x0 < self.x1
+        )
+
+
+def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[BuyerBlock]]:
+    """The first line of text under or beside each buyer label, and the block of lines it opens."""
+    found: list[Candidate] = []
+    blocks: list[BuyerBlock] = []
+    for line in lines:
+        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        for position, hit in enumerate(hits):
+            if hit.role != "buyer_name":
+                continue
+            following = hits[position + 1] if position + 1 < len(hits) else None
+            right = line.tokens[hit.end : following.start if following else len(line.tokens)]
+            right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
+            if right_phrase and right_phrase[0].x0 - hit.x1 > 3 * line.height:
+                right_phrase = ()  # a column away: not this label's value
+            right_edge = following.x0 if following else line.page.width
+            column = [
+                below
+                for below in lines[line.index + 1 : line.index + 1 + _BLOCK_LINES]
+                if any(token.x0 < right_edge and token.x1 > hit.x0 - line.height for token in below.tokens)
+            ]
+            block_lines = [below for below in column if below.top - line.bottom < _BLOCK_LINES * 1.6 * line.height]
+            if block_lines:
+                blocks.append(BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge))
+            if right_phrase and _is_name(right_phrase):
+                found.append(Candidate("buyer_name", _clean_name(right_phrase), hit.weight, right_phrase, line))
+            elif block_lines:
+                first = block_lines[0]
+                near = tuple(token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height)
+                name = phrases(Line(first.page, first.index, near))[0] if near else ()
+                if name and _is_name(name) and first.top - line.bottom < 3 * line.height:
+                    found.append(Candidate("buyer_name", _clean_name(name), hit.weight * 0.95, name, first))
+    return found, blocks
+
+
+def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) -> list[Candidate]:
+    """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's."""
+    found: list[Candidate] = []
+    for line in lines:
+        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        for start in range(len(line.tokens)):
+            compact = ""
+            best: tuple[str, int] | None = None
+            for end in range(start, min(len(line.tokens), start + 6)):
+                compact += re.sub(r"[\s.\-]", "", line.tokens[end].text.upper())
+                if _VAT_ID.fullmatch(compact):
+                    best = (compact, end + 1)
+            if best is None or (start > 0 and _VAT_ID.fullmatch(_compact(line.tokens[start - 1].text) + best[0])):
+                continue
+            tokens = line.tokens[start : best[1]]
+            label = next((hit for hit in reversed(hits) if hit.end <= start), None)
+            if label is not None and label.role in _BUYER_VAT_LABELS and _is_vat_label(label.tokens):
+                continue
+            if any(block.holds(line, tokens[0]) for block in buyer_blocks):
+                score = 0.3
+            elif label is not None and label.role == "seller_vat_id":
+                score = 1.0
+            else:
+                score = 0.8
+            found.append(Candidate("seller_vat_id", best[0], score, tokens, line))
+    return found
+
+
+def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) -> list[Candidate]:
+    """Names with a legal form anywhere, and the largest text near the top of the first page."""
+    found: list[Candidate] = []
+    first_page = [line for line in lines if line.page.number == lines[0].page.number] if lines else []
+    heights = sorted(token.height for line in first_page for token in line.tokens)
+    typical = heights[len(heights) // 2] if heights else 0.0
+    for line in lines:
+        for hit in find_labels(line, HEADER_LABELS, OTHER_LABELS):
+            named = _first_phrase(line, hit.end)
+            if hit.role == "seller_name" and named and _is_name(named):
+                found.append(Candidate("seller_name", _clean_name(named), 1.0, named, line))
+        for phrase in phrases(line):
+            if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
+                continue
+            name = _trim_titles(phrase)
+            if not name or not _is_name(name):
+                continue
+            text = " ".join(token.text for token in name)
+            legal = _LEGAL_FORM.search(text)
+            near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
+            if legal:
+                cut = _tokens_through(name, legal.end())
+                score = 0.85 + (0.1 if near_top else 0.0)
+                found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
+            elif near_top and typical and name[0].height >= 1.3 * typical:
+                found.append(Candidate("seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line))
+    return found
+
+
+def _first_phrase(line: Line, start: int) -> tuple[Token, ...]:
+    rest = line.tokens[start:]
+    return phrases(Line(line.page, line.index, rest))[0] if rest else ()
+
+
+def _labelled(line: Line, phrase: tuple[Token, ...]) -> bool:
+    hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+    return any(line.tokens[hit.start] is phrase[0] for hit in hits if hit.role != "buyer_name")
+
+
+def _trim_titles(phrase: tuple[Token, ...]) -> tuple[Token, ...]:
+    tokens = list(phrase)
+    while tokens and tokens[0].key in DOCUMENT_TITLES:
+        tokens.pop(0)
+    while tokens and tokens[-1].key in DOCUMENT_TITLES:
+        tokens.pop()
+    return tuple(tokens)
+
+
+def _tokens_through(tokens: tuple[Token, ...], end: int) -> tuple[Token, ...]:
+    position = 0
+    for index, token in enumerate(tokens):
+        position += len(token.text) + 1
+        if position > end:
+            return tokens[: index + 1]
+    return tokens
+
+
+def _is_name(tokens: Sequence[Token]) -> bool:
+    text = " ".join(token.text for token in tokens)
+    letters = sum(char.isalpha() for char in text)
+    if letters < 2 or letters < 0.5 * len(text.replace(" ", "")) or "@" in text or "www." in text.lower():
+        return False
+    return parse_amount(text) is None and tokens[0].key not in HEADER_LABELS
+
+
+def _is_vat_label(tokens: Sequence[Token]) -> bool:
+    joined = "".join(token.key for token in tokens)
+    return any(word in joined for word in ("vat", "btw", "tva", "ust", "mwst", "uid"))
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\s.\-]", "", text.upper())
+
+
+def _clean_name(tokens: Sequence[Token]) -> str:
+    return " ".join(token.text for token in tokens).strip(" ,;:-–")
