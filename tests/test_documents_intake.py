@@ -172,7 +172,14 @@ def test_a_name_for_a_refusal_keeps_what_was_sent() -> None:
 
 @pytest.mark.parametrize(
     "name",
-    ["Rechnung März 2024.pdf", "請求書.pdf", 'a"b.pdf', "x\r\nSet-Cookie: y=1.pdf", "100% done; filename=evil.exe.pdf"],
+    [
+        "Rechnung März 2024.pdf",
+        "請求書.pdf",
+        'a"b.pdf',
+        "x\r\nSet-Cookie: y=1.pdf",
+        "full\uff02width\uff3cquote.pdf",
+        "100% done; filename=evil.exe.pdf",
+    ],
 )
 def test_content_disposition_carries_the_exact_name_and_cannot_break_the_header(name: str) -> None:
     value = content_disposition(name)

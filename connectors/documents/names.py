@@ -22,7 +22,7 @@ _EXTENSIONS = {
     DocumentKind.TIFF: ("tif", "tiff"),
     DocumentKind.XML: ("xml",),
 }
-# Reserved on Windows or in a quoted header parameter (NFKD makes `＂` a `"`); replaced so the name still reads.
+# Reserved on Windows or in a quoted header parameter; replaced so the name still reads.
 _RESERVED = re.compile(r'[<>:"|?*/\\]')
 # What a name's ending must look like to count as an extension: "pdf", "jpeg", "mp4", not "001" or " 12".
 _EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9]{0,4}")
@@ -39,7 +39,7 @@ def clean_file_name(raw: str | None) -> str:
 
 
 def safe_file_name(raw: str | None, kind: DocumentKind) -> str:
-    """The name a document of `kind` is stored under and served as: `clean_file_name`'s stem with an
+    """The name a document of `kind` is kept (in the database) and served as: `clean_file_name`'s stem with an
     extension that says what the content is. `invoice.pdf` holding a PNG becomes `invoice.png`;
     a JPEG keeps `.jpeg` or `.jpg` as sent; no name at all gives `document.<ext>`."""
     stem, extension = _parts(raw)
@@ -51,9 +51,8 @@ def content_disposition(name: str, *, inline: bool = False) -> str:
     """A `Content-Disposition` value serving `name`: an ASCII `filename` for old clients and the exact
     name as RFC 5987 `filename*=UTF-8''…`. Neither can break out of the header, whatever `name` holds."""
     exact = clean_file_name(name)
-    fallback = clean_file_name(
-        _RESERVED.sub("_", unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode())
-    )
+    # NFKD splits `ä` into `a` and a combining mark, dropped as non-ASCII; `＂` becomes `"`, cleaned again.
+    fallback = clean_file_name(unicodedata.normalize("NFKD", exact).encode("ascii", "ignore").decode())
     disposition = "inline" if inline else "attachment"
     return f"{disposition}; filename=\"{fallback}\"; filename*=UTF-8''{quote(exact, safe=_ATTR_CHARS)}"
 
