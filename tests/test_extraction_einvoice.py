@@ -423,6 +423,10 @@ def test_a_doctype_declaring_nothing_is_harmless_and_read() -> None:
     assert read_einvoice(with_doctype) == read_einvoice(FACTURX_MINIMUM)
 
 
+def test_blank_lines_before_the_xml_declaration_are_tolerated() -> None:
+    assert read_einvoice(b"\r\n\n  " + FACTURX_MINIMUM) == read_einvoice(FACTURX_MINIMUM)
+
+
 @pytest.mark.parametrize(
     "broken",
     [b"", b"<Invoice><cbc:ID>1</Invoice>", FACTURX_MINIMUM[:-40], b"\x89PNG\r\n\x1a\n", b"<r>&undeclared;</r>"],
