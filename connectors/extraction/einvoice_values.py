@@ -1,4 +1,4 @@
-"""Values read out of e-invoice XML exactly: decimals as written, dates as ISO, profiles by name.
+"""Values read out of e-invoice XML exactly: decimals as written, dates as ISO, prices per one unit.
 
 Shared by the CII and UBL readers. A value the XML has is kept with confidence 1.0; a value the
 XML has but that is not what its schema allows (`12,50` for an amount) is left out and said in a
@@ -44,6 +44,7 @@ class FieldReader:
         self._parsed(name, raw, decimal_text, "is not a decimal number")
 
     def date(self, name: str, raw: str | None, date_format: str | None = None) -> None:
+        """An xsd:date (UBL), or with `date_format` a CII date string in that UNTDID 2379 format."""
         if date_format is None:
             self._parsed(name, raw, ubl_date, "is not a date (YYYY-MM-DD)")
         else:

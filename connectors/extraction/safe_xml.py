@@ -44,7 +44,8 @@ def parse_untrusted_xml(data: bytes) -> etree._Element:
     if any(marker in data for marker in _ENTITY_DECLARATIONS):
         raise UnsafeXmlError("the XML declares entities (<!ENTITY ...>): refused, nothing expanded")
     try:
-        root = etree.fromstring(data, _parser())
+        # Blank lines before the XML declaration are a common producer slip, not a different document.
+        root = etree.fromstring(data.lstrip(b" \t\r\n"), _parser())
     except etree.XMLSyntaxError as error:
         raise MalformedXmlError(f"malformed XML: {error}") from error
     docinfo = root.getroottree().docinfo
