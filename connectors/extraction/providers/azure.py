@@ -33,7 +33,8 @@ API_VERSION = "2024-11-30"
 INVOICE_MODEL = "prebuilt-invoice"
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 
-HEADER_FIELDS = {
+# The domain's field -> prebuilt-invoice's field.
+FIELD_NAMES = {
     "invoice_number": "InvoiceId",
     "issue_date": "InvoiceDate",
     "due_date": "DueDate",
@@ -45,7 +46,7 @@ HEADER_FIELDS = {
     "tax_total": "TotalTax",
     "total": "InvoiceTotal",
 }
-LINE_FIELDS = {
+LINE_FIELD_NAMES = {
     "description": "Description",
     "part_number": "ProductCode",
     "quantity": "Quantity",
@@ -89,10 +90,9 @@ def analyze(
         result = read_json(polled.response, attempts=attempts)
         status = dig(result, "status")
         if status == "succeeded":
-            return _answer(result, config, attempts)
+            return _answer(result, attempts)
         if status in ("failed", "canceled"):
-            error = dig(result, "error", "message") or dig(result, "error", "code") or "no reason given"
-            raise CallFailed(f"analysis {status}: {error}", attempts=attempts)
+            raise CallFailed(f"analysis {status}: {_failure_reason(result)}", attempts=attempts)
         if status not in ("notStarted", "running"):
             raise CallFailed(f"unexpected analysis status {status!r}", attempts=attempts)
         if clock() - started > config.timeout_seconds:
@@ -100,7 +100,13 @@ def analyze(
         wait = retry_after_seconds(polled.response)
 
 
-def _answer(result: Any, config: ProviderConfig, attempts: int) -> ProviderAnswer:
+def _failure_reason(result: Any) -> str:
+    reason = str(dig(result, "error", "message") or dig(result, "error", "code") or "no reason given")
+    detail = dig(result, "error", "innererror", "message")
+    return f"{reason} ({detail})" if isinstance(detail, str) and detail else reason
+
+
+def _answer(result: Any, attempts: int) -> ProviderAnswer:
     pages = dig(result, "analyzeResult", "pages")
     pages = pages if isinstance(pages, list) else []
     usage = Usage(pages=len(pages))
@@ -118,7 +124,7 @@ def _answer(result: Any, config: ProviderConfig, attempts: int) -> ProviderAnswe
             notes.append(f"Azure found {len(documents)} invoices in the document; the first is read")
         found = dig(documents[0], "fields")
         found = found if isinstance(found, dict) else {}
-        for name, azure_name in HEADER_FIELDS.items():
+        for name, azure_name in FIELD_NAMES.items():
             read = _field(found.get(azure_name), name, azure_name, sizes, notes)
             if read is not None:
                 fields[name] = read
@@ -158,7 +164,7 @@ def _lines(items: Any, sizes: dict[int, tuple[float, float]], notes: list[str]) 
         if not isinstance(found, dict):
             continue
         values = {}
-        for name, azure_name in LINE_FIELDS.items():
+        for name, azure_name in LINE_FIELD_NAMES.items():
             read = _field(found.get(azure_name), name, f"Items[{index}].{azure_name}", sizes, notes)
             if read is not None:
                 values[name] = read
