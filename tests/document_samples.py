@@ -1,7 +1,7 @@
 """Documents for the API's tests: UBL 2.1 e-invoices billing the test ERP's POs (read exactly, so the
 tests are about the service, not the parser), and files that must be refused."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from io import BytesIO
 
@@ -45,6 +45,7 @@ def ubl_invoice(
 <cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>
 <cbc:ID>{invoice_number}</cbc:ID>
 <cbc:IssueDate>{issue_date.isoformat()}</cbc:IssueDate>
+<cbc:DueDate>{(issue_date + timedelta(days=30)).isoformat()}</cbc:DueDate>
 <cbc:InvoiceTypeCode>380</cbc:InvoiceTypeCode>
 <cbc:DocumentCurrencyCode>{currency}</cbc:DocumentCurrencyCode>
 {order}

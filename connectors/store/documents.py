@@ -12,18 +12,20 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
 from connectors.store.base import StorePart
 from connectors.store.document_reads import DocumentEvent, DocumentRecord, document_query
 from connectors.store.document_tables import DocumentEventRow, DocumentRow, ExtractionCallRow
+from connectors.store.engine import is_deadlock
 from connectors.store.errors import StoreError
 from domain.documents import DocumentStatus, Engine, Extraction, ProviderCall
 
 # A person may correct or submit what was read; re-extracting waits until no run holds the document.
 CORRECTABLE = frozenset({DocumentStatus.EXTRACTED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.SUBMITTED})
 SUBMITTABLE = frozenset({DocumentStatus.EXTRACTED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.SUBMITTED})
+DEADLOCK_RETRIES = 5
 REEXTRACTABLE = frozenset(
     {DocumentStatus.EXTRACTED, DocumentStatus.NEEDS_REVIEW, DocumentStatus.FAILED, DocumentStatus.SUBMITTED}
 )
@@ -156,18 +158,32 @@ class DocumentStore(StorePart):
         First, documents whose claim outlived `lease` (their run crashed or was killed) are queued
         again, or failed once they have been tried `max_attempts` times.
         """
+        # MariaDB may pick one of two claims as a deadlock victim: it rolled back in full, so claim again.
+        for _ in range(DEADLOCK_RETRIES):
+            try:
+                return self._claim_once(token, limit, lease, max_attempts, actor)
+            except DBAPIError as error:
+                if not is_deadlock(error):
+                    raise
+        return self._claim_once(token, limit, lease, max_attempts, actor)
+
+    def _claim_once(
+        self, token: str, limit: int, lease: timedelta, max_attempts: int, actor: str
+    ) -> list[DocumentRecord]:
         now = self._clock()
         with self._sessions.begin() as session:
             self._release_expired(session, now - lease, max_attempts, actor, now)
+            # Rows another run is claiming are skipped, not waited for (SQLite: one writer at a time).
             candidates = session.scalars(
                 select(DocumentRow.id)
                 .where(DocumentRow.status == DocumentStatus.QUEUED.value)
                 .order_by(DocumentRow.id)
                 .limit(limit)
+                .with_for_update(skip_locked=True)
             ).all()
             if not candidates:
                 return []
-            # Guarded by the status: of two runs that saw the same ids, the second updates none of them.
+            # Guarded by the status too: a run never takes a document another run moved on meanwhile.
             session.execute(
                 update(DocumentRow)
                 .where(DocumentRow.id.in_(candidates), DocumentRow.status == DocumentStatus.QUEUED.value)
@@ -191,7 +207,7 @@ class DocumentStore(StorePart):
         expired = session.scalars(
             select(DocumentRow)
             .where(DocumentRow.status == DocumentStatus.EXTRACTING.value, DocumentRow.claimed_at < cutoff)
-            .with_for_update()
+            .with_for_update(skip_locked=True)
         ).all()
         for row in expired:
             gave_up = row.attempts >= max_attempts

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import pypdfium2
 from PIL import Image
 
+from connectors.documents import PDFIUM_LOCK
 from domain.documents import DocumentKind
 
 
@@ -21,11 +22,12 @@ class Picture:
 
 def page_count(data: bytes, kind: DocumentKind) -> int:
     if kind is DocumentKind.PDF:
-        document = pypdfium2.PdfDocument(data)
-        try:
-            return len(document)
-        finally:
-            document.close()
+        with PDFIUM_LOCK:  # PDFium is not thread-safe, even across documents
+            document = pypdfium2.PdfDocument(data)
+            try:
+                return len(document)
+            finally:
+                document.close()
     if kind is DocumentKind.TIFF:
         with Image.open(io.BytesIO(data)) as image:
             return getattr(image, "n_frames", 1)
