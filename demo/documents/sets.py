@@ -21,19 +21,22 @@ _DEMO_CLEAN = 12
 def render_benchmark_set(out_dir: Path, *, count: int = 48, seed: int = 15) -> list[RenderedDocument]:
     """`count` invented invoices over every layout × language and every kind, with `truth.json` beside them.
 
-    Layouts and languages go round in turn; kinds are shuffled by `seed` in the mix of `_KIND_MIX`,
-    so any eight documents or more hold every kind. About one invoice in eight runs to 15–30 lines.
+    Layouts and languages go round in turn (any four documents in a row hold every layout and language);
+    kinds are shuffled by `seed` in the mix of `_KIND_MIX`, so any eight documents or more hold every kind.
+    About one invoice in eight runs to 15–30 lines.
     """
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    combos = [(layout, language) for layout in LAYOUTS for language in LANGUAGES]
+    layouts = list(LAYOUTS)
     kinds = [_KIND_MIX[index % len(_KIND_MIX)] for index in range(count)]
     rng.shuffle(kinds)
     documents = []
     for index, kind in enumerate(kinds):
-        layout, language = combos[index % len(combos)]
+        # Layout and language both change every document; sixteen in a row hold every pair.
+        layout = layouts[index % len(layouts)]
+        language = LANGUAGES[(index + index // len(layouts)) % len(LANGUAGES)]
         lines = rng.randint(15, 30) if rng.random() < 0.12 else rng.randint(2, 9)
-        invoice = invented_invoice(language, index // len(combos), rng, lines=lines)
+        invoice = invented_invoice(language, index // len(layouts), rng, lines=lines)
         style = random_style(language, rng)
         stem = f"{index + 1:03d}_{language}"
         documents.append(render_document(invoice, out_dir, stem, kind, layout, style, rng))
@@ -42,9 +45,14 @@ def render_benchmark_set(out_dir: Path, *, count: int = 48, seed: int = 15) -> l
 
 
 def render_demo_documents(
-    out_dir: Path, drafts: list[DraftInvoice], *, seed: int = 15, clean: int = _DEMO_CLEAN
+    out_dir: Path,
+    drafts: list[DraftInvoice],
+    *,
+    seed: int = 15,
+    clean: int = _DEMO_CLEAN,
+    per_problem: int = _DEMO_PER_PROBLEM,
 ) -> list[RenderedDocument]:
-    """Documents for some of the demo marketplace's invoices: `clean` clean ones and two of every problem
+    """Documents for some of the demo marketplace's invoices: `clean` clean ones and `per_problem` of every problem
     a document can show, each judged against the demo ERP as its marketplace row is.
 
     Each vendor writes in its country's language; EUR invoices without charges are sometimes Factur-X
@@ -55,7 +63,7 @@ def render_demo_documents(
     chosen: list[DraftInvoice] = []
     taken: dict[str, int] = {}
     for draft in drafts:
-        limit = clean if draft.problem == "clean" else _DEMO_PER_PROBLEM
+        limit = clean if draft.problem == "clean" else per_problem
         if printable(draft) and taken.get(draft.problem, 0) < limit:
             taken[draft.problem] = taken.get(draft.problem, 0) + 1
             chosen.append(draft)
