@@ -1,6 +1,7 @@
 """Seed the demo databases, or report what they hold.
 
     python -m demo [--invoices N] [--seed S] [--today YYYY-MM-DD] [--if-absent] [--manifest PATH]
+                   [--documents-dir DIR | --no-documents]
     python -m demo report [--manifest PATH]
 
 The databases are MARKETPLACE_DB_URL and ERP_DB_URL (SQLite files under var/ by default).
@@ -12,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from demo.report import display_url, marketplace_invoice_count, summarise
-from demo.seed import MANIFEST_NAME, manifest_path_for, seed_demo
+from demo.seed import DEMO_DOCUMENTS_DIR, MANIFEST_NAME, manifest_path_for, seed_demo
 from settings import VAR_DIR, Settings, get_settings
 
 
@@ -35,6 +36,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         seed=args.seed,
         today=args.today or date.today(),
         manifest_path=manifest,
+        documents_dir=None if args.no_documents else args.documents_dir,
     )
     rows = report.rows
     print(
@@ -44,6 +46,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
     print(f"  marketplace  {display_url(settings.marketplace_db_url)}")
     print(f"  ERP          {display_url(settings.erp_db_url)}")
     print(f"  manifest     {report.manifest_path}")
+    if report.documents:
+        print(
+            f"  documents    {len(report.documents)} invoices sent as PDFs, scans and e-invoices: {args.documents_dir}"
+        )
     return 0
 
 
@@ -60,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         "future-dated and stale invoices as planted; tests pass a fixed date)",
     )
     parser.add_argument("--if-absent", action="store_true", help="do nothing when the marketplace already has invoices")
+    parser.add_argument(
+        "--documents-dir",
+        type=Path,
+        default=DEMO_DOCUMENTS_DIR,
+        help="where some invoices are rendered as documents (PDFs, scans, e-invoices) for the demo to upload, "
+        "instead of being marketplace rows (default: var/demo-documents)",
+    )
+    parser.add_argument("--no-documents", action="store_true", help="every invoice a marketplace row, no documents")
     parser.add_argument(
         "--manifest",
         type=Path,

@@ -4,7 +4,7 @@ import json
 import random
 import time
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,14 +15,17 @@ from sqlalchemy.engine import Connection
 from connectors.db import sqlite_file
 from connectors.erp import demo_schema as erp_schema
 from connectors.marketplace import schema as marketplace_schema
+from demo.documents import RenderedDocument, render_demo_documents
 from demo.erp import DemoErp
 from demo.invoices import CHARGE_POLICY, InvoiceBuilder
 from demo.problems import PROBLEMS, plan_invoices
 from demo.rows import Rows, erp_rows, marketplace_rows, number_purchase_orders
+from settings import VAR_DIR
 
 # A fixed "today" so that the data does not drift from one day to the next; pass another to move it.
 DEFAULT_TODAY = date(2026, 11, 20)
 MANIFEST_NAME = "demo_manifest.json"
+DEMO_DOCUMENTS_DIR = VAR_DIR / "demo-documents"  # what `python -m demo` renders, and the demo uploads
 _INSERT_CHUNK = 5000
 
 
@@ -36,6 +39,8 @@ class SeedReport:
     rows: dict[str, int]  # table → rows written
     seconds: float
     manifest_path: Path | None
+    # invoice id → its document's file and vendor (such invoices are not in the marketplace)
+    documents: dict[int, dict[str, str]] = field(default_factory=dict)
 
     @property
     def counts(self) -> dict[str, int]:
@@ -57,6 +62,7 @@ class SeedReport:
             "problem_counts": self.counts,
             "problems": {str(invoice_id): problem for invoice_id, problem in self.problems.items()},
             "details": {str(invoice_id): detail for invoice_id, detail in self.details.items()},
+            "documents": {str(invoice_id): sent for invoice_id, sent in self.documents.items()},
         }
 
 
@@ -66,6 +72,16 @@ class DemoData:
     marketplace: Rows
     problems: dict[int, str]
     details: dict[int, dict[str, str | int]]
+    # Invoices their vendors send as documents (PDFs, scans, e-invoices) instead of marketplace rows.
+    documents: list[RenderedDocument] = field(default_factory=list)
+    vendor_of: dict[int, str] = field(default_factory=dict)  # invoice id → vendor id
+
+    def sent_as_documents(self) -> dict[int, dict[str, str]]:
+        return {
+            document.invoice_id: {"file": document.path.name, "vendor_id": self.vendor_of[document.invoice_id]}
+            for document in self.documents
+            if document.invoice_id is not None
+        }
 
 
 def seed_demo(
@@ -76,14 +92,17 @@ def seed_demo(
     seed: int = 7,
     today: date = DEFAULT_TODAY,
     manifest_path: Path | None = None,
+    documents_dir: Path | None = None,
 ) -> SeedReport:
     """Drop and recreate the marketplace and ERP demo tables and fill them.
 
     The manifest (which invoice carries which planted problem) goes to `manifest_path`, or next to the
-    marketplace database when that is a SQLite file; otherwise it is only returned.
+    marketplace database when that is a SQLite file; otherwise it is only returned. With
+    `documents_dir`, some invoices are rendered there as documents (with `truth.json`) instead of
+    being marketplace rows: the demo uploads them.
     """
     started = time.perf_counter()
-    demo = build_demo(invoices=invoices, seed=seed, today=today)
+    demo = build_demo(invoices=invoices, seed=seed, today=today, documents_dir=documents_dir)
     _replace_tables(erp_url, erp_schema.metadata, demo.erp)
     _replace_tables(marketplace_url, marketplace_schema.metadata, demo.marketplace)
     report = SeedReport(
@@ -95,6 +114,7 @@ def seed_demo(
         rows={table.name: len(rows) for table, rows in (demo.erp | demo.marketplace).items()},
         seconds=time.perf_counter() - started,
         manifest_path=manifest_path or manifest_path_for(marketplace_url),
+        documents=demo.sent_as_documents(),
     )
     if report.manifest_path is not None:
         report.manifest_path.parent.mkdir(parents=True, exist_ok=True)
@@ -102,7 +122,7 @@ def seed_demo(
     return report
 
 
-def build_demo(*, invoices: int, seed: int, today: date) -> DemoData:
+def build_demo(*, invoices: int, seed: int, today: date, documents_dir: Path | None = None) -> DemoData:
     rng = random.Random(seed)
     plan = plan_invoices(invoices, rng)
     # Problems that need a PO of a particular shape add about one PO per 7 invoices: ~invoices/2.5 in all.
@@ -110,9 +130,13 @@ def build_demo(*, invoices: int, seed: int, today: date) -> DemoData:
     builder = InvoiceBuilder(erp, plan, rng, today)
     drafts = builder.build()
     number_purchase_orders(erp, rng)
+    documents = [] if documents_dir is None else render_demo_documents(documents_dir, drafts, seed=seed)
+    sent_as_documents = {document.invoice_id for document in documents}
     return DemoData(
         erp=erp_rows(erp),
-        marketplace=marketplace_rows(drafts),
+        marketplace=marketplace_rows([draft for draft in drafts if draft.invoice_id not in sent_as_documents]),
+        documents=documents,
+        vendor_of={draft.invoice_id: draft.vendor.vendor_id for draft in drafts},
         problems={draft.invoice_id: draft.problem for draft in drafts},
         details=builder.details,
     )

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 from connectors.store import ProcessStore
+from demo.document_upload import demo_vendor_id, sent_documents, upload_all
+from demo.seed import DEMO_DOCUMENTS_DIR, MANIFEST_NAME, manifest_path_for
 from settings import REPO_ROOT, VAR_DIR, get_settings
 
 HOST = "127.0.0.1"
@@ -37,6 +39,7 @@ STOP_TIMEOUT_SECONDS = 15
 # Demo people, created on the first run; a real installation creates its own with python -m api.accounts.
 DEMO_USERS = {"ap.clerk": "clerk", "ap.admin": "admin"}
 DEMO_PASSWORD = "invoice-demo-2026"
+DEMO_VENDOR_USER = "vendor.demo"  # bound to the vendor that sent the most demo documents
 DEMO_BOT = "demo-bot"
 BOT_KEY_FILE = VAR_DIR / "demo-bot.key"
 
@@ -198,9 +201,16 @@ def run(supervisor: Supervisor) -> NoReturn:
     supervisor.start("api", "-m", "api", "--host", HOST, "--port", str(API_PORT))
     supervisor.wait_until_healthy("The Prefect server", f"{PREFECT_URL}/api/health")
     print(f"Prefect server up after {time.monotonic() - started:.0f} s; serving the flows ...", flush=True)
-    supervisor.start("flows-serve", "-m", "flows.serve", env=PREFECT_ENV)
+    # The demo submits confidently extracted documents at once (DOCUMENTS_AUTO_SUBMIT): they are judged
+    # like marketplace invoices; the others wait for a clerk's review.
+    supervisor.start("flows-serve", "-m", "flows.serve", env={**PREFECT_ENV, "DOCUMENTS_AUTO_SUBMIT": "true"})
     supervisor.wait_until_healthy("The API", f"{API_URL}/health")
-    clerk_token = prepare_people()
+    documents = sent_documents(
+        manifest_path_for(get_settings().marketplace_db_url) or VAR_DIR / MANIFEST_NAME, DEMO_DOCUMENTS_DIR
+    )
+    vendor_id = demo_vendor_id(documents)
+    clerk_token, vendor_token = prepare_people(vendor_id)
+    uploaded = upload_all(API_URL, documents, clerk_token=clerk_token, vendor_token=vendor_token, vendor_id=vendor_id)
     supervisor.start(
         "rpa-bot",
         "-m",
@@ -209,20 +219,26 @@ def run(supervisor: Supervisor) -> NoReturn:
         API_URL,
         env={"DEMO_BOT_API_KEY": BOT_KEY_FILE.read_text().strip()},
     )
-    print(where_to_click(clerk_token), flush=True)
+    print(where_to_click(clerk_token, uploaded, vendor_id), flush=True)
     while True:
         supervisor.watch(1)
 
 
-def prepare_people() -> str:
-    """The demo users (first run only) and the demo bot's API key (kept in var/, mode 600);
-    returns a session token of the demo clerk for the commands printed below."""
+def prepare_people(vendor_id: str | None) -> tuple[str, str | None]:
+    """The demo users (first run only), the demo vendor's user when the demo has documents, and the
+    demo bot's API key (kept in var/, mode 600); returns session tokens of the demo clerk (for the
+    commands printed below) and of the demo vendor user (None without one)."""
     store = ProcessStore.from_url(get_settings().process_db_url)
     try:
         existing = {user.username for user in store.accounts.list_users()}
         for username, role in DEMO_USERS.items():
             if username not in existing:
                 store.accounts.create_user(username, DEMO_PASSWORD, role)  # type: ignore[arg-type]
+        vendor_session = None
+        if vendor_id is not None:
+            if DEMO_VENDOR_USER not in existing:
+                store.accounts.create_user(DEMO_VENDOR_USER, DEMO_PASSWORD, "vendor", vendor_id=vendor_id)
+            vendor_session = store.accounts.sign_in(DEMO_VENDOR_USER, DEMO_PASSWORD, lifetime=timedelta(hours=8))
         if not BOT_KEY_FILE.exists() or store.accounts.bot_for_key(BOT_KEY_FILE.read_text().strip()) is None:
             taken = {key.name for key in store.accounts.list_api_keys()}
             name = next(n for n in (DEMO_BOT, *(f"{DEMO_BOT}-{i}" for i in range(2, 1000))) if n not in taken)
@@ -231,12 +247,22 @@ def prepare_people() -> str:
         session = store.accounts.sign_in("ap.clerk", DEMO_PASSWORD, lifetime=timedelta(hours=8))
         if session is None:
             raise DemoFailed("the demo user ap.clerk cannot sign in (its password was changed?)")
-        return session.token
+        return session.token, vendor_session.token if vendor_session else None
     finally:
         store.close()
 
 
-def where_to_click(clerk_token: str) -> str:
+def where_to_click(clerk_token: str, uploaded: dict[str, int], vendor_id: str | None) -> str:
+    documents = (
+        f"""  Documents    {uploaded["new"]} demo documents uploaded now ({uploaded["already uploaded"]} were already):
+               extract-documents reads them within a minute, submits the confident ones and starts a poll
+               curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/documents?status=needs_review"
+               curl -s -H "Authorization: Bearer $TOKEN" -F "files=@invoice.pdf" {API_URL}/api/v1/documents
+  Vendor       {DEMO_VENDOR_USER} / {DEMO_PASSWORD} sees vendor {vendor_id}'s documents only
+"""
+        if uploaded["new"] or uploaded["already uploaded"]
+        else ""
+    )
     return f"""
 Invoice Automation is running. Ctrl-C stops everything.
 
@@ -249,7 +275,7 @@ Invoice Automation is running. Ctrl-C stops everything.
   Try          curl -s -X POST -H "Authorization: Bearer $TOKEN" {API_URL}/api/v1/invoices/6/validate
                curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/entries?status=entered"
   RPA bot      claims ready payloads, enters them in the demo ERP, fails 1 in 10 (log: rpa-bot.log)
-  Logs         {LOG_DIR.relative_to(REPO_ROOT)}/prefect-server.log, flows-serve.log, api.log, rpa-bot.log
+{documents}  Logs         {LOG_DIR.relative_to(REPO_ROOT)}/prefect-server.log, flows-serve.log, api.log, rpa-bot.log
 """
 
 

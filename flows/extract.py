@@ -6,13 +6,19 @@ documents are queued again when their lease runs out). Progress shows in the run
 artifact and in each document's `pages_done`.
 """
 
+from typing import cast
+from uuid import UUID
+
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_progress_artifact, update_progress_artifact
+from prefect.deployments import run_deployment
+from prefect.exceptions import ObjectNotFound
 from pydantic import BaseModel, Field
 
 from connectors.store.document_reads import DocumentRecord
 from flows.retries import connector_task
 from services.extraction_runs import RunOutcome
+from services.flow_runs import POLL_DEPLOYMENT
 from services.runtime import services_for
 from settings import get_settings
 
@@ -37,7 +43,10 @@ class ExtractReport(BaseModel):
 def extract_waiting_documents(max_batches: int | None) -> ExtractReport:
     services = services_for(get_settings())
     waiting = services.store.documents.count_waiting()
-    progress_id = create_progress_artifact(0.0, key="extract-documents-progress", description="Documents extracted")
+    # Called from sync code, Prefect's async_dispatch functions return their result, not a coroutine.
+    progress_id = cast(
+        UUID, create_progress_artifact(0.0, key="extract-documents-progress", description="Documents extracted")
+    )
 
     def show_progress(_document: DocumentRecord, outcome: RunOutcome) -> None:
         done = sum(outcome.counts.values()) + outcome.lost
@@ -57,4 +66,18 @@ def extract_waiting_documents(max_batches: int | None) -> ExtractReport:
 
 @flow(name="extract-documents")
 def extract_documents(parameters: ExtractParameters = ExtractParameters()) -> ExtractReport:
-    return extract_waiting_documents(parameters.max_batches)
+    report = extract_waiting_documents(parameters.max_batches)
+    if report.submitted:
+        judge_soon()
+    return report
+
+
+def judge_soon() -> None:
+    """Documents were submitted (DOCUMENTS_AUTO_SUBMIT): start the poll that judges them rather than wait
+    for its schedule. Without a poll deployment (a flow run outside the served deployments) they wait."""
+    try:
+        run = run_deployment(f"{POLL_DEPLOYMENT}/{POLL_DEPLOYMENT}", timeout=0)
+    except ObjectNotFound:
+        get_run_logger().info("no %s deployment: the submitted documents wait for its next run", POLL_DEPLOYMENT)
+        return
+    get_run_logger().info("submitted documents: %s requested", getattr(run, "name", POLL_DEPLOYMENT))

@@ -95,10 +95,10 @@ def _offline(
         attached = embedded_einvoice_xml(data)
         if attached is not None:
             name, xml = attached
-            pages = inspect_document(data, kind, max_pages=policy.max_pages, max_pixels=policy.max_pixels).pages
+            count = inspect_document(data, kind, max_pages=policy.max_pages, max_pixels=policy.max_pixels).pages
             read = read_einvoice(xml)
             reason = f"the PDF carries e-invoice XML ({name}): {read.engine_reason}"
-            return cross_check(read.model_copy(update={"engine_reason": reason, "pages": pages})), ""
+            return cross_check(read.model_copy(update={"engine_reason": reason, "pages": count})), ""
         if requested is Engine.EINVOICE:
             raise ValueError("engine: this PDF carries no e-invoice XML (Factur-X, ZUGFeRD or XRechnung)")
     if kind is DocumentKind.PDF and requested is not Engine.OCR:
@@ -156,7 +156,7 @@ def _with_provider(
 
 def _text_of(pages: list[PageText]) -> str:
     """The words in reading order, a line per text line: what an LLM without PDF input is given."""
-    lines = []
+    lines: list[str] = []
     for page in pages:
         rows: dict[int, list[tuple[float, str]]] = {}
         for word in page.words:

@@ -421,11 +421,14 @@ def test_seeding_writes_the_same_rows_on_every_database(db_url: str, reference_4
 def test_cli_seeds_skips_when_present_and_reports(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     var = tmp_path / "var"
     settings = Settings(marketplace_db_url=f"sqlite:///{var / 'mp.db'}", erp_db_url=f"sqlite:///{var / 'erp.db'}")
-    assert main(["--invoices", "40", "--if-absent"], settings=settings) == 0
-    assert "Seeded 40 invoices" in capsys.readouterr().out
-    assert (var / "demo_manifest.json").exists()
-    assert main(["--if-absent"], settings=settings) == 0
-    assert "already has 40 invoices" in capsys.readouterr().out
+    documents = ["--documents-dir", str(var / "documents")]
+    assert main(["--invoices", "40", "--if-absent", *documents], settings=settings) == 0
+    seeded = capsys.readouterr().out
+    sent_as_documents = len(json.loads((var / "demo_manifest.json").read_text())["documents"])
+    assert "Seeded 40 invoices" in seeded and f"documents    {sent_as_documents} invoices sent as" in seeded
+    assert 0 < sent_as_documents == len(json.loads((var / "documents" / "truth.json").read_text()))
+    assert main(["--if-absent", *documents], settings=settings) == 0
+    assert f"already has {40 - sent_as_documents} invoices" in capsys.readouterr().out
     assert main(["report"], settings=settings) == 0
     report = capsys.readouterr().out
     for expected in (

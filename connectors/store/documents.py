@@ -9,9 +9,9 @@ claim a crashed run left behind expires after its lease and the document is queu
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
@@ -270,14 +270,17 @@ class DocumentStore(StorePart):
                 "corrections": {},
             }
         with self._sessions.begin() as session:
-            done = session.execute(
-                update(DocumentRow)
-                .where(
-                    DocumentRow.id == document_id,
-                    DocumentRow.claim_token == token,
-                    DocumentRow.status == DocumentStatus.EXTRACTING.value,
-                )
-                .values(values)
+            done = cast(
+                CursorResult[Any],
+                session.execute(
+                    update(DocumentRow)
+                    .where(
+                        DocumentRow.id == document_id,
+                        DocumentRow.claim_token == token,
+                        DocumentRow.status == DocumentStatus.EXTRACTING.value,
+                    )
+                    .values(values)
+                ),
             )
             if done.rowcount != 1:
                 return False
