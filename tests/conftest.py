@@ -17,6 +17,8 @@ from collections.abc import Generator, Iterator
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, sync_playwright
+from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
+from prefect.testing.utilities import prefect_test_harness
 from sqlalchemy.orm import sessionmaker
 
 from chaos.private_postgres import PrivatePostgres, private_postgres
@@ -99,6 +101,19 @@ def race_engine(db_url: str) -> Iterator[sa.Engine]:
     engine = make_engine(db_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def prefect_harness() -> Iterator[None]:
+    """Prefect's test harness (its own server), once per session for the modules that run flows;
+    they share one xdist worker (group "prefect")."""
+    # Heartbeats would add ~1 s to every flow run; tests do not need them. The server gets 120 s to
+    # start, not the harness's 30: on the shared 2-core machine it once took longer, under load.
+    with (
+        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
+        prefect_test_harness(server_startup_timeout=120),
+    ):
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,6 @@ import sqlalchemy as sa
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey, FlowRunFilter, FlowRunFilterId
 from prefect.client.schemas.objects import Artifact
-from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-from prefect.testing.utilities import prefect_test_harness
 
 from connectors.store import ProcessStore
 from connectors.store.migrate import downgrade, upgrade
@@ -36,21 +34,10 @@ from services.runtime import services_for
 from settings import get_settings
 from tests.databases import scratch_database
 
-pytestmark = pytest.mark.xdist_group("prefect")
+pytestmark = [pytest.mark.xdist_group("prefect"), pytest.mark.usefixtures("prefect_harness")]
 INVOICES = 120
 PAGE_SIZE = 20
 BACKLOG = 1000
-
-
-@pytest.fixture(scope="session", autouse=True)
-def prefect_harness() -> Iterator[None]:
-    # Heartbeats would add ~1 s to every flow run; tests do not need them. The server gets 120 s to
-    # start, not the harness's 30: on the shared 2-core machine it once took longer, under load.
-    with (
-        temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}),
-        prefect_test_harness(server_startup_timeout=120),
-    ):
-        yield
 
 
 @dataclass
