@@ -57,10 +57,14 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
         for position, hit in enumerate(hits):
             if hit.role != "buyer_name":
                 continue
+            if hit.weight < 1.0 and hit.start > 0:
+                continue  # `An`, `To` only as a label of their own, at the start of a line
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
             right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
-            if right_phrase and right_phrase[0].x0 - hit.x1 > 3 * line.height:
+            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight < 1.0):
+                if hit.weight < 1.0 and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
+                    continue  # a word like `To` opening a sentence, not a label
                 right_phrase = ()  # a column away: not this label's value
             right_edge = following.x0 if following else line.page.width
             column = [
@@ -106,7 +110,8 @@ def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) ->
                 score = 1.0
             else:
                 score = 0.8
-            found.append(Candidate("seller_vat_id", best[0], score, tokens, line))
+            printed = " ".join(token.text for token in tokens).strip(" ,;")
+            found.append(Candidate("seller_vat_id", printed, score, tokens, line))
     return found
 
 
