@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from connectors.extraction.layout.header import Candidate
 from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, OTHER_LABELS
-from connectors.extraction.layout.matching import find_labels
+from connectors.extraction.layout.matching import header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, phrases
 
@@ -53,7 +53,7 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
     found: list[Candidate] = []
     blocks: list[BuyerBlock] = []
     for line in lines:
-        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        hits = header_labels(line)
         for position, hit in enumerate(hits):
             if hit.role != "buyer_name":
                 continue
@@ -90,7 +90,7 @@ def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) ->
     """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's."""
     found: list[Candidate] = []
     for line in lines:
-        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        hits = header_labels(line)
         for start in range(len(line.tokens)):
             compact = ""
             best: tuple[str, int] | None = None
@@ -122,7 +122,7 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     heights = sorted(token.height for line in first_page for token in line.tokens)
     typical = heights[len(heights) // 2] if heights else 0.0
     for line in lines:
-        for hit in find_labels(line, HEADER_LABELS, OTHER_LABELS):
+        for hit in header_labels(line):
             named = _first_phrase(line, hit.end)
             if hit.role == "seller_name" and named and _is_name(named):
                 found.append(Candidate("seller_name", _clean_name(named), 1.0, named, line))
@@ -136,7 +136,7 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
             legal = _LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
-                cut = _tokens_through(name, legal.end())
+                cut = _name_before(_tokens_through(name, legal.end()), legal.start())
                 score = 0.85 + (0.1 if near_top else 0.0)
                 found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
             elif near_top and typical and name[0].height >= 1.3 * typical:
@@ -150,7 +150,7 @@ def _first_phrase(line: Line, start: int) -> tuple[Token, ...]:
 
 
 def _labelled(line: Line, phrase: tuple[Token, ...]) -> bool:
-    hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+    hits = header_labels(line)
     return any(line.tokens[hit.start] is phrase[0] for hit in hits if hit.role != "buyer_name")
 
 
@@ -161,6 +161,28 @@ def _trim_titles(phrase: tuple[Token, ...]) -> tuple[Token, ...]:
     while tokens and tokens[-1].key in DOCUMENT_TITLES:
         tokens.pop()
     return tuple(tokens)
+
+
+_SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•"})
+_LONGEST_NAME = 6  # words before the legal form
+
+
+def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ...]:
+    """The name ending in its legal form, without the sentence or address before it (`Thank you. Acme Inc.`)."""
+    position = 0
+    first_legal = len(tokens) - 1
+    for index, token in enumerate(tokens):
+        if position >= legal_start:
+            first_legal = index
+            break
+        position += len(token.text) + 1
+    start = max(0, first_legal - _LONGEST_NAME)
+    for index in range(first_legal - 1, start - 1, -1):
+        text = tokens[index].text
+        if text in _SEPARATORS or text[-1:] in ".:;·|!?" and index < first_legal:
+            start = index + 1 if text not in _SEPARATORS else index + 1
+            break
+    return tokens[start:]
 
 
 def _tokens_through(tokens: tuple[Token, ...], end: int) -> tuple[Token, ...]:

@@ -130,7 +130,7 @@ def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
     for line in lines[max(header.line_indexes) + 1 :]:
         if rows and line.top - last_bottom > _GAP_ENDS_TABLE * line.height:
             break  # a footer: the table may go on over the page
-        last_bottom = line.bottom
+        previous_bottom, last_bottom = last_bottom, line.bottom
         if not rows:  # more header lines (`excl. VAT` under `Price`), section titles
             used.add(line.index)
         cells = _assign(line, header.columns)
@@ -145,7 +145,7 @@ def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
                             description_lines=[cells.get("description", [])], line=line))
             continuing = True
             used.add(line.index)
-        elif continuing and set(cells) == {"description"}:
+        elif continuing and set(cells) == {"description"} and line.top - previous_bottom <= 1.2 * line.height:
             rows[-1].description_lines.append(cells["description"])
             used.add(line.index)
         else:
