@@ -148,7 +148,9 @@ def evaluate(directory: Path) -> tuple[Accuracy, float]:
         truths = {}
         for labels_file in sorted(directory.glob("*.json")):
             if labels_file.with_suffix(".pdf").exists():
-                truths[labels_file.with_suffix(".pdf").name] = invoice2data_truth(json.loads(labels_file.read_text())[0])
+                truths[labels_file.with_suffix(".pdf").name] = invoice2data_truth(
+                    json.loads(labels_file.read_text())[0]
+                )
     for name, truth in sorted(truths.items()):
         path = directory / name
         if path.suffix != ".pdf" or not path.exists():

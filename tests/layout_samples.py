@@ -33,7 +33,9 @@ def _new_pdf() -> FPDF:
     return pdf
 
 
-def _at(pdf: FPDF, x: float, y: float, value: str, size: float = 9, bold: bool = False, right: float | None = None) -> None:
+def _at(
+    pdf: FPDF, x: float, y: float, value: str, size: float = 9, bold: bool = False, right: float | None = None
+) -> None:
     """Text with its top-left at (x, y) points, or right-aligned to end at `right`."""
     pdf.set_font("sans", "B" if bold else "", size)
     width = pdf.get_string_width(value)
@@ -53,7 +55,12 @@ def boxed_french_invoice() -> Sample:
         _at(pdf, 360, 64 + row * 12, value, size=8)
     _at(pdf, 40, 40, "FACTURE", size=22, bold=True)
     for column, (label, value) in enumerate(
-        (("N° de facture", "F-2026-0153"), ("Date", "5 mars 2026"), ("Échéance", "4 avril 2026"), ("Votre commande", "BC-77812"))
+        (
+            ("N° de facture", "F-2026-0153"),
+            ("Date", "5 mars 2026"),
+            ("Échéance", "4 avril 2026"),
+            ("Votre commande", "BC-77812"),
+        )
     ):
         _at(pdf, 40 + column * 125, 130, label, size=8, bold=True)
         _at(pdf, 40 + column * 125, 144, value, size=10)
@@ -61,10 +68,22 @@ def boxed_french_invoice() -> Sample:
     for row, value in enumerate(("Boulangerie Martin SAS", "4 rue du Four", "69002 Lyon")):
         _at(pdf, 40, 198 + row * 12, value)
     header_y = 270
-    for x, label, right in ((40, "Réf.", None), (110, "Désignation", None), (0, "Qté", 370), (0, "Prix unitaire HT", 470), (0, "Total HT", 555)):
+    for x, label, right in (
+        (40, "Réf.", None),
+        (110, "Désignation", None),
+        (0, "Qté", 370),
+        (0, "Prix unitaire HT", 470),
+        (0, "Total HT", 555),
+    ):
         _at(pdf, x, header_y, label, bold=True, right=right)
     rows = (
-        ("LP-200", ["Lampe suspendue laiton", "finition brossée, câble 2 m"], "3 pièces", f"1{NNBSP}234,50", f"3{NNBSP}703,50"),
+        (
+            "LP-200",
+            ["Lampe suspendue laiton", "finition brossée, câble 2 m"],
+            "3 pièces",
+            f"1{NNBSP}234,50",
+            f"3{NNBSP}703,50",
+        ),
         ("AMP-E27", ["Ampoule LED E27 8 W"], "24 pièces", "4,20", "100,80"),
         ("POSE", ["Pose et raccordement"], "2,5 h", "48,00", "120,00"),
     )
@@ -86,7 +105,7 @@ def boxed_french_invoice() -> Sample:
         _at(pdf, 380, y, label, bold=bold)
         _at(pdf, 0, y, value, bold=bold, right=555)
     _at(pdf, 40, 780, "Pénalités de retard : trois fois le taux d'intérêt légal. Indemnité forfaitaire : 40 €.", size=7)
-    fields = {
+    fields: dict[str, str | None] = {
         "invoice_number": "F-2026-0153",
         "issue_date": "2026-03-05",
         "due_date": "2026-04-04",
@@ -100,12 +119,30 @@ def boxed_french_invoice() -> Sample:
         "total": "4709.16",
     }
     lines = [
-        _line(description="Lampe suspendue laiton finition brossée, câble 2 m", part_number="LP-200", quantity="3",
-              unit="pièces", unit_price="1234.50", line_total="3703.50"),
-        _line(description="Ampoule LED E27 8 W", part_number="AMP-E27", quantity="24", unit="pièces", unit_price="4.20",
-              line_total="100.80"),
-        _line(description="Pose et raccordement", part_number="POSE", quantity="2.5", unit="h", unit_price="48.00",
-              line_total="120.00"),
+        _line(
+            description="Lampe suspendue laiton finition brossée, câble 2 m",
+            part_number="LP-200",
+            quantity="3",
+            unit="pièces",
+            unit_price="1234.50",
+            line_total="3703.50",
+        ),
+        _line(
+            description="Ampoule LED E27 8 W",
+            part_number="AMP-E27",
+            quantity="24",
+            unit="pièces",
+            unit_price="4.20",
+            line_total="100.80",
+        ),
+        _line(
+            description="Pose et raccordement",
+            part_number="POSE",
+            quantity="2.5",
+            unit="h",
+            unit_price="48.00",
+            line_total="120.00",
+        ),
     ]
     return Sample(bytes(pdf.output()), fields, lines)
 
@@ -148,8 +185,15 @@ def us_two_page_invoice() -> Sample:
         _at(pdf, 0, y, str(quantity), right=400)
         _at(pdf, 0, y, f"${rate}", right=480)
         _at(pdf, 0, y, f"${amount}", right=555)
-        lines.append(_line(description=description, part_number=code, quantity=str(quantity), unit_price=rate,
-                           line_total=amount.replace(",", "")))
+        lines.append(
+            _line(
+                description=description,
+                part_number=code,
+                quantity=str(quantity),
+                unit_price=rate,
+                line_total=amount.replace(",", ""),
+            )
+        )
     tax = subtotal * 825 // 10000
     for label, cents in (("Subtotal", subtotal), ("Sales Tax (8.25%)", tax), ("Total Due", subtotal + tax)):
         y += 18

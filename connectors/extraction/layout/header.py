@@ -125,7 +125,9 @@ def read_date(tokens: Sequence[Token], order: DateOrder) -> tuple[str, tuple[Tok
     if not matches:
         return None
     first = matches[0]
-    chosen = tuple(token for token, (start, end) in zip(tokens, offsets, strict=True) if start < first.end and end > first.start)
+    chosen = tuple(
+        token for token, (start, end) in zip(tokens, offsets, strict=True) if start < first.end and end > first.start
+    )
     return first.iso, chosen, 0.9 if first.ambiguous else 1.0
 
 

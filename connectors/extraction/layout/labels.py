@@ -114,11 +114,11 @@ OTHER_LABELS = _vocabulary(
 )
 
 # Words that title a document rather than name anyone.
-DOCUMENT_TITLES = frozenset(
-    label_key(word)
-    for word in "invoice|tax invoice|rechnung|facture|factuur|kopie factuur|receipt|payment receipt|credit note"
-    "|gutschrift|avoir|creditnota|bill|copy|kopie|original|duplicate|page|seite".split("|")
+_TITLES = (
+    "invoice|tax invoice|rechnung|facture|factuur|kopie factuur|receipt|payment receipt|credit note"
+    "|gutschrift|avoir|creditnota|bill|copy|kopie|original|duplicate|page|seite"
 )
+DOCUMENT_TITLES = frozenset(label_key(word) for word in _TITLES.split("|"))
 
 # Line-table column headers; `position`, `tax_rate` and `discount` columns are recognised only to be left out.
 COLUMN_LABELS = _vocabulary(
@@ -140,7 +140,8 @@ COLUMN_LABELS = _vocabulary(
         "unit_price": {
             1.0: "Unit price|Unit cost|Price|Rate|Price per unit|Unit Price excl VAT|Einzelpreis|E-Preis|EP|Preis"
             "|Stückpreis|VK-Preis|Einzelpreis netto|Prix unitaire|P.U.|PU|Prix|Prix unitaire HT|P.U. HT|PU HT"
-            "|Stukprijs|Prijs|Prijs per stuk|Prix unit|Px unit|Prix unit HT|Preis/Einheit|Preis/Einh|Preis je Einheit|Preis pro Einheit|Preis je ME|Eenheidsprijs|Prijs per eenheid|Tarif|Unit net price",
+            "|Stukprijs|Prijs|Prijs per stuk|Prix unit|Px unit|Prix unit HT"
+            "|Preis/Einheit|Preis/Einh|Preis je Einheit|Preis pro Einheit|Preis je ME|Eenheidsprijs|Prijs per eenheid|Tarif|Unit net price",
         },
         "line_total": {
             1.0: "Amount|Total|Line total|Net amount|Amount excl VAT|Total price|Gesamt|Betrag|Gesamtpreis|Summe"

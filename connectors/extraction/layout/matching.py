@@ -65,7 +65,11 @@ def find_labels(line: Line, *vocabularies: Vocabulary) -> list[LabelHit]:
             continue
         # `Invoice No : #` is one label: filler right after a label belongs to it.
         end = best.end
-        while end < len(tokens) and tokens[end].key in _TRAILING_FILLER and tokens[end].x0 - tokens[end - 1].x1 < line.height:
+        while (
+            end < len(tokens)
+            and tokens[end].key in _TRAILING_FILLER
+            and tokens[end].x0 - tokens[end - 1].x1 < line.height
+        ):
             end += 1
         hits.append(LabelHit(line, best.start, end, best.role, best.weight))
         index = end

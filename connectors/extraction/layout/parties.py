@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connectors.extraction.layout.header import Candidate
-from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, OTHER_LABELS
+from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS
 from connectors.extraction.layout.matching import header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, phrases
@@ -74,12 +74,16 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
             ]
             block_lines = [below for below in column if below.top - line.bottom < _BLOCK_LINES * 1.6 * line.height]
             if block_lines:
-                blocks.append(BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge))
+                blocks.append(
+                    BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge)
+                )
             if right_phrase and _is_name(right_phrase):
                 found.append(Candidate("buyer_name", _clean_name(right_phrase), hit.weight, right_phrase, line))
             elif block_lines:
                 first = block_lines[0]
-                near = tuple(token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height)
+                near = tuple(
+                    token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height
+                )
                 name = phrases(Line(first.page, first.index, near))[0] if near else ()
                 if name and _is_name(name) and first.top - line.bottom < 3 * line.height:
                     found.append(Candidate("buyer_name", _clean_name(name), hit.weight * 0.95, name, first))
@@ -140,7 +144,11 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
                 score = 0.85 + (0.1 if near_top else 0.0)
                 found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
             elif near_top and typical and name[0].height >= 1.3 * typical:
-                found.append(Candidate("seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line))
+                found.append(
+                    Candidate(
+                        "seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line
+                    )
+                )
     return found
 
 
@@ -179,8 +187,8 @@ def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ..
     start = max(0, first_legal - _LONGEST_NAME)
     for index in range(first_legal - 1, start - 1, -1):
         text = tokens[index].text
-        if text in _SEPARATORS or text[-1:] in ".:;·|!?" and index < first_legal:
-            start = index + 1 if text not in _SEPARATORS else index + 1
+        if text in _SEPARATORS or text[-1:] in ".:;·|!?":
+            start = index + 1
             break
     return tokens[start:]
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from connectors.extraction.crosschecks import rounded_like
 from connectors.extraction.layout.currency import currencies_in
 from connectors.extraction.layout.labels import COLUMN_LABELS, HEADER_LABELS, LINE_VALUE_ROLES
 from connectors.extraction.layout.matching import find_labels
@@ -76,7 +77,9 @@ def _wrapped(line: Line, below: Line | None) -> list[tuple[Line, set[int]]]:
     for token in below.tokens:
         if _currency_note(token):
             continue
-        overlaps = [(min(token.x1, upper.x1) - max(token.x0, upper.x0), index) for index, upper in enumerate(line.tokens)]
+        overlaps = [
+            (min(token.x1, upper.x1) - max(token.x0, upper.x0), index) for index, upper in enumerate(line.tokens)
+        ]
         overlap, index = max(overlaps)
         if overlap <= 0:
             stacked.append(token)
@@ -84,7 +87,9 @@ def _wrapped(line: Line, below: Line | None) -> list[tuple[Line, set[int]]]:
         upper = stacked[index]
         broken_word = upper.text[-1:].isalpha() and token.text[:1].islower()
         text = f"{upper.text}{'' if broken_word else ' '}{token.text}"
-        stacked[index] = Token(text, min(upper.x0, token.x0), upper.top, max(upper.x1, token.x1), token.bottom, upper.confidence)
+        stacked[index] = Token(
+            text, min(upper.x0, token.x0), upper.top, max(upper.x1, token.x1), token.bottom, upper.confidence
+        )
     merged = Line(line.page, line.index, tuple(sorted(stacked, key=lambda token: token.x0)))
     return [(merged, {line.index, below.index})]
 
@@ -141,8 +146,13 @@ def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
             continuing = False
             continue
         if _is_item(cells):
-            rows.append(Row(cells={role: tokens for role, tokens in cells.items() if role != "description"},
-                            description_lines=[cells.get("description", [])], line=line))
+            rows.append(
+                Row(
+                    cells={role: tokens for role, tokens in cells.items() if role != "description"},
+                    description_lines=[cells.get("description", [])],
+                    line=line,
+                )
+            )
             continuing = True
             used.add(line.index)
         elif continuing and set(cells) == {"description"} and line.top - previous_bottom <= 1.2 * line.height:
@@ -157,7 +167,7 @@ def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> lis
     """Rows ending in three numbers with quantity × price = total, the text before them the description."""
     rows: list[Row] = []
     for line in lines:
-        numbers = []
+        numbers: list[tuple[Decimal, Token]] = []
         for token in reversed(line.tokens):
             value = parse_amount(token.text, decimal_separator=decimal_separator)
             if value is None:
@@ -168,12 +178,16 @@ def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> lis
         if len(numbers) < 3 or _totals_label(line, None):
             continue
         (quantity, q_token), (price, p_token), (total, t_token) = numbers[-3:]
-        if quantity == 0 or abs(quantity * price - total) > Decimal("0.01") * max(1, abs(total)) / 100 + Decimal("0.005"):
+        if quantity == 0 or rounded_like(quantity * price, total) != total:
             continue
-        description = [token for token in line.tokens if token.x1 <= numbers[0][1].x0 and token not in (q_token, p_token)]
+        description = [
+            token for token in line.tokens if token.x1 <= numbers[0][1].x0 and token not in (q_token, p_token)
+        ]
         if not description:
             continue
-        rows.append(Row({"quantity": [q_token], "unit_price": [p_token], "line_total": [t_token]}, [description], False, line))
+        rows.append(
+            Row({"quantity": [q_token], "unit_price": [p_token], "line_total": [t_token]}, [description], False, line)
+        )
     return rows
 
 
