@@ -82,6 +82,9 @@ HEADER_LABELS = _vocabulary(
         "seller_name": {
             1.0: "Sold by|Seller|Vendor|Supplier|Issued by|Verkäufer|Lieferant|Rechnungssteller|Vendeur|Fournisseur"
             "|Émetteur|Leverancier|Verkoper",
+            # Whom to pay is the seller: the bank details name it.
+            0.9: "Account holder|Account name|Payable to|Make checks payable to|Beneficiary|Kontoinhaber|Begünstigter"
+            "|Titulaire du compte|Titulaire|Bénéficiaire|Rekeninghouder|Ten name van|t.n.v.",
         },
         "buyer_name": {
             1.0: "Bill to|Billed to|Invoice to|Invoiced to|Sold to|Customer|Client|Billing address|Invoice address"

@@ -29,6 +29,7 @@ _LEGAL_FORM = re.compile(
 )
 _BUYER_VAT_LABELS = frozenset({"other"})
 _BLOCK_LINES = 6
+_OPENING = 0.15  # of the page's height: where a letterhead's name stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,11 +126,19 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     first_page = [line for line in lines if line.page.number == lines[0].page.number] if lines else []
     heights = sorted(token.height for line in first_page for token in line.tokens)
     typical = heights[len(heights) // 2] if heights else 0.0
+    opening = True
     for line in lines:
         for hit in header_labels(line):
             named = _first_phrase(line, hit.end)
             if hit.role == "seller_name" and named and _is_name(named):
-                found.append(Candidate("seller_name", _clean_name(named), 1.0, named, line))
+                found.append(Candidate("seller_name", _clean_name(named), hit.weight, named, line))
+        if opening and line.page.number == lines[0].page.number and line.bottom < _OPENING * line.page.height:
+            # Letterheads open with the sender's name: the page's first name-like phrase, if nothing better.
+            first = _trim_titles(phrases(line)[0])
+            blocked = any(block.holds(line, line.tokens[0]) for block in buyer_blocks) or header_labels(line)
+            if first and _is_name(first) and not blocked:
+                found.append(Candidate("seller_name", _clean_name(first), 0.5, first, line))
+                opening = False
         for phrase in phrases(line):
             if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
                 continue
