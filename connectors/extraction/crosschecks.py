@@ -24,9 +24,7 @@ def cross_check(extraction: Extraction) -> Extraction:
     lowered: set[str] = set()
     for check in checks:
         (raised if check.passed else lowered).update(check.fields)
-    fields = {
-        name: _adjust(found, name in raised, name in lowered) for name, found in extraction.fields.items()
-    }
+    fields = {name: _adjust(found, name in raised, name in lowered) for name, found in extraction.fields.items()}
     lines = tuple(
         ExtractedLine(
             **{
@@ -58,6 +56,13 @@ def _decimal(found: ExtractedField) -> Decimal | None:
         return None
 
 
+def rounded_like(product: Decimal, total: Decimal) -> Decimal:
+    """`product` rounded half-up to cents, or to the printed total's own decimals when it shows more."""
+    exponent = total.as_tuple().exponent
+    places = Decimal(1).scaleb(min(exponent, -2)) if isinstance(exponent, int) else _CENT
+    return product.quantize(places, rounding=ROUND_HALF_UP)
+
+
 def _line_checks(extraction: Extraction) -> list[CheckResult]:
     checks = []
     for index, line in enumerate(extraction.lines):
@@ -65,9 +70,7 @@ def _line_checks(extraction: Extraction) -> list[CheckResult]:
         if quantity is None or price is None or total is None:
             continue
         product = quantity * price
-        # A price printed with more decimals than cents is multiplied as printed, then rounded to the total's.
-        places = Decimal(1).scaleb(min(total.as_tuple().exponent, -2)) if isinstance(total.as_tuple().exponent, int) else _CENT
-        passed = abs(product.quantize(places, rounding=ROUND_HALF_UP) - total) <= places
+        passed = rounded_like(product, total) == total
         paths = tuple(f"lines[{index}].{name}" for name in ("quantity", "unit_price", "line_total"))
         message = f"line {index + 1}: {quantity} × {price} = {product.normalize():f}, the line total is {total}"
         checks.append(CheckResult(check="line_arithmetic", passed=passed, message=message, fields=paths))

@@ -78,5 +78,3 @@ def extraction_from_words(pages: Sequence[PageText], engine: Engine, reason: str
         timings_ms={"parse": round(parse_ms, 1)},
     )
     return cross_check(extraction)
-
-

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from connectors.extraction.layout.currency import currencies_in
 from connectors.extraction.layout.dates import DateOrder, find_dates
 from connectors.extraction.layout.labels import HEADER_LABELS, OTHER_LABELS
-from connectors.extraction.layout.matching import LabelHit, find_labels
+from connectors.extraction.layout.matching import LabelHit, header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, join_tokens
 
@@ -48,7 +48,7 @@ def header_candidates(lines: Sequence[Line], reading: Reading, skip_lines: froze
     for line in lines:
         if line.index in skip_lines:
             continue
-        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        hits = header_labels(line)
         for position, hit in enumerate(hits):
             if hit.role == "other" or hit.role in ("seller_vat_id", "buyer_name", "seller_name"):
                 continue
@@ -125,7 +125,9 @@ def read_date(tokens: Sequence[Token], order: DateOrder) -> tuple[str, tuple[Tok
     if not matches:
         return None
     first = matches[0]
-    chosen = tuple(token for token, (start, end) in zip(tokens, offsets, strict=True) if start < first.end and end > first.start)
+    chosen = tuple(
+        token for token, (start, end) in zip(tokens, offsets, strict=True) if start < first.end and end > first.start
+    )
     return first.iso, chosen, 0.9 if first.ambiguous else 1.0
 
 

@@ -22,8 +22,8 @@ def _line(row: Row, decimal_separator: str | None) -> ExtractedLine | None:
     base = _FROM_HEADER if row.from_header else _FROM_ARITHMETIC
 
     def field(value: str | None, tokens: Sequence[Token], factor: float = 1.0) -> ExtractedField:
-        if value is None or not tokens:
-            return ExtractedField()
+        if value is None or not tokens or not any(char.isalnum() for char in value):
+            return ExtractedField()  # an empty cell, or a dash printed in it
         return ExtractedField(
             value=value, confidence=round(base * factor * span_confidence(tokens), 4), box=span_box(page, tokens)
         )

@@ -82,11 +82,17 @@ HEADER_LABELS = _vocabulary(
         "seller_name": {
             1.0: "Sold by|Seller|Vendor|Supplier|Issued by|Verkäufer|Lieferant|Rechnungssteller|Vendeur|Fournisseur"
             "|Émetteur|Leverancier|Verkoper",
+            # Whom to pay is the seller: the bank details name it.
+            0.9: "Account holder|Account name|Payable to|Make checks payable to|Beneficiary|Kontoinhaber|Begünstigter"
+            "|Titulaire du compte|Titulaire|Bénéficiaire|Rekeninghouder|Ten name van|t.n.v.",
         },
         "buyer_name": {
             1.0: "Bill to|Billed to|Invoice to|Invoiced to|Sold to|Customer|Client|Billing address|Invoice address"
             "|Rechnungsempfänger|Rechnungsadresse|Kunde|Auftraggeber|Empfänger|Facturé à|Facturer à|Adresse de facturation"
-            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Attn|Bill to address|Billing to|Customer name|Client name",
+            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Attn|Bill to address|Billing to|Customer name|Client name"
+            "|Destinataire|Adressé à|Rechnung an",
+            # Only a label standing alone above the address: these words also open sentences.
+            0.8: "An|To|Aan|À",
         },
     }
 )
@@ -111,11 +117,11 @@ OTHER_LABELS = _vocabulary(
 )
 
 # Words that title a document rather than name anyone.
-DOCUMENT_TITLES = frozenset(
-    label_key(word)
-    for word in "invoice|tax invoice|rechnung|facture|factuur|kopie factuur|receipt|payment receipt|credit note"
-    "|gutschrift|avoir|creditnota|bill|copy|kopie|original|duplicate|page|seite".split("|")
+_TITLES = (
+    "invoice|tax invoice|rechnung|facture|factuur|kopie factuur|receipt|payment receipt|credit note"
+    "|gutschrift|avoir|creditnota|bill|copy|kopie|original|duplicate|page|seite"
 )
+DOCUMENT_TITLES = frozenset(label_key(word) for word in _TITLES.split("|"))
 
 # Line-table column headers; `position`, `tax_rate` and `discount` columns are recognised only to be left out.
 COLUMN_LABELS = _vocabulary(
@@ -128,16 +134,17 @@ COLUMN_LABELS = _vocabulary(
         "part_number": {
             1.0: "Part No|Part Number|Part #|Item #|Item No|Item Number|Item code|SKU|Article No|Product code|Code"
             "|Art-Nr|Art Nr|Artikelnummer|Artikel-Nr|Artikelnr|Art.Nr|Référence|Réf|Ref|Code article|Artikelcode"
-            "|Materialnummer",
+            "|Materialnummer|Teilenummer|Teile-Nr|Teilenr|Bestellnummer|Onderdeelnummer|N° article|Réf article",
         },
         "quantity": {
-            1.0: "Qty|Quantity|Qté|Quantité|Menge|Anzahl|Aantal|Hoeveelheid|Nombre|Units|Hours|Stunden|Std|Qty.",
+            1.0: "Qty|Quantity|Aant|Pcs|Menge|Qté|Quantité|Anzahl|Aantal|Hoeveelheid|Nombre|Units|Hours|Stunden|Std|Qty.",
         },
-        "unit": {1.0: "Unit|UoM|UOM|Einheit|ME|Unité|Eenheid|U.|Unit of measure"},
+        "unit": {1.0: "Unit|UoM|UOM|Einheit|Einh|ME|Unité|Eenheid|Eenh|U.|Unit of measure"},
         "unit_price": {
             1.0: "Unit price|Unit cost|Price|Rate|Price per unit|Unit Price excl VAT|Einzelpreis|E-Preis|EP|Preis"
             "|Stückpreis|VK-Preis|Einzelpreis netto|Prix unitaire|P.U.|PU|Prix|Prix unitaire HT|P.U. HT|PU HT"
-            "|Stukprijs|Prijs|Prijs per stuk|Eenheidsprijs|Prijs per eenheid|Tarif|Unit net price",
+            "|Stukprijs|Prijs|Prijs per stuk|Prix unit|Px unit|Prix unit HT"
+            "|Preis/Einheit|Preis/Einh|Preis je Einheit|Preis pro Einheit|Preis je ME|Eenheidsprijs|Prijs per eenheid|Tarif|Unit net price",
         },
         "line_total": {
             1.0: "Amount|Total|Line total|Net amount|Amount excl VAT|Total price|Gesamt|Betrag|Gesamtpreis|Summe"

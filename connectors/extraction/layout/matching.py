@@ -1,8 +1,9 @@
 """Labels found on a line: the longest run of tokens whose joined key is in a vocabulary, left to right."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from connectors.extraction.layout.labels import Vocabulary
+from connectors.extraction.layout.labels import HEADER_LABELS, OTHER_LABELS, Vocabulary
 from connectors.extraction.layout.words import Line, Token
 
 _LONGEST_LABEL = 7  # tokens
@@ -28,6 +29,12 @@ class LabelHit:
     @property
     def x1(self) -> float:
         return self.line.tokens[self.end - 1].x1
+
+
+@lru_cache(maxsize=4096)
+def header_labels(line: Line) -> list[LabelHit]:
+    """The header-field and other labels of `line` (asked for by several finders, so kept)."""
+    return find_labels(line, HEADER_LABELS, OTHER_LABELS)
 
 
 def find_labels(line: Line, *vocabularies: Vocabulary) -> list[LabelHit]:
@@ -58,7 +65,11 @@ def find_labels(line: Line, *vocabularies: Vocabulary) -> list[LabelHit]:
             continue
         # `Invoice No : #` is one label: filler right after a label belongs to it.
         end = best.end
-        while end < len(tokens) and tokens[end].key in _TRAILING_FILLER and tokens[end].x0 - tokens[end - 1].x1 < line.height:
+        while (
+            end < len(tokens)
+            and tokens[end].key in _TRAILING_FILLER
+            and tokens[end].x0 - tokens[end - 1].x1 < line.height
+        ):
             end += 1
         hits.append(LabelHit(line, best.start, end, best.role, best.weight))
         index = end

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connectors.extraction.layout.header import Candidate
-from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, OTHER_LABELS
-from connectors.extraction.layout.matching import find_labels
+from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS
+from connectors.extraction.layout.matching import header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, phrases
 
@@ -29,6 +29,7 @@ _LEGAL_FORM = re.compile(
 )
 _BUYER_VAT_LABELS = frozenset({"other"})
 _BLOCK_LINES = 6
+_OPENING = 0.15  # of the page's height: where a letterhead's name stands
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +54,18 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
     found: list[Candidate] = []
     blocks: list[BuyerBlock] = []
     for line in lines:
-        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        hits = header_labels(line)
         for position, hit in enumerate(hits):
             if hit.role != "buyer_name":
                 continue
+            if hit.weight < 1.0 and hit.start > 0:
+                continue  # `An`, `To` only as a label of their own, at the start of a line
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
             right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
-            if right_phrase and right_phrase[0].x0 - hit.x1 > 3 * line.height:
+            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight < 1.0):
+                if hit.weight < 1.0 and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
+                    continue  # a word like `To` opening a sentence, not a label
                 right_phrase = ()  # a column away: not this label's value
             right_edge = following.x0 if following else line.page.width
             column = [
@@ -70,12 +75,16 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
             ]
             block_lines = [below for below in column if below.top - line.bottom < _BLOCK_LINES * 1.6 * line.height]
             if block_lines:
-                blocks.append(BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge))
+                blocks.append(
+                    BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge)
+                )
             if right_phrase and _is_name(right_phrase):
                 found.append(Candidate("buyer_name", _clean_name(right_phrase), hit.weight, right_phrase, line))
             elif block_lines:
                 first = block_lines[0]
-                near = tuple(token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height)
+                near = tuple(
+                    token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height
+                )
                 name = phrases(Line(first.page, first.index, near))[0] if near else ()
                 if name and _is_name(name) and first.top - line.bottom < 3 * line.height:
                     found.append(Candidate("buyer_name", _clean_name(name), hit.weight * 0.95, name, first))
@@ -86,7 +95,7 @@ def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) ->
     """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's."""
     found: list[Candidate] = []
     for line in lines:
-        hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+        hits = header_labels(line)
         for start in range(len(line.tokens)):
             compact = ""
             best: tuple[str, int] | None = None
@@ -106,7 +115,8 @@ def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) ->
                 score = 1.0
             else:
                 score = 0.8
-            found.append(Candidate("seller_vat_id", best[0], score, tokens, line))
+            printed = " ".join(token.text for token in tokens).strip(" ,;")
+            found.append(Candidate("seller_vat_id", printed, score, tokens, line))
     return found
 
 
@@ -116,11 +126,19 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     first_page = [line for line in lines if line.page.number == lines[0].page.number] if lines else []
     heights = sorted(token.height for line in first_page for token in line.tokens)
     typical = heights[len(heights) // 2] if heights else 0.0
+    opening = True
     for line in lines:
-        for hit in find_labels(line, HEADER_LABELS, OTHER_LABELS):
+        for hit in header_labels(line):
             named = _first_phrase(line, hit.end)
             if hit.role == "seller_name" and named and _is_name(named):
-                found.append(Candidate("seller_name", _clean_name(named), 1.0, named, line))
+                found.append(Candidate("seller_name", _clean_name(named), hit.weight, named, line))
+        if opening and line.page.number == lines[0].page.number and line.bottom < _OPENING * line.page.height:
+            # Letterheads open with the sender's name: the page's first name-like phrase, if nothing better.
+            first = _trim_titles(phrases(line)[0])
+            blocked = any(block.holds(line, line.tokens[0]) for block in buyer_blocks) or header_labels(line)
+            if first and _is_name(first) and not blocked:
+                found.append(Candidate("seller_name", _clean_name(first), 0.5, first, line))
+                opening = False
         for phrase in phrases(line):
             if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
                 continue
@@ -131,11 +149,15 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
             legal = _LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
-                cut = _tokens_through(name, legal.end())
+                cut = _name_before(_tokens_through(name, legal.end()), legal.start())
                 score = 0.85 + (0.1 if near_top else 0.0)
                 found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
             elif near_top and typical and name[0].height >= 1.3 * typical:
-                found.append(Candidate("seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line))
+                found.append(
+                    Candidate(
+                        "seller_name", _clean_name(name), 0.7 + min(0.2, name[0].height / typical / 20), name, line
+                    )
+                )
     return found
 
 
@@ -145,7 +167,7 @@ def _first_phrase(line: Line, start: int) -> tuple[Token, ...]:
 
 
 def _labelled(line: Line, phrase: tuple[Token, ...]) -> bool:
-    hits = find_labels(line, HEADER_LABELS, OTHER_LABELS)
+    hits = header_labels(line)
     return any(line.tokens[hit.start] is phrase[0] for hit in hits if hit.role != "buyer_name")
 
 
@@ -156,6 +178,28 @@ def _trim_titles(phrase: tuple[Token, ...]) -> tuple[Token, ...]:
     while tokens and tokens[-1].key in DOCUMENT_TITLES:
         tokens.pop()
     return tuple(tokens)
+
+
+_SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•"})
+_LONGEST_NAME = 6  # words before the legal form
+
+
+def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ...]:
+    """The name ending in its legal form, without the sentence or address before it (`Thank you. Acme Inc.`)."""
+    position = 0
+    first_legal = len(tokens) - 1
+    for index, token in enumerate(tokens):
+        if position >= legal_start:
+            first_legal = index
+            break
+        position += len(token.text) + 1
+    start = max(0, first_legal - _LONGEST_NAME)
+    for index in range(first_legal - 1, start - 1, -1):
+        text = tokens[index].text
+        if text in _SEPARATORS or text[-1:] in ".:;·|!?":
+            start = index + 1
+            break
+    return tokens[start:]
 
 
 def _tokens_through(tokens: tuple[Token, ...], end: int) -> tuple[Token, ...]:

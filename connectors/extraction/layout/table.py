@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from connectors.extraction.crosschecks import rounded_like
+from connectors.extraction.layout.currency import currencies_in
 from connectors.extraction.layout.labels import COLUMN_LABELS, HEADER_LABELS, LINE_VALUE_ROLES
 from connectors.extraction.layout.matching import find_labels
 from connectors.extraction.layout.numbers import parse_amount
@@ -31,8 +33,9 @@ class Column:
 
 @dataclass(frozen=True, slots=True)
 class TableHeader:
-    line: Line
+    line: Line  # the header's first line; a header label may wrap onto the next (`Unit` / `price`)
     columns: tuple[Column, ...]
+    line_indexes: frozenset[int]
 
 
 @dataclass(slots=True)
@@ -48,15 +51,53 @@ class Row:
 def find_table_header(lines: Sequence[Line]) -> TableHeader | None:
     """The line naming the most item columns (at least two, one of them a number column)."""
     best: tuple[int, TableHeader] | None = None
-    for line in lines:
-        hits = find_labels(line, COLUMN_LABELS)
-        roles = {hit.role for hit in hits if hit.role in _ITEM_ROLES}
-        matched = sum(hit.end - hit.start for hit in hits)
-        if len(roles) < 2 or not roles & set(LINE_VALUE_ROLES) or matched < 0.6 * len(line.tokens):
-            continue
-        if best is None or len(roles) > best[0]:
-            best = (len(roles), TableHeader(line, _columns(hits)))
+    for position, line in enumerate(lines):
+        following = lines[position + 1] if position + 1 < len(lines) else None
+        for merged, indexes in ((line, {line.index}), *_wrapped(line, following)):
+            labelled = Line(merged.page, merged.index, tuple(t for t in merged.tokens if not _currency_note(t)))
+            if not labelled.tokens:
+                continue
+            hits = find_labels(labelled, COLUMN_LABELS)
+            roles = {hit.role for hit in hits if hit.role in _ITEM_ROLES}
+            matched = sum(hit.end - hit.start for hit in hits)
+            if len(roles) < 2 or not roles & set(LINE_VALUE_ROLES) or matched < 0.6 * len(labelled.tokens):
+                continue
+            if best is None or len(roles) > best[0]:
+                best = (len(roles), TableHeader(line, _columns(hits), frozenset(indexes)))
     return best[1] if best else None
+
+
+def _wrapped(line: Line, below: Line | None) -> list[tuple[Line, set[int]]]:
+    """`line` with the words of a close line below joined to the header words above them (`Quantit` + `y`)."""
+    if below is None or below.top - line.bottom > 0.8 * line.height:
+        return []
+    if any(parse_amount(token.text) is not None for token in below.tokens):
+        return []
+    stacked = list(line.tokens)
+    for token in below.tokens:
+        if _currency_note(token):
+            continue
+        overlaps = [
+            (min(token.x1, upper.x1) - max(token.x0, upper.x0), index) for index, upper in enumerate(line.tokens)
+        ]
+        overlap, index = max(overlaps)
+        if overlap <= 0:
+            stacked.append(token)
+            continue
+        upper = stacked[index]
+        broken_word = upper.text[-1:].isalpha() and token.text[:1].islower()
+        text = f"{upper.text}{'' if broken_word else ' '}{token.text}"
+        stacked[index] = Token(
+            text, min(upper.x0, token.x0), upper.top, max(upper.x1, token.x1), token.bottom, upper.confidence
+        )
+    merged = Line(line.page, line.index, tuple(sorted(stacked, key=lambda token: token.x0)))
+    return [(merged, {line.index, below.index})]
+
+
+def _currency_note(token: Token) -> bool:
+    """`(EUR)`, `€`, `in GBP` under a header: says the currency, names no column."""
+    text = token.text.strip("()[] ")
+    return bool(currencies_in(text)) and not re.sub(r"[€$£¥₹]|[A-Z]{3}", "", text).strip()
 
 
 def _columns(hits: Sequence) -> tuple[Column, ...]:  # type: ignore[type-arg]
@@ -88,13 +129,13 @@ class TableRead:
 def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
     """Items below `header` on its page."""
     rows: list[Row] = []
-    used = {header.line.index}
+    used = set(header.line_indexes)
     continuing = False
-    last_bottom = header.line.bottom
-    for line in lines[header.line.index + 1 :]:
+    last_bottom = max(lines[index].bottom for index in header.line_indexes)
+    for line in lines[max(header.line_indexes) + 1 :]:
         if rows and line.top - last_bottom > _GAP_ENDS_TABLE * line.height:
-            return TableRead(rows, True, frozenset(used))  # a footer: the table may go on over the page
-        last_bottom = line.bottom
+            break  # a footer: the table may go on over the page
+        previous_bottom, last_bottom = last_bottom, line.bottom
         if not rows:  # more header lines (`excl. VAT` under `Price`), section titles
             used.add(line.index)
         cells = _assign(line, header.columns)
@@ -105,23 +146,28 @@ def read_rows(header: TableHeader, lines: Sequence[Line]) -> TableRead:
             continuing = False
             continue
         if _is_item(cells):
-            rows.append(Row(cells={role: tokens for role, tokens in cells.items() if role != "description"},
-                            description_lines=[cells.get("description", [])], line=line))
+            rows.append(
+                Row(
+                    cells={role: tokens for role, tokens in cells.items() if role != "description"},
+                    description_lines=[cells.get("description", [])],
+                    line=line,
+                )
+            )
             continuing = True
             used.add(line.index)
-        elif continuing and set(cells) == {"description"}:
+        elif continuing and set(cells) == {"description"} and line.top - previous_bottom <= 1.2 * line.height:
             rows[-1].description_lines.append(cells["description"])
             used.add(line.index)
         else:
             continuing = False
-    return TableRead(rows, True, frozenset(used))
+    return TableRead(rows, True, frozenset(used) if rows else header.line_indexes)
 
 
 def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> list[Row]:
     """Rows ending in three numbers with quantity × price = total, the text before them the description."""
     rows: list[Row] = []
     for line in lines:
-        numbers = []
+        numbers: list[tuple[Decimal, Token]] = []
         for token in reversed(line.tokens):
             value = parse_amount(token.text, decimal_separator=decimal_separator)
             if value is None:
@@ -132,12 +178,16 @@ def headerless_rows(lines: Sequence[Line], decimal_separator: str | None) -> lis
         if len(numbers) < 3 or _totals_label(line, None):
             continue
         (quantity, q_token), (price, p_token), (total, t_token) = numbers[-3:]
-        if quantity == 0 or abs(quantity * price - total) > Decimal("0.01") * max(1, abs(total)) / 100 + Decimal("0.005"):
+        if quantity == 0 or rounded_like(quantity * price, total) != total:
             continue
-        description = [token for token in line.tokens if token.x1 <= numbers[0][1].x0 and token not in (q_token, p_token)]
+        description = [
+            token for token in line.tokens if token.x1 <= numbers[0][1].x0 and token not in (q_token, p_token)
+        ]
         if not description:
             continue
-        rows.append(Row({"quantity": [q_token], "unit_price": [p_token], "line_total": [t_token]}, [description], False, line))
+        rows.append(
+            Row({"quantity": [q_token], "unit_price": [p_token], "line_total": [t_token]}, [description], False, line)
+        )
     return rows
 
 

@@ -2,6 +2,7 @@
 
 import re
 import unicodedata
+from functools import lru_cache
 
 
 def fold(text: str) -> str:
@@ -18,6 +19,7 @@ _NUMBER_SIGNS = re.compile(r"n[°º]|[°º#]")
 _NOT_ALNUM = re.compile(r"[^0-9a-zß]+")
 
 
+@lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
     """What a label is compared by: `N° de facture:` → `nodefacture`, `Invoice #` → `invoiceno`."""
     folded = _NUMBER_SIGNS.sub("no", fold(text).replace("\u00ba", "°"))

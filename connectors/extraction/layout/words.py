@@ -6,7 +6,7 @@ with spaces between its thousands (`1 234,56`) are joined back into one token.
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from statistics import median
 
 from connectors.extraction.layout.text import label_key
@@ -31,23 +31,21 @@ class Token:
         return label_key(self.text)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Line:
+    """Tokens side by side on a page; compared by identity (a line is one place on one page)."""
+
     page: PageText
     index: int  # position among the page's lines, top to bottom
     tokens: tuple[Token, ...]
+    top: float = field(init=False)
+    bottom: float = field(init=False)
+    height: float = field(init=False)  # the median token height: the line's font size, roughly
 
-    @property
-    def top(self) -> float:
-        return min(token.top for token in self.tokens)
-
-    @property
-    def bottom(self) -> float:
-        return max(token.bottom for token in self.tokens)
-
-    @property
-    def height(self) -> float:
-        return median(token.height for token in self.tokens)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "top", min((token.top for token in self.tokens), default=0.0))
+        object.__setattr__(self, "bottom", max((token.bottom for token in self.tokens), default=0.0))
+        object.__setattr__(self, "height", median(token.height for token in self.tokens) if self.tokens else 0.0)
 
     @property
     def text(self) -> str:
