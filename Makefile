@@ -27,6 +27,7 @@ $(VENV)/.installed: requirements.txt
 venv: $(VENV)/.installed
 
 demo: venv
+	@.ci/system-packages service
 	$(PY) -m demo --if-absent --invoices $(INVOICES)
 	$(PY) -m connectors.store upgrade
 	$(PY) -m demo report

@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login] [dashboard]` runs only those sections.
+`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login] [dashboard] [documents]` runs only
+those sections.
 """
 
 import sys
@@ -12,6 +13,7 @@ from benchmarks import (
     backlog_memory,
     dashboard,
     erp_gateway,
+    extraction,
     login_flood,
     poll_backlog,
     rpa_callbacks,
@@ -99,6 +101,11 @@ def dashboard_pages() -> None:
     dashboard.run()
 
 
+def documents() -> None:
+    print("== documents: extraction accuracy per engine and set, speed on one core, peak memory, the flow")
+    extraction.run()
+
+
 def main() -> int:
     sections = {
         "foundation": foundation,
@@ -108,6 +115,7 @@ def main() -> int:
         "rpa": rpa,
         "login": login,
         "dashboard": dashboard_pages,
+        "documents": documents,
     }
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:

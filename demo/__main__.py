@@ -12,6 +12,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from demo.documents.canvas import missing_fonts
 from demo.report import display_url, marketplace_invoice_count, summarise
 from demo.seed import DEMO_DOCUMENTS_DIR, MANIFEST_NAME, manifest_path_for, seed_demo
 from settings import VAR_DIR, Settings, get_settings
@@ -29,6 +30,10 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         if present:
             print(f"The marketplace already has {present} invoices: nothing seeded (leave out --if-absent to reseed).")
             return 0
+    documents_dir = None if args.no_documents else args.documents_dir
+    if documents_dir is not None and missing_fonts():
+        print("No demo documents: their PDFs need Debian's fonts-dejavu-core (apt-get install fonts-dejavu-core).")
+        documents_dir = None
     report = seed_demo(
         settings.marketplace_db_url,
         settings.erp_db_url,
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None, settings: Settings | None = None) -> int
         seed=args.seed,
         today=args.today or date.today(),
         manifest_path=manifest,
-        documents_dir=None if args.no_documents else args.documents_dir,
+        documents_dir=documents_dir,
     )
     rows = report.rows
     print(

@@ -48,6 +48,8 @@ JUDGED_IN_THE_MARKETPLACE = "/api/v1/invoices/{source_id}/validate"
 # The overview's period must run forward, at most 366 days, within 1970..9000: rules across its two
 # bounds that JSON Schema cannot state.
 KPIS = "/api/v1/kpis"
+# A document becomes an invoice only once the fields an invoice needs are read: a verdict on its data.
+SUBMITTED_DOCUMENT = "/api/v1/documents/{document_id}/submit"
 schema = schemathesis.openapi.from_dict(
     create_app().openapi(),
     config=schemathesis.Config.from_dict(
@@ -59,14 +61,22 @@ schema = schemathesis.openapi.from_dict(
                     "include-path": path,
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
                 }
-                for path in (JUDGED_IN_THE_MARKETPLACE, KPIS)
+                for path in (JUDGED_IN_THE_MARKETPLACE, KPIS, SUBMITTED_DOCUMENT)
             ],
         }
     ),
 )
 # The dry run's invoice has rules across fields that JSON Schema cannot state (line numbers unique,
 # due date not before the invoice date, no zero quantity): schema-valid bodies may get its 422.
-SCHEMA_STATES_ALL_REFUSALS_EXCEPT = {"/api/v1/validate"}
+# An upload's files are taken for what their content is (a PDF, an image, an XML e-invoice), which a
+# schema's `binary` cannot state; a correction's value must fit its field (a date for issue_date, a
+# number for total); an engine may be asked for only when it is configured here.
+SCHEMA_STATES_ALL_REFUSALS_EXCEPT = {
+    "/api/v1/validate",
+    "/api/v1/documents",
+    "/api/v1/documents/{document_id}/fields",
+    "/api/v1/documents/{document_id}/reextract",
+}
 
 FORM_CHECKS = [
     not_a_server_error,

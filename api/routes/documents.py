@@ -27,7 +27,7 @@ from connectors.prefect_api import PrefectApi, PrefectUnavailableError
 from connectors.store.document_reads import DocumentRecord
 from connectors.store.documents import DocumentNotFoundError
 from domain import InvoiceKey
-from domain.documents import DocumentStatus
+from domain.documents import DocumentKind, DocumentStatus
 from domain.models import Code, FreeText
 from services.document_intake import IncomingFile, UploadDetails, Uploader
 from services.flow_runs import EXTRACT_DEPLOYMENT, DeploymentNotFoundError, start_run
@@ -123,7 +123,13 @@ def get_document(document_id: DocumentIdPath, caller: UploaderDep, services: Ser
     "/{document_id}/file",
     response_class=FileResponse,
     summary="The file as uploaded",
-    responses={200: {"content": {"application/octet-stream": {}}}, **error_responses({404: "No such document."})},
+    responses={
+        200: {
+            "content": {kind.media_type: {"schema": {"type": "string", "format": "binary"}} for kind in DocumentKind},
+            "description": "The file, of the type its content is.",
+        },
+        **error_responses({404: "No such document, or another vendor's (document_not_found)."}),
+    },
 )
 def download_document(document_id: DocumentIdPath, caller: UploaderDep, services: ServicesDep) -> FileResponse:
     document = _visible(services, document_id, caller)

@@ -25,9 +25,14 @@ _CREATED = datetime(2026, 1, 1, tzinfo=UTC)
 RGB = tuple[int, int, int]
 
 
+def missing_fonts(families: tuple[str, ...] = tuple(_FONT_FILES)) -> list[str]:
+    """The font files of `families` this machine lacks (Debian's fonts-dejavu-core has them all)."""
+    return [name for family in families for name in _FONT_FILES[family] if not (FONT_DIR / name).exists()]
+
+
 def new_pdf(title: str, families: tuple[str, ...] = ("sans",)) -> FPDF:
     """A blank A4 page with the DejaVu `families` (of "sans", "serif", "mono") loaded; loading costs time."""
-    missing = [name for family in families for name in _FONT_FILES[family] if not (FONT_DIR / name).exists()]
+    missing = missing_fonts(families)
     if missing:
         raise RuntimeError(f"fonts missing from {FONT_DIR} (install Debian's fonts-dejavu-core): {missing}")
     pdf = FPDF(orientation="P", unit="mm", format="A4")

@@ -18,20 +18,23 @@ _DEMO_PER_PROBLEM = 2
 _DEMO_CLEAN = 12
 
 
-def render_benchmark_set(out_dir: Path, *, count: int = 48, seed: int = 15) -> list[RenderedDocument]:
+def render_benchmark_set(
+    out_dir: Path, *, count: int = 48, seed: int = 15, kinds: tuple[str, ...] = _KIND_MIX
+) -> list[RenderedDocument]:
     """`count` invented invoices over every layout × language and every kind, with `truth.json` beside them.
 
     Layouts and languages go round in turn (any four documents in a row hold every layout and language);
-    kinds are shuffled by `seed` in the mix of `_KIND_MIX`, so any eight documents or more hold every kind.
+    kinds are shuffled by `seed` in the mix of `kinds` (by default `_KIND_MIX`: any eight documents or more
+    hold every kind).
     About one invoice in eight runs to 15–30 lines.
     """
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     layouts = list(LAYOUTS)
-    kinds = [_KIND_MIX[index % len(_KIND_MIX)] for index in range(count)]
-    rng.shuffle(kinds)
+    chosen = [kinds[index % len(kinds)] for index in range(count)]
+    rng.shuffle(chosen)
     documents = []
-    for index, kind in enumerate(kinds):
+    for index, kind in enumerate(chosen):
         # Layout and language both change every document; sixteen in a row hold every pair.
         layout = layouts[index % len(layouts)]
         language = LANGUAGES[(index + index // len(layouts)) % len(LANGUAGES)]
