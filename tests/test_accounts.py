@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from api.accounts import main
 from connectors.store import ProcessStore
@@ -82,3 +83,29 @@ def test_a_key_is_printed_once_works_and_stops_working_when_revoked(
     assert store.accounts.bot_for_key(secret) is None
     assert main(["--url", url, "revoke-key", "uipath-01"]) == 1  # nothing active left to revoke
     store.close()
+
+
+def test_a_vendor_user_is_bound_to_its_vendor_and_only_vendor_users_are(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    answers = iter([PASSWORD, PASSWORD])
+    create = ["--url", url, "create-user", "acme", "--role", "vendor", "--vendor-id", "V1"]
+
+    assert main(create, read_password=lambda _: next(answers)) == 0
+    assert "Created vendor acme for vendor V1." in capsys.readouterr().out
+
+    store = ProcessStore.from_url(url)
+    try:
+        issued = store.accounts.sign_in("acme", PASSWORD, lifetime=timedelta(minutes=5))
+        assert issued is not None and issued.user.vendor_id == "V1"
+        with pytest.raises(ValueError, match="vendor id"):
+            store.accounts.create_user("nobody", PASSWORD, "vendor")
+        with pytest.raises(ValueError, match="vendor id"):
+            store.accounts.create_user("clerk", PASSWORD, "clerk", vendor_id="V1")
+    finally:
+        store.close()
+    # the database holds the rule too: a clerk row with a vendor is refused
+    engine = sa.create_engine(url)
+    with engine.begin() as connection, pytest.raises(sa.exc.IntegrityError):
+        connection.execute(sa.text("UPDATE users SET role = 'clerk' WHERE username = 'acme'"))
+    engine.dispose()

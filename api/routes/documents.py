@@ -22,6 +22,7 @@ from api.document_schemas import (
 )
 from api.errors import error_responses
 from api.security import PersonDep, Principal, UploaderDep
+from connectors.db import MAX_INTEGER_ID
 from connectors.documents import content_disposition
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
 from connectors.store.document_reads import DocumentRecord
@@ -98,7 +99,8 @@ def list_documents(
     documents = services.store.documents.page(
         status=status_,
         vendor_id=caller.vendor_id,
-        before_id=int(cursor) if cursor else None,
+        # every id is below a cursor past the database's integers: the same as no cursor
+        before_id=int(cursor) if cursor and int(cursor) <= MAX_INTEGER_ID else None,
         limit=limit + 1,
     )
     threshold = services.documents.extraction.confidence
