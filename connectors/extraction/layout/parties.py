@@ -92,31 +92,57 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
 
 
 def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) -> list[Candidate]:
-    """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's."""
+    """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's.
+
+    The pieces of one id are a space apart, and the id is not the start of a longer number (an IBAN).
+    A label beside it or right above it says whose it is.
+    """
     found: list[Candidate] = []
-    for line in lines:
+    for position, line in enumerate(lines):
         hits = header_labels(line)
-        for start in range(len(line.tokens)):
+        tokens = line.tokens
+        for start in range(len(tokens)):
+            previous = tokens[start - 1] if start > 0 else None
+            inside_number = (
+                previous is not None and previous.text[-1:].isdigit() and _glued(previous, tokens[start], line)
+            )
+            if not tokens[start].text[:1].isalpha() or inside_number:
+                continue
             compact = ""
             best: tuple[str, int] | None = None
-            for end in range(start, min(len(line.tokens), start + 6)):
-                compact += re.sub(r"[\s.\-]", "", line.tokens[end].text.upper())
+            for end in range(start, min(len(tokens), start + 6)):
+                if end > start and not _glued(tokens[end - 1], tokens[end], line):
+                    break
+                compact += _compact(tokens[end].text)
                 if _VAT_ID.fullmatch(compact):
                     best = (compact, end + 1)
-            if best is None or (start > 0 and _VAT_ID.fullmatch(_compact(line.tokens[start - 1].text) + best[0])):
+            if best is None or (
+                best[1] < len(tokens)
+                and _glued(tokens[best[1] - 1], tokens[best[1]], line)
+                and tokens[best[1]].text[:1].isdigit()
+            ):
                 continue
-            tokens = line.tokens[start : best[1]]
+            chosen = tokens[start : best[1]]
             label = next((hit for hit in reversed(hits) if hit.end <= start), None)
+            if label is None and position > 0:
+                label = next(
+                    (
+                        hit
+                        for hit in header_labels(lines[position - 1])
+                        if hit.x0 < chosen[-1].x1 and hit.x1 > chosen[0].x0
+                    ),
+                    None,
+                )
             if label is not None and label.role in _BUYER_VAT_LABELS and _is_vat_label(label.tokens):
-                continue
-            if any(block.holds(line, tokens[0]) for block in buyer_blocks):
+                continue  # `Your VAT no.`, `Uw BTW nummer`
+            if any(block.holds(line, chosen[0]) for block in buyer_blocks):
                 score = 0.3
             elif label is not None and label.role == "seller_vat_id":
                 score = 1.0
             else:
                 score = 0.8
-            printed = " ".join(token.text for token in tokens).strip(" ,;")
-            found.append(Candidate("seller_vat_id", printed, score, tokens, line))
+            printed = " ".join(token.text for token in chosen).strip(" ,;")
+            found.append(Candidate("seller_vat_id", printed, score, chosen, line))
     return found
 
 
@@ -222,6 +248,11 @@ def _is_name(tokens: Sequence[Token]) -> bool:
 def _is_vat_label(tokens: Sequence[Token]) -> bool:
     joined = "".join(token.key for token in tokens)
     return any(word in joined for word in ("vat", "btw", "tva", "ust", "mwst", "uid"))
+
+
+def _glued(left: Token, right: Token, line: Line) -> bool:
+    """A space or less apart: pieces of one id (`DE 232 446 240`), not neighbouring columns."""
+    return right.x0 - left.x1 <= 0.6 * line.height
 
 
 def _compact(text: str) -> str:
