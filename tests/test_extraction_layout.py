@@ -25,7 +25,7 @@ from connectors.extraction.text_layer import (
 )
 from demo.documents import render_benchmark_set
 from domain.documents import HEADER_FIELDS, Engine, PageText, Word
-from tests.layout_samples import Sample, boxed_french_invoice, us_two_page_invoice
+from tests.layout_samples import Sample, boxed_french_invoice, din_german_invoice, us_two_page_invoice
 
 INVOICE2DATA = Path("/work/shared/datasets/invoice2data-compare")
 
@@ -93,6 +93,16 @@ def test_one_word_labels_us_dates_and_a_table_over_two_pages(american: Sample) -
     assert extraction.pages == 2
     assert {line.line_total.box.page for line in extraction.lines if line.line_total.box} == {1, 2}
     assert [check.check for check in extraction.failed_checks] == []
+
+
+def test_a_german_letter_with_its_address_window_and_a_discount_column() -> None:
+    extraction = extract_text_layer(din_german_invoice().pdf)
+    assert answers_of(extraction) == _expected(din_german_invoice())
+    # 1 × 1249.00 is not 1186.55: the 5 % discount is not a field, so the line's check fails and says so.
+    assert [(check.check, check.message) for check in extraction.failed_checks] == [
+        ("line_arithmetic", "line 2: 1 × 1249.00 = 1249, the line total is 1186.55")
+    ]
+    assert extraction.lines[1].line_total.confidence == 0.5
 
 
 def test_ocr_words_scale_each_fields_confidence(french: Sample) -> None:

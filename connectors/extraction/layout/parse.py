@@ -9,6 +9,7 @@ from connectors.extraction.layout.dates import DateOrder, find_dates, infer_date
 from connectors.extraction.layout.header import AMOUNT_ROLES, Candidate, Reading, header_candidates
 from connectors.extraction.layout.items import build_lines
 from connectors.extraction.layout.labels import LANGUAGE_WORDS
+from connectors.extraction.layout.letter import window_candidates
 from connectors.extraction.layout.numbers import dominant_decimal_separator
 from connectors.extraction.layout.parties import BuyerBlock, buyer_candidates, seller_candidates, vat_candidates
 from connectors.extraction.layout.table import Row, TableHeader, find_table_header, headerless_rows, read_rows
@@ -64,6 +65,7 @@ def parse_invoice(
         buyers, page_blocks = buyer_candidates(lines)
         candidates.extend(buyers)
         blocks.extend(page_blocks)
+    candidates.extend(window_candidates(lines_by_page[0], headers[0].line.top if headers[0] else None))
     candidates.extend(vat_candidates(every_line, blocks))
     candidates.extend(seller_candidates(every_line, blocks))
 

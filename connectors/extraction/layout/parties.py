@@ -208,6 +208,9 @@ def _trim_titles(phrase: tuple[Token, ...]) -> tuple[Token, ...]:
 
 _SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•"})
 _LONGEST_NAME = 6  # words before the legal form
+_NAME_PARTICLES = frozenset(
+    {"de", "du", "des", "la", "le", "van", "von", "der", "den", "und", "and", "of", "et", "en", "e"}
+)
 
 
 def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ...]:
@@ -222,7 +225,9 @@ def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ..
     start = max(0, first_legal - _LONGEST_NAME)
     for index in range(first_legal - 1, start - 1, -1):
         text = tokens[index].text
-        if text in _SEPARATORS or text[-1:] in ".:;·|!?":
+        sentence_end = text[-1:] in ":;·|!?" or (text.endswith(".") and sum(c.isalpha() for c in text) >= 5)
+        lower_word = text[:1].islower() and text not in _NAME_PARTICLES and text[1:2] not in ("'", "’")
+        if text in _SEPARATORS or sentence_end or lower_word:
             start = index + 1
             break
     return tokens[start:]
