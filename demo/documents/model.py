@@ -6,7 +6,7 @@ few cents) onto paper. `priced` builds a correct one from lines alone.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -60,14 +60,21 @@ class DemoInvoice:
     total: Decimal
     charges: tuple[Charge, ...] = ()
     iban: str | None = None
-    note: str | None = field(default=None)
+    # "per_rate": each rate's tax rounded once on its base (EN 16931); "per_line": the sum of each line's
+    # rounded tax, as the demo marketplace's billing systems compute it.
+    tax_rounding: str = "per_rate"
 
     def tax_breakdown(self) -> list[tuple[Decimal, Decimal, Decimal]]:
-        """(rate, taxable base, tax) per rate, highest rate first, each tax rounded once on its base."""
-        bases: dict[Decimal, Decimal] = {}
+        """(rate, taxable base, tax) per rate as the invoice computes its tax, highest rate first."""
+        groups: dict[Decimal, tuple[Decimal, Decimal]] = {}
         for line in self.lines:
-            bases[line.tax_rate] = bases.get(line.tax_rate, ZERO) + line.line_total
-        return [(rate, base, tax_on(base, rate)) for rate, base in sorted(bases.items(), reverse=True)]
+            base, tax = groups.get(line.tax_rate, (ZERO, ZERO))
+            groups[line.tax_rate] = (base + line.line_total, tax + tax_on(line.line_total, line.tax_rate))
+        per_line = self.tax_rounding == "per_line"
+        return [
+            (rate, base, tax if per_line else tax_on(base, rate))
+            for rate, (base, tax) in sorted(groups.items(), reverse=True)
+        ]
 
 
 def tax_on(base: Decimal, rate: Decimal) -> Decimal:

@@ -1,61 +1,94 @@
-"""Sets of rendered demo documents with their truth: the benchmark's set, and the demo's own uploads."""
+"""Sets of rendered documents with their truth: the benchmark's invented invoices, and the demo's own uploads."""
 
 import json
 import random
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import replace
 from pathlib import Path
 
-from demo.documents import layouts_a
 from demo.documents.content import invented_invoice
-from demo.documents.formats import LANGUAGES, MONEY_PLACEMENTS, Style
-from demo.documents.model import DemoInvoice, Truth, truth_of
+from demo.documents.formats import LANGUAGES
+from demo.documents.from_demo import LANGUAGE_BY_COUNTRY, demo_invoice, printable, vendor_country
+from demo.documents.render import KINDS, LAYOUTS, RenderedDocument, random_style, render_document
+from demo.invoices import DraftInvoice
 
-Layout = Callable[[DemoInvoice, Style], bytes]
-LAYOUTS: dict[str, Layout] = {"classic": layouts_a.classic, "modern": layouts_a.modern}
 TRUTH_FILE = "truth.json"
-
-
-@dataclass(frozen=True, slots=True)
-class RenderedDocument:
-    path: Path
-    kind: str  # "text_pdf", "facturx_pdf", "xml" or "scan"
-    layout: str  # the layout's name; "ubl" for a UBL e-invoice
-    language: str
-    truth: Truth
+# Of every eight documents: four text-layer PDFs, one Factur-X, one UBL and two scans.
+_KIND_MIX = ("text_pdf", "scan", "facturx_pdf", "text_pdf", "xml", "text_pdf", "scan", "text_pdf")
+_DEMO_PER_PROBLEM = 2
+_DEMO_CLEAN = 12
 
 
 def render_benchmark_set(out_dir: Path, *, count: int = 48, seed: int = 15) -> list[RenderedDocument]:
-    """`count` invented invoices over every layout × language, written to `out_dir` with `truth.json`."""
+    """`count` invented invoices over every layout × language and every kind, with `truth.json` beside them.
+
+    Layouts and languages go round in turn (any four documents in a row hold every layout and language);
+    kinds are shuffled by `seed` in the mix of `_KIND_MIX`, so any eight documents or more hold every kind.
+    About one invoice in eight runs to 15–30 lines.
+    """
     rng = random.Random(seed)
     out_dir.mkdir(parents=True, exist_ok=True)
-    combos = [(layout, language) for layout in LAYOUTS for language in LANGUAGES]
+    layouts = list(LAYOUTS)
+    kinds = [_KIND_MIX[index % len(_KIND_MIX)] for index in range(count)]
+    rng.shuffle(kinds)
     documents = []
-    for index in range(count):
-        layout, language = combos[index % len(combos)]
+    for index, kind in enumerate(kinds):
+        # Layout and language both change every document; sixteen in a row hold every pair.
+        layout = layouts[index % len(layouts)]
+        language = LANGUAGES[(index + index // len(layouts)) % len(LANGUAGES)]
         lines = rng.randint(15, 30) if rng.random() < 0.12 else rng.randint(2, 9)
-        invoice = invented_invoice(language, index // len(combos), rng, lines=lines)
+        invoice = invented_invoice(language, index // len(layouts), rng, lines=lines)
         style = random_style(language, rng)
-        path = out_dir / f"{index + 1:03d}_{language}_{layout}.pdf"
-        path.write_bytes(LAYOUTS[layout](invoice, style))
-        documents.append(RenderedDocument(path, "text_pdf", layout, language, truth_of(invoice)))
+        stem = f"{index + 1:03d}_{language}"
+        documents.append(render_document(invoice, out_dir, stem, kind, layout, style, rng))
     write_truth(out_dir, documents)
     return documents
 
 
-def random_style(language: str, rng: random.Random) -> Style:
-    return Style(
-        language=language,
-        date_format=rng.randrange(4),
-        wording=rng.randrange(3),
-        # English puts a symbol before the amount, never after it.
-        money=rng.choice([p for p in MONEY_PLACEMENTS if language != "en" or p != "symbol_after"]),
-        narrow_space=rng.random() < 0.5,
-    )
+def render_demo_documents(
+    out_dir: Path,
+    drafts: list[DraftInvoice],
+    *,
+    seed: int = 15,
+    clean: int = _DEMO_CLEAN,
+    per_problem: int = _DEMO_PER_PROBLEM,
+) -> list[RenderedDocument]:
+    """Documents for some of the demo marketplace's invoices: `clean` clean ones and `per_problem` of every problem
+    a document can show, each judged against the demo ERP as its marketplace row is.
+
+    Each vendor writes in its country's language; EUR invoices without charges are sometimes Factur-X
+    or UBL, and some of every kind are scans.
+    """
+    rng = random.Random(seed)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    chosen: list[DraftInvoice] = []
+    taken: dict[str, int] = {}
+    for draft in drafts:
+        limit = clean if draft.problem == "clean" else per_problem
+        if printable(draft) and taken.get(draft.problem, 0) < limit:
+            taken[draft.problem] = taken.get(draft.problem, 0) + 1
+            chosen.append(draft)
+    documents = []
+    for draft in chosen:
+        invoice = demo_invoice(draft)
+        language = LANGUAGE_BY_COUNTRY[vendor_country(draft.vendor)]
+        kind = rng.choice(_KIND_MIX)
+        if kind in ("facturx_pdf", "xml") and invoice.charges:
+            kind = "text_pdf"
+        stem = f"invoice_{draft.invoice_id:05d}_{language}"
+        document = render_document(
+            invoice, out_dir, stem, kind, rng.choice(list(LAYOUTS)), random_style(language, rng), rng
+        )
+        documents.append(replace(document, problem=draft.problem, invoice_id=draft.invoice_id))
+    write_truth(out_dir, documents)
+    return documents
 
 
 def write_truth(out_dir: Path, documents: list[RenderedDocument]) -> Path:
+    """`truth.json`: each file's name → its truth."""
     path = out_dir / TRUTH_FILE
     truth = {document.path.name: document.truth for document in documents}
     path.write_text(json.dumps(truth, indent=2, ensure_ascii=False, sort_keys=True) + "\n", encoding="utf-8")
     return path
+
+
+__all__ = ["KINDS", "LAYOUTS", "RenderedDocument", "render_benchmark_set", "render_demo_documents", "write_truth"]
