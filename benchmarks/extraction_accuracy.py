@@ -1,6 +1,6 @@
 """Per-field exact-match accuracy of document extraction against known answers.
 
-`python -m benchmarks.extraction_accuracy DIR` reads every PDF of DIR with the text-layer engine and
+`python -m benchmarks.extraction_accuracy DIR` reads every PDF of DIR that has a text layer with the text-layer engine and
 compares it with DIR's answers: `truth.json` as `python -m demo.documents` writes it, or one
 invoice2data JSON per PDF (the invoice2data comparison set, whose known label errors are listed below
 and not counted). Amounts compare by value, VAT ids without spaces, everything else exactly.
@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from connectors.extraction.text_layer import extract_text_layer
+from connectors.extraction.text_layer import extract_text_layer, has_text_layer, read_text_layer
 from domain.documents import AMOUNT_FIELDS, HEADER_FIELDS, LINE_FIELDS, Extraction
 
 Answers = dict[str, Any]  # header field → value, and "lines" → list of line field → value
@@ -167,7 +167,10 @@ def evaluate(directory: Path) -> tuple[Accuracy, float]:
         path = directory / name
         if path.suffix != ".pdf" or not path.exists():
             continue
-        extraction = extract_text_layer(path.read_bytes())
+        pdf = path.read_bytes()
+        if not has_text_layer(read_text_layer(pdf, max_pages=1)):
+            continue  # a scan: the OCR engine's to read
+        extraction = extract_text_layer(pdf)
         pages += extraction.pages
         results.append((answers_of(extraction), truth))
         skip.append(set(INVOICE2DATA_LABEL_ERRORS.get(path.stem, {})) if not truth_file.exists() else set())
