@@ -22,7 +22,7 @@ _VAT_ID = re.compile(
     r"|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|RO\d{2,10}|SE\d{10}01|SI\d{8}|SK\d{10}|GB(?:\d{9}|\d{12})"
     r"|XI\d{9}|CHE\d{9}(?:MWST|TVA|IVA)?|NO\d{9}MVA"
 )
-_LEGAL_FORM = re.compile(
+LEGAL_FORM = re.compile(
     r"(?<![\w])(GmbH(?: & Co\.? KG)?|AG|KG|OHG|UG|e\.\s?K\.|mbH|SE|B\.\s?V\.?|BV|N\.\s?V\.?|NV|V\.O\.F\.|SARL|S\.A\.R\.L\.|SAS|"
     r"S\.A\.S\.|SA|S\.A\.|SNC|EURL|BVBA|SPRL|SRL|S\.r\.l\.|S\.p\.A\.|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|"
     r"Corporation|plc|PLC|LLP|Pvt\.? Ltd\.?|Oy|AB|A/S|ApS|AS)(?![\w])"
@@ -78,7 +78,7 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
                 blocks.append(
                     BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge)
                 )
-            if right_phrase and _is_name(right_phrase):
+            if right_phrase and is_name(right_phrase):
                 found.append(Candidate("buyer_name", _clean_name(right_phrase), hit.weight, right_phrase, line))
             elif block_lines:
                 first = block_lines[0]
@@ -86,7 +86,7 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
                     token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height
                 )
                 name = phrases(Line(first.page, first.index, near))[0] if near else ()
-                if name and _is_name(name) and first.top - line.bottom < 3 * line.height:
+                if name and is_name(name) and first.top - line.bottom < 3 * line.height:
                     found.append(Candidate("buyer_name", _clean_name(name), hit.weight * 0.95, name, first))
     return found, blocks
 
@@ -156,23 +156,23 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     for line in lines:
         for hit in header_labels(line):
             named = _first_phrase(line, hit.end)
-            if hit.role == "seller_name" and named and _is_name(named):
+            if hit.role == "seller_name" and named and is_name(named):
                 found.append(Candidate("seller_name", _clean_name(named), hit.weight, named, line))
         if opening and line.page.number == lines[0].page.number and line.bottom < _OPENING * line.page.height:
             # Letterheads open with the sender's name: the page's first name-like phrase, if nothing better.
             first = _trim_titles(phrases(line)[0])
             blocked = any(block.holds(line, line.tokens[0]) for block in buyer_blocks) or header_labels(line)
-            if first and _is_name(first) and not blocked:
+            if first and is_name(first) and not blocked:
                 found.append(Candidate("seller_name", _clean_name(first), 0.5, first, line))
                 opening = False
         for phrase in phrases(line):
             if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
                 continue
             name = _trim_titles(phrase)
-            if not name or not _is_name(name):
+            if not name or not is_name(name):
                 continue
             text = " ".join(token.text for token in name)
-            legal = _LEGAL_FORM.search(text)
+            legal = LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
                 cut = _name_before(_tokens_through(name, legal.end()), legal.start())
@@ -242,7 +242,7 @@ def _tokens_through(tokens: tuple[Token, ...], end: int) -> tuple[Token, ...]:
     return tokens
 
 
-def _is_name(tokens: Sequence[Token]) -> bool:
+def is_name(tokens: Sequence[Token]) -> bool:
     text = " ".join(token.text for token in tokens)
     letters = sum(char.isalpha() for char in text)
     if letters < 2 or letters < 0.5 * len(text.replace(" ", "")) or "@" in text or "www." in text.lower():
