@@ -218,3 +218,109 @@ def us_two_page_invoice() -> Sample:
         "total": plain(subtotal + tax),
     }
     return Sample(bytes(pdf.output()), fields, lines)
+
+
+def din_german_invoice() -> Sample:
+    """A German letter: the sender line above the address window (no buyer label), labels with colons,
+    `Pos.` and `Art.-Nr.` columns, a discount column, totals with `zzgl. 19 % MwSt.`, dates `05.03.2026`."""
+    pdf = _new_pdf()
+    _at(pdf, 360, 40, "MÜLLER & CO.", size=20, bold=True)
+    _at(pdf, 360, 66, "Werkzeuge und Maschinen", size=8)
+    _at(pdf, 56, 125, "Müller & Co. KG · Hauptstraße 1 · 80331 München", size=6)
+    for row, value in enumerate(("Schreinerei Holzwurm GmbH", "Herrn Peter Span", "Sägewerkweg 7", "79098 Freiburg")):
+        _at(pdf, 56, 140 + row * 12, value, size=10)
+    for row, (label, value) in enumerate(
+        (
+            ("Rechnungsnummer:", "2026-0042"),
+            ("Datum:", "05.03.2026"),
+            ("Kundennummer:", "K-1187"),
+            ("Ihre Bestellung:", "4711-A"),
+        )
+    ):
+        _at(pdf, 360, 140 + row * 13, label, size=8)
+        _at(pdf, 0, 140 + row * 13, value, size=8, right=555)
+    _at(pdf, 56, 240, "Rechnung", size=14, bold=True)
+    _at(pdf, 56, 262, "Sehr geehrter Herr Span, wir berechnen Ihnen wie folgt:", size=9)
+    header_y = 290
+    columns = (
+        (56, "Pos.", None),
+        (86, "Art.-Nr.", None),
+        (150, "Bezeichnung", None),
+        (0, "Menge", 360),
+        (366, "Einheit", None),
+        (0, "Rabatt", 445),
+        (0, "Einzelpreis", 500),
+        (0, "Gesamt", 555),
+    )
+    for x, label, right in columns:
+        _at(pdf, x, header_y, label, size=8, bold=True, right=right)
+    rows = (
+        ("1", "ST-2201", "Stechbeitel-Satz 6-teilig", "2", "Satz", "", "89,90", "179,80"),
+        ("2", "HB-0815", "Hobelbank Buche 2000 mm", "1", "Stk", "5 %", "1.249,00", "1.186,55"),
+        ("3", "LM-77", "Leim D3 wasserfest", "12,5", "kg", "", "7,40", "92,50"),
+    )
+    y = header_y + 18
+    for position, code, description, quantity, unit, discount, price, total in rows:
+        for x, value, right in (
+            (56, position, None),
+            (86, code, None),
+            (150, description, None),
+            (0, quantity, 360),
+            (366, unit, None),
+            (0, discount, 445),
+            (0, price, 500),
+            (0, total, 555),
+        ):
+            if value:
+                _at(pdf, x, y, value, size=8, right=right)
+        y += 14
+    for label, value in (
+        ("Summe netto", "1.458,85 €"),
+        ("zzgl. 19 % MwSt.", "277,18 €"),
+        ("Rechnungsbetrag", "1.736,03 €"),
+    ):
+        y += 14
+        _at(pdf, 300, y, label, size=9, bold=label == "Rechnungsbetrag")
+        _at(pdf, 0, y, value, size=9, right=555)
+    _at(pdf, 56, y + 30, "Zahlbar bis 19.03.2026 ohne Abzug.", size=9)
+    _at(pdf, 56, 790, "Müller & Co. KG · Sitz München · HRA 12345 · USt-IdNr. DE 129 273 398", size=6)
+    fields: dict[str, str | None] = {
+        "invoice_number": "2026-0042",
+        "issue_date": "2026-03-05",
+        "due_date": "2026-03-19",
+        "currency": "EUR",
+        "seller_name": "Müller & Co. KG",
+        "seller_vat_id": "DE 129 273 398",
+        "buyer_name": "Schreinerei Holzwurm GmbH",
+        "po_number": "4711-A",
+        "subtotal": "1458.85",
+        "tax_total": "277.18",
+        "total": "1736.03",
+    }
+    lines = [
+        _line(
+            description="Stechbeitel-Satz 6-teilig",
+            part_number="ST-2201",
+            quantity="2",
+            unit="Satz",
+            unit_price="89.90",
+            line_total="179.80",
+        ),
+        _line(
+            description="Hobelbank Buche 2000 mm",
+            part_number="HB-0815",
+            quantity="1",
+            unit="Stk",
+            unit_price="1249.00",
+            line_total="1186.55",
+        ),
+        _line(
+            description="Leim D3 wasserfest",
+            part_number="LM-77",
+            quantity="12.5",
+            unit="kg",
+            unit_price="7.40",
+            line_total="92.50",
+        ),
+    ]
+    return Sample(bytes(pdf.output()), fields, lines)

@@ -45,7 +45,9 @@ def test_amounts_in_every_format(printed: str, expected: str) -> None:
     assert parse_amount(printed) == expected
 
 
-@pytest.mark.parametrize("printed", ["", "20%", "15.00%", "abc", "12/05/2026", "1.2.3,4,5", "NL810433941B01", "€", "(0%):"])
+@pytest.mark.parametrize(
+    "printed", ["", "20%", "15.00%", "abc", "12/05/2026", "1.2.3,4,5", "NL810433941B01", "€", "(0%):"]
+)
 def test_what_is_not_one_amount(printed: str) -> None:
     assert parse_amount(printed) is None
 
@@ -112,6 +114,13 @@ def test_the_date_order_from_an_unambiguous_date_then_the_language() -> None:
     assert infer_date_order(["Date 03/05/2026"], "en", "USD") is DateOrder.MONTH_FIRST
     assert infer_date_order(["Date 03/05/2026"], "en", "GBP") is DateOrder.DAY_FIRST
     assert infer_date_order(["Datum 03/05/2026"], "nl", None) is DateOrder.DAY_FIRST
+
+
+def test_the_date_order_that_makes_a_usual_payment_term() -> None:
+    # 3 April to 3 May, rather than 4 March to 5 March; 1 March to 31 March, rather than 3 January to 3 March.
+    assert infer_date_order(["Date 03/04/2026", "Due 03/05/2026"], "en", "USD") is DateOrder.DAY_FIRST
+    assert infer_date_order(["Date 01/03/2026", "Due 03/31/2026"], "fr", "EUR") is DateOrder.MONTH_FIRST
+    assert infer_date_order(["Date 03/01/2026", "Due 04/01/2026"], "en", "USD") is DateOrder.MONTH_FIRST
 
 
 def test_currencies_by_symbol_and_code() -> None:

@@ -4,6 +4,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from itertools import pairwise
 
 from connectors.extraction.layout.text import fold
 
@@ -91,6 +92,7 @@ def parse_date(text: str, order: DateOrder = DateOrder.DAY_FIRST) -> str | None:
 def infer_date_order(texts: list[str], language: str | None, currency: str | None) -> DateOrder:
     """Day or month first for ambiguous numeric dates: a date that only reads one way decides, else the language."""
     votes = {DateOrder.DAY_FIRST: 0, DateOrder.MONTH_FIRST: 0}
+    ambiguous: list[tuple[int, int, int]] = []
     for text in texts:
         for match in _NUMERIC.finditer(fold(text)):
             if match.group(2) == ".":
@@ -100,11 +102,33 @@ def infer_date_order(texts: list[str], language: str | None, currency: str | Non
                 votes[DateOrder.DAY_FIRST] += 1
             elif second > 12 >= first:
                 votes[DateOrder.MONTH_FIRST] += 1
+            else:
+                ambiguous.append((first, second, _year(match.group(4))))
+    if votes[DateOrder.DAY_FIRST] == votes[DateOrder.MONTH_FIRST]:
+        # Issued and due a usual payment term apart (30 days, the same day a month on) under one reading only.
+        votes = {order: _usual_terms(ambiguous, order) for order in DateOrder}
     if votes[DateOrder.DAY_FIRST] != votes[DateOrder.MONTH_FIRST]:
         return max(votes, key=lambda order: votes[order])
     if language == "en" and currency in (None, "USD"):
         return DateOrder.MONTH_FIRST
     return DateOrder.DAY_FIRST
+
+
+_USUAL_TERM_DAYS = frozenset({7, 10, 14, 15, 20, 21, 28, 30, 31, 45, 60, 90})
+
+
+def _usual_terms(dates: list[tuple[int, int, int]], order: DateOrder) -> int:
+    read = []
+    for first, second, year in dates[:8]:
+        day, month = (first, second) if order is DateOrder.DAY_FIRST else (second, first)
+        iso = _iso(year, month, day)
+        if iso:
+            read.append(date.fromisoformat(iso))
+    return sum(
+        1
+        for earlier, later in pairwise(read)
+        if later > earlier and ((later.day == earlier.day) or (later - earlier).days in _USUAL_TERM_DAYS)
+    )
 
 
 def _year(text: str) -> int:

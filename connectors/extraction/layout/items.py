@@ -1,12 +1,14 @@
 """Rows of the line table into `ExtractedLine`s: cells parsed, quantity and unit split, part numbers found."""
 
+import re
 from collections.abc import Sequence
 
 from connectors.extraction.layout.numbers import parse_amount
-from connectors.extraction.layout.table import Row, split_part_number, split_quantity
+from connectors.extraction.layout.table import Row, cell_amount, split_part_number, split_quantity
 from connectors.extraction.layout.words import Token, span_box, span_confidence
 from domain.documents import ExtractedField, ExtractedLine
 
+_CODE = re.compile(r"^(?=.*\d)[A-Z0-9][A-Z0-9./_-]{2,}$")
 _FROM_HEADER = 0.85  # a cell read under its column header
 _FROM_ARITHMETIC = 0.75  # a row recognised by quantity × price = total alone
 
@@ -29,13 +31,21 @@ def _line(row: Row, decimal_separator: str | None) -> ExtractedLine | None:
         )
 
     def amount(role: str) -> ExtractedField:
-        tokens = row.cells.get(role, [])
-        text = " ".join(token.text for token in tokens)
-        return field(parse_amount(text, decimal_separator=decimal_separator) if text else None, tokens)
+        found = cell_amount(row.cells.get(role, []), decimal_separator)
+        return field(found[0], found[1]) if found else ExtractedField()
 
-    description_tokens = [token for line in row.description_lines for token in line]
-    description = " ".join(" ".join(token.text for token in line) for line in row.description_lines if line).strip()
+    description_lines = [line for line in row.description_lines if line]
     part_tokens = row.cells.get("part_number", [])
+    if (
+        not part_tokens
+        and len(description_lines) > 1
+        and len(description_lines[0]) == 1
+        and _CODE.match(description_lines[0][0].text)
+    ):
+        # A code alone on the item's first line, its description on the lines below.
+        part_tokens, description_lines = description_lines[0], description_lines[1:]
+    description_tokens = [token for line in description_lines for token in line]
+    description = " ".join(" ".join(token.text for token in line) for line in description_lines).strip()
     part = " ".join(token.text for token in part_tokens) or None
     if part is None:
         part, description = split_part_number(description)

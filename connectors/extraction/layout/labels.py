@@ -155,7 +155,9 @@ COLUMN_LABELS = _vocabulary(
             0.9: "Montant EUR HT|Amount EUR|Betrag EUR|Total EUR",
         },
         "position": {1.0: "Pos|Position|Pos.|Line|No|Nr|#|Lfd Nr|N°"},
-        "tax_rate": {1.0: "VAT|VAT %|Tax|Taxes|Tax %|Tax(%)|MwSt|MwSt %|USt|TVA|TVA %|BTW|BTW %|% TVA|% BTW|% MwSt"},
+        "tax_rate": {
+            1.0: "%|Rate %|VAT|VAT %|Tax|Taxes|Tax %|Tax(%)|MwSt|MwSt %|USt|TVA|TVA %|BTW|BTW %|% TVA|% BTW|% MwSt"
+        },
         "discount": {1.0: "Discount|Disc|Disc.%|Disc %|Rabatt|Rabatt %|Remise|Korting"},
     }
 )

@@ -9,6 +9,7 @@ from connectors.extraction.layout.dates import DateOrder, find_dates, infer_date
 from connectors.extraction.layout.header import AMOUNT_ROLES, Candidate, Reading, header_candidates
 from connectors.extraction.layout.items import build_lines
 from connectors.extraction.layout.labels import LANGUAGE_WORDS
+from connectors.extraction.layout.letter import address_block_candidates, window_candidates
 from connectors.extraction.layout.numbers import dominant_decimal_separator
 from connectors.extraction.layout.parties import BuyerBlock, buyer_candidates, seller_candidates, vat_candidates
 from connectors.extraction.layout.table import Row, TableHeader, find_table_header, headerless_rows, read_rows
@@ -64,10 +65,17 @@ def parse_invoice(
         buyers, page_blocks = buyer_candidates(lines)
         candidates.extend(buyers)
         blocks.extend(page_blocks)
+    table_top = headers[0].line.top if headers[0] else None
+    candidates.extend(window_candidates(lines_by_page[0], table_top))
     candidates.extend(vat_candidates(every_line, blocks))
     candidates.extend(seller_candidates(every_line, blocks))
 
     fields = _choose(candidates)
+    if "buyer_name" not in fields:
+        seller = fields["seller_name"].value if "seller_name" in fields else None
+        found = _best(address_block_candidates(lines_by_page[0], table_top, seller))
+        if found:
+            fields["buyer_name"] = _field(*found)
     fields.update(_inferred(fields, candidates, every_line, order))
     if currency is not None:
         on_totals = any(currency in currencies_in(text) for text in total_lines)

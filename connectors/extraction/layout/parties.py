@@ -22,7 +22,7 @@ _VAT_ID = re.compile(
     r"|LV\d{11}|MT\d{8}|NL\d{9}B\d{2}|PL\d{10}|PT\d{9}|RO\d{2,10}|SE\d{10}01|SI\d{8}|SK\d{10}|GB(?:\d{9}|\d{12})"
     r"|XI\d{9}|CHE\d{9}(?:MWST|TVA|IVA)?|NO\d{9}MVA"
 )
-_LEGAL_FORM = re.compile(
+LEGAL_FORM = re.compile(
     r"(?<![\w])(GmbH(?: & Co\.? KG)?|AG|KG|OHG|UG|e\.\s?K\.|mbH|SE|B\.\s?V\.?|BV|N\.\s?V\.?|NV|V\.O\.F\.|SARL|S\.A\.R\.L\.|SAS|"
     r"S\.A\.S\.|SA|S\.A\.|SNC|EURL|BVBA|SPRL|SRL|S\.r\.l\.|S\.p\.A\.|Ltd\.?|Limited|LLC|L\.L\.C\.|Inc\.?|Corp\.?|"
     r"Corporation|plc|PLC|LLP|Pvt\.? Ltd\.?|Oy|AB|A/S|ApS|AS)(?![\w])"
@@ -78,7 +78,7 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
                 blocks.append(
                     BuyerBlock(line.page.number, line.top, block_lines[-1].bottom, hit.x0 - line.height, right_edge)
                 )
-            if right_phrase and _is_name(right_phrase):
+            if right_phrase and is_name(right_phrase):
                 found.append(Candidate("buyer_name", _clean_name(right_phrase), hit.weight, right_phrase, line))
             elif block_lines:
                 first = block_lines[0]
@@ -86,37 +86,63 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
                     token for token in first.tokens if token.x0 < right_edge and token.x1 > hit.x0 - line.height
                 )
                 name = phrases(Line(first.page, first.index, near))[0] if near else ()
-                if name and _is_name(name) and first.top - line.bottom < 3 * line.height:
+                if name and is_name(name) and first.top - line.bottom < 3 * line.height:
                     found.append(Candidate("buyer_name", _clean_name(name), hit.weight * 0.95, name, first))
     return found, blocks
 
 
 def vat_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock]) -> list[Candidate]:
-    """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's."""
+    """EU (and Swiss, Norwegian, UK) VAT ids, printed with or without spaces, scored for being the seller's.
+
+    The pieces of one id are a space apart, and the id is not the start of a longer number (an IBAN).
+    A label beside it or right above it says whose it is.
+    """
     found: list[Candidate] = []
-    for line in lines:
+    for position, line in enumerate(lines):
         hits = header_labels(line)
-        for start in range(len(line.tokens)):
+        tokens = line.tokens
+        for start in range(len(tokens)):
+            previous = tokens[start - 1] if start > 0 else None
+            inside_number = (
+                previous is not None and previous.text[-1:].isdigit() and _glued(previous, tokens[start], line)
+            )
+            if not tokens[start].text[:1].isalpha() or inside_number:
+                continue
             compact = ""
             best: tuple[str, int] | None = None
-            for end in range(start, min(len(line.tokens), start + 6)):
-                compact += re.sub(r"[\s.\-]", "", line.tokens[end].text.upper())
+            for end in range(start, min(len(tokens), start + 6)):
+                if end > start and not _glued(tokens[end - 1], tokens[end], line):
+                    break
+                compact += _compact(tokens[end].text)
                 if _VAT_ID.fullmatch(compact):
                     best = (compact, end + 1)
-            if best is None or (start > 0 and _VAT_ID.fullmatch(_compact(line.tokens[start - 1].text) + best[0])):
+            if best is None or (
+                best[1] < len(tokens)
+                and _glued(tokens[best[1] - 1], tokens[best[1]], line)
+                and tokens[best[1]].text[:1].isdigit()
+            ):
                 continue
-            tokens = line.tokens[start : best[1]]
+            chosen = tokens[start : best[1]]
             label = next((hit for hit in reversed(hits) if hit.end <= start), None)
+            if label is None and position > 0:
+                label = next(
+                    (
+                        hit
+                        for hit in header_labels(lines[position - 1])
+                        if hit.x0 < chosen[-1].x1 and hit.x1 > chosen[0].x0
+                    ),
+                    None,
+                )
             if label is not None and label.role in _BUYER_VAT_LABELS and _is_vat_label(label.tokens):
-                continue
-            if any(block.holds(line, tokens[0]) for block in buyer_blocks):
+                continue  # `Your VAT no.`, `Uw BTW nummer`
+            if any(block.holds(line, chosen[0]) for block in buyer_blocks):
                 score = 0.3
             elif label is not None and label.role == "seller_vat_id":
                 score = 1.0
             else:
                 score = 0.8
-            printed = " ".join(token.text for token in tokens).strip(" ,;")
-            found.append(Candidate("seller_vat_id", printed, score, tokens, line))
+            printed = " ".join(token.text for token in chosen).strip(" ,;")
+            found.append(Candidate("seller_vat_id", printed, score, chosen, line))
     return found
 
 
@@ -130,23 +156,23 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
     for line in lines:
         for hit in header_labels(line):
             named = _first_phrase(line, hit.end)
-            if hit.role == "seller_name" and named and _is_name(named):
+            if hit.role == "seller_name" and named and is_name(named):
                 found.append(Candidate("seller_name", _clean_name(named), hit.weight, named, line))
         if opening and line.page.number == lines[0].page.number and line.bottom < _OPENING * line.page.height:
             # Letterheads open with the sender's name: the page's first name-like phrase, if nothing better.
             first = _trim_titles(phrases(line)[0])
             blocked = any(block.holds(line, line.tokens[0]) for block in buyer_blocks) or header_labels(line)
-            if first and _is_name(first) and not blocked:
+            if first and is_name(first) and not blocked:
                 found.append(Candidate("seller_name", _clean_name(first), 0.5, first, line))
                 opening = False
         for phrase in phrases(line):
             if any(block.holds(line, phrase[0]) for block in buyer_blocks) or _labelled(line, phrase):
                 continue
             name = _trim_titles(phrase)
-            if not name or not _is_name(name):
+            if not name or not is_name(name):
                 continue
             text = " ".join(token.text for token in name)
-            legal = _LEGAL_FORM.search(text)
+            legal = LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
                 cut = _name_before(_tokens_through(name, legal.end()), legal.start())
@@ -182,6 +208,9 @@ def _trim_titles(phrase: tuple[Token, ...]) -> tuple[Token, ...]:
 
 _SEPARATORS = frozenset({"·", "|", "-", "–", "—", "•"})
 _LONGEST_NAME = 6  # words before the legal form
+_NAME_PARTICLES = frozenset(
+    {"de", "du", "des", "la", "le", "van", "von", "der", "den", "und", "and", "of", "et", "en", "e"}
+)
 
 
 def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ...]:
@@ -196,7 +225,9 @@ def _name_before(tokens: tuple[Token, ...], legal_start: int) -> tuple[Token, ..
     start = max(0, first_legal - _LONGEST_NAME)
     for index in range(first_legal - 1, start - 1, -1):
         text = tokens[index].text
-        if text in _SEPARATORS or text[-1:] in ".:;·|!?":
+        sentence_end = text[-1:] in ":;·|!?" or (text.endswith(".") and sum(c.isalpha() for c in text) >= 5)
+        lower_word = text[:1].islower() and text not in _NAME_PARTICLES and text[1:2] not in ("'", "’")
+        if text in _SEPARATORS or sentence_end or lower_word:
             start = index + 1
             break
     return tokens[start:]
@@ -211,7 +242,7 @@ def _tokens_through(tokens: tuple[Token, ...], end: int) -> tuple[Token, ...]:
     return tokens
 
 
-def _is_name(tokens: Sequence[Token]) -> bool:
+def is_name(tokens: Sequence[Token]) -> bool:
     text = " ".join(token.text for token in tokens)
     letters = sum(char.isalpha() for char in text)
     if letters < 2 or letters < 0.5 * len(text.replace(" ", "")) or "@" in text or "www." in text.lower():
@@ -222,6 +253,11 @@ def _is_name(tokens: Sequence[Token]) -> bool:
 def _is_vat_label(tokens: Sequence[Token]) -> bool:
     joined = "".join(token.key for token in tokens)
     return any(word in joined for word in ("vat", "btw", "tva", "ust", "mwst", "uid"))
+
+
+def _glued(left: Token, right: Token, line: Line) -> bool:
+    """A space or less apart: pieces of one id (`DE 232 446 240`), not neighbouring columns."""
+    return right.x0 - left.x1 <= 0.6 * line.height
 
 
 def _compact(text: str) -> str:

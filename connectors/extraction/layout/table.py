@@ -49,7 +49,7 @@ class Row:
 
 
 def find_table_header(lines: Sequence[Line]) -> TableHeader | None:
-    """The line naming the most item columns (at least two, one of them a number column)."""
+    """The line naming the most item columns (one for what was sold, one for a number)."""
     best: tuple[int, TableHeader] | None = None
     for position, line in enumerate(lines):
         following = lines[position + 1] if position + 1 < len(lines) else None
@@ -60,9 +60,12 @@ def find_table_header(lines: Sequence[Line]) -> TableHeader | None:
             hits = find_labels(labelled, COLUMN_LABELS)
             roles = {hit.role for hit in hits if hit.role in _ITEM_ROLES}
             matched = sum(hit.end - hit.start for hit in hits)
-            if len(roles) < 2 or not roles & set(LINE_VALUE_ROLES) or matched < 0.6 * len(labelled.tokens):
+            # An item table says what was sold: without a description or code column it is a tax breakdown.
+            named = roles & {"description", "part_number"}
+            if not named or not roles & set(LINE_VALUE_ROLES) or matched < 0.6 * len(labelled.tokens):
                 continue
-            if best is None or len(roles) > best[0]:
+            # A wrapped reading naming as many columns is the better one: its second line is header too.
+            if best is None or len(roles) > best[0] or (len(roles) == best[0] and best[1].line is line):
                 best = (len(roles), TableHeader(line, _columns(hits), frozenset(indexes)))
     return best[1] if best else None
 
@@ -77,15 +80,14 @@ def _wrapped(line: Line, below: Line | None) -> list[tuple[Line, set[int]]]:
     for token in below.tokens:
         if _currency_note(token):
             continue
-        overlaps = [
-            (min(token.x1, upper.x1) - max(token.x0, upper.x0), index) for index, upper in enumerate(line.tokens)
-        ]
-        overlap, index = max(overlaps)
-        if overlap <= 0:
+        # A fragment joins the rightmost header word it stands under (`Prijs per` / `eenheid`).
+        under = [index for index, upper in enumerate(stacked) if min(token.x1, upper.x1) > max(token.x0, upper.x0)]
+        if not under:
             stacked.append(token)
             continue
+        index = max(under, key=lambda position: stacked[position].x1)
         upper = stacked[index]
-        broken_word = upper.text[-1:].isalpha() and token.text[:1].islower()
+        broken_word = upper.text[-1:].isalpha() and token.text[:1].islower() and len(under) == 1
         text = f"{upper.text}{'' if broken_word else ' '}{token.text}"
         stacked[index] = Token(
             text, min(upper.x0, token.x0), upper.top, max(upper.x1, token.x1), token.bottom, upper.confidence
@@ -237,11 +239,21 @@ def _column_of(token: Token, columns: Sequence[Column]) -> str:
 
 
 def _is_item(cells: dict[str, list[Token]]) -> bool:
-    for role in ("line_total", "unit_price"):
-        text = " ".join(token.text for token in cells.get(role, []))
-        if text and parse_amount(text) is not None:
-            return True
-    return False
+    return any(cell_amount(cells.get(role, [])) is not None for role in ("line_total", "unit_price"))
+
+
+def cell_amount(tokens: Sequence[Token], decimal_separator: str | None = None) -> tuple[str, list[Token]] | None:
+    """The amount in a cell: all of it (`€ 1 234,50`), or else its last token that is one (`% 1.873,25`)."""
+    if not tokens:
+        return None
+    whole = parse_amount(" ".join(token.text for token in tokens), decimal_separator=decimal_separator)
+    if whole is not None:
+        return whole, list(tokens)
+    for token in reversed(tokens):
+        value = parse_amount(token.text, decimal_separator=decimal_separator)
+        if value is not None:
+            return value, [token]
+    return None
 
 
 _QUANTITY_WITH_UNIT = re.compile(r"^([-+]?[\d.,' ]*\d)\s*([^\W\d][\w./²³]*)$")

@@ -21,6 +21,6 @@ _NOT_ALNUM = re.compile(r"[^0-9a-zß]+")
 
 @lru_cache(maxsize=65536)
 def label_key(text: str) -> str:
-    """What a label is compared by: `N° de facture:` → `nodefacture`, `Invoice #` → `invoiceno`."""
-    folded = _NUMBER_SIGNS.sub("no", fold(text).replace("\u00ba", "°"))
+    """What a label is compared by: `N° de facture:` → `nodefacture`, `Invoice #` → `invoiceno`, `%` → `pct`."""
+    folded = _NUMBER_SIGNS.sub("no", fold(text).replace("\u00ba", "°")).replace("%", "pct")
     return _NOT_ALNUM.sub("", folded)
