@@ -10,6 +10,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from connectors.extraction.deskew import deskew, estimate_skew
+from connectors.extraction.images import is_grain_free
 from connectors.extraction.ocr import (
     OcrUnavailableError,
     UnreadableImageError,
@@ -201,3 +202,26 @@ def test_a_missing_tesseract_names_the_debian_package(monkeypatch: pytest.Monkey
 def test_an_xml_document_has_no_pages_to_read() -> None:
     with pytest.raises(UnreadableImageError):
         ocr_document(b"<Invoice/>", DocumentKind.XML, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+
+
+def test_grain_is_told_apart_from_a_flat_rendering(page: Image.Image) -> None:
+    assert is_grain_free(page)
+    assert is_grain_free(scan(page, angle=1.5))  # a turn alone adds no grain
+    assert not is_grain_free(scan(page, noise=0.01))
+
+
+def test_light_grey_print_on_a_clean_rendering_is_read() -> None:
+    pdf = FPDF(format=(148, 210), unit="mm")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.text(15, 20, "Invoice 4711")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.set_text_color(175)
+    for row, text in enumerate(("Elastic Compute Cloud", "Simple Storage Service", "Data Transfer")):
+        pdf.text(15, 40 + row * 8, text)
+        pdf.text(100, 40 + row * 8, f"{row + 1}.25")
+    pdf.set_text_color(0)
+    pdf.text(15, 80, "Total 6.75")
+    pages, _ = ocr_document(bytes(pdf.output()), DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+
+    assert {"Compute", "Storage", "Transfer", "2.25", "6.75"} <= _texts(pages[0])
