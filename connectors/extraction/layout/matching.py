@@ -1,0 +1,76 @@
+"""Labels found on a line: the longest run of tokens whose joined key is in a vocabulary, left to right."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+from connectors.extraction.layout.labels import HEADER_LABELS, OTHER_LABELS, Vocabulary
+from connectors.extraction.layout.words import Line, Token
+
+_LONGEST_LABEL = 7  # tokens
+_TRAILING_FILLER = frozenset({"", "no", "nr"})
+
+
+@dataclass(frozen=True, slots=True)
+class LabelHit:
+    line: Line
+    start: int  # token slice of the label within its line
+    end: int
+    role: str
+    weight: float
+
+    @property
+    def tokens(self) -> tuple[Token, ...]:
+        return self.line.tokens[self.start : self.end]
+
+    @property
+    def x0(self) -> float:
+        return self.line.tokens[self.start].x0
+
+    @property
+    def x1(self) -> float:
+        return self.line.tokens[self.end - 1].x1
+
+
+@lru_cache(maxsize=4096)
+def header_labels(line: Line) -> list[LabelHit]:
+    """The header-field and other labels of `line` (asked for by several finders, so kept)."""
+    return find_labels(line, HEADER_LABELS, OTHER_LABELS)
+
+
+def find_labels(line: Line, *vocabularies: Vocabulary) -> list[LabelHit]:
+    """Labels of `line`, not overlapping, each the longest match starting at its first token.
+
+    A label's tokens must be close together (a column gap ends a label) so that `Total` in one
+    column and `EUR` in the next are not read as `Total EUR`.
+    """
+    hits: list[LabelHit] = []
+    tokens = line.tokens
+    index = 0
+    while index < len(tokens):
+        best: LabelHit | None = None
+        key = ""
+        for end in range(index + 1, min(len(tokens), index + _LONGEST_LABEL) + 1):
+            if end > index + 1 and tokens[end - 1].x0 - tokens[end - 2].x1 > 1.2 * line.height:
+                break
+            key += tokens[end - 1].key
+            if not key:
+                continue
+            for vocabulary in vocabularies:
+                found = vocabulary.get(key)
+                if found:
+                    best = LabelHit(line, index, end, found[0], found[1])
+                    break
+        if best is None:
+            index += 1
+            continue
+        # `Invoice No : #` is one label: filler right after a label belongs to it.
+        end = best.end
+        while (
+            end < len(tokens)
+            and tokens[end].key in _TRAILING_FILLER
+            and tokens[end].x0 - tokens[end - 1].x1 < line.height
+        ):
+            end += 1
+        hits.append(LabelHit(line, best.start, end, best.role, best.weight))
+        index = end
+    return hits
