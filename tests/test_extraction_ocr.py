@@ -19,7 +19,7 @@ from connectors.extraction.ocr import (
     page_images_of_image,
     page_images_of_pdf,
 )
-from connectors.extraction.tesseract import require_tesseract
+from connectors.extraction.tesseract import _tsv_lines, require_tesseract
 from domain.documents import DocumentKind, PageText, Word
 from tests.ocr_samples import SAMPLE, image_bytes, invoice_pdf, rasterise, scan
 
@@ -225,3 +225,22 @@ def test_light_grey_print_on_a_clean_rendering_is_read() -> None:
     pages, _ = ocr_document(bytes(pdf.output()), DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
 
     assert {"Compute", "Storage", "Transfer", "2.25", "6.75"} <= _texts(pages[0])
+
+
+_TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+
+
+def test_tesseract_tsv_keeps_words_and_drops_structure_rows_blanks_and_table_rules() -> None:
+    rows = [
+        "1\t1\t0\t0\t0\t0\t0\t0\t800\t600\t-1\t",  # the page
+        "4\t1\t1\t1\t1\t0\t10\t20\t300\t30\t-1\t",  # a line
+        "5\t1\t1\t1\t1\t1\t10\t20\t90\t30\t96.5\tTotal",
+        "5\t1\t1\t1\t1\t2\t105\t20\t8\t30\t40.0\t|",  # a table's rule
+        "5\t1\t1\t1\t1\t3\t120\t20\t100\t30\t91.0\t1.487,50|",
+        "5\t1\t1\t1\t1\t4\t230\t20\t10\t30\t95.0\t ",
+    ]
+    lines = _tsv_lines("\n".join([_TSV_HEADER, *rows]))
+
+    assert [[word.text for word in words] for words in lines.values()] == [["Total", "1.487,50"]]
+    total = lines["1", "1", "1"][0]
+    assert (total.x0, total.top, total.x1, total.bottom, total.confidence) == (10, 20, 100, 50, 0.965)

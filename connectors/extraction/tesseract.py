@@ -21,6 +21,8 @@ from domain.documents import Word
 _BINARY = "tesseract"
 _WORD_LEVEL = "5"
 _TSV_COLUMNS = 12
+# A table's vertical rules come out as bars, alone or stuck to a cell's word; no invoice prints one.
+_RULE_MARKS = "|¦"
 # Tesseract 5's binarisation: 0 one Otsu threshold for the page, 1 adaptive Otsu by tiles.
 _GLOBAL_OTSU, _ADAPTIVE_OTSU = "0", "1"
 
@@ -105,13 +107,13 @@ def _pgm(image: Image.Image) -> bytes:
 
 
 def _tsv_lines(tsv: str) -> dict[tuple[str, str, str], list[Word]]:
-    """Words by their line (block, paragraph, line), in Tesseract's reading order; empty ones dropped."""
+    """Words by their line (block, paragraph, line), in Tesseract's reading order; empty ones and rules dropped."""
     lines: dict[tuple[str, str, str], list[Word]] = {}
     for row in tsv.splitlines()[1:]:
         cells = row.split("\t")
         if len(cells) != _TSV_COLUMNS or cells[0] != _WORD_LEVEL:
             continue
-        text, confidence = cells[11].strip(), float(cells[10])
+        text, confidence = cells[11].strip().strip(_RULE_MARKS), float(cells[10])
         if not text or confidence < 0:
             continue
         left, top, width, height = (float(cell) for cell in cells[6:10])
