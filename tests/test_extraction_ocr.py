@@ -10,6 +10,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from connectors.extraction.deskew import deskew, estimate_skew
+from connectors.extraction.images import is_grain_free
 from connectors.extraction.ocr import (
     OcrUnavailableError,
     UnreadableImageError,
@@ -18,7 +19,7 @@ from connectors.extraction.ocr import (
     page_images_of_image,
     page_images_of_pdf,
 )
-from connectors.extraction.tesseract import require_tesseract
+from connectors.extraction.tesseract import _tsv_lines, require_tesseract
 from domain.documents import DocumentKind, PageText, Word
 from tests.ocr_samples import SAMPLE, image_bytes, invoice_pdf, rasterise, scan
 
@@ -201,3 +202,45 @@ def test_a_missing_tesseract_names_the_debian_package(monkeypatch: pytest.Monkey
 def test_an_xml_document_has_no_pages_to_read() -> None:
     with pytest.raises(UnreadableImageError):
         ocr_document(b"<Invoice/>", DocumentKind.XML, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+
+
+def test_grain_is_told_apart_from_a_flat_rendering(page: Image.Image) -> None:
+    assert is_grain_free(page)
+    assert is_grain_free(scan(page, angle=1.5))  # a turn alone adds no grain
+    assert not is_grain_free(scan(page, noise=0.01))
+
+
+def test_light_grey_print_on_a_clean_rendering_is_read() -> None:
+    pdf = FPDF(format=(148, 210), unit="mm")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 14)
+    pdf.text(15, 20, "Invoice 4711")
+    pdf.set_font("Helvetica", "", 11)
+    pdf.set_text_color(175)
+    for row, text in enumerate(("Elastic Compute Cloud", "Simple Storage Service", "Data Transfer")):
+        pdf.text(15, 40 + row * 8, text)
+        pdf.text(100, 40 + row * 8, f"{row + 1}.25")
+    pdf.set_text_color(0)
+    pdf.text(15, 80, "Total 6.75")
+    pages, _ = ocr_document(bytes(pdf.output()), DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+
+    assert {"Compute", "Storage", "Transfer", "2.25", "6.75"} <= _texts(pages[0])
+
+
+_TSV_HEADER = "level\tpage_num\tblock_num\tpar_num\tline_num\tword_num\tleft\ttop\twidth\theight\tconf\ttext"
+
+
+def test_tesseract_tsv_keeps_words_and_drops_structure_rows_blanks_and_table_rules() -> None:
+    rows = [
+        "1\t1\t0\t0\t0\t0\t0\t0\t800\t600\t-1\t",  # the page
+        "4\t1\t1\t1\t1\t0\t10\t20\t300\t30\t-1\t",  # a line
+        "5\t1\t1\t1\t1\t1\t10\t20\t90\t30\t96.5\tTotal",
+        "5\t1\t1\t1\t1\t2\t105\t20\t8\t30\t40.0\t|",  # a table's rule
+        "5\t1\t1\t1\t1\t3\t120\t20\t100\t30\t91.0\t1.487,50|",
+        "5\t1\t1\t1\t1\t4\t230\t20\t10\t30\t95.0\t ",
+    ]
+    lines = _tsv_lines("\n".join([_TSV_HEADER, *rows]))
+
+    assert [[word.text for word in words] for words in lines.values()] == [["Total", "1.487,50"]]
+    total = lines["1", "1", "1"][0]
+    assert (total.x0, total.top, total.x1, total.bottom, total.confidence) == (10, 20, 100, 50, 0.965)

@@ -39,7 +39,7 @@ def deskew(image: Image.Image) -> tuple[Image.Image, float]:
     angle = estimate_skew(image)
     if abs(angle) < _FINE_STEP:
         return image, 0.0
-    straight = image.rotate(-angle, resample=Image.Resampling.BICUBIC, expand=False, fillcolor=255)
+    straight = image.rotate(-angle, resample=Image.Resampling.BILINEAR, expand=False, fillcolor=255)
     return straight, angle
 
 
@@ -53,9 +53,8 @@ def _dark_points(image: Image.Image) -> tuple[np.ndarray, np.ndarray] | None:
     ys, xs = np.nonzero(small < threshold)
     if len(ys) < 100 or len(ys) > 0.5 * small.size:
         return None
-    if len(ys) > _MAX_POINTS:
-        chosen = np.random.default_rng(0).choice(len(ys), _MAX_POINTS, replace=False)
-        ys, xs = ys[chosen], xs[chosen]
+    step = len(ys) // _MAX_POINTS + 1  # an even sample, cheaper than a random one
+    ys, xs = ys[::step], xs[::step]
     return ys.astype(np.float64), xs.astype(np.float64)
 
 

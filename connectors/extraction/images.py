@@ -16,6 +16,8 @@ import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 _POINTS_PER_INCH = 72
+_GRAIN_ROW_STEP = 4
+_PAPER_LEVEL = 160  # grey levels at or above this count as paper when looking for grain
 
 
 class UnreadableImageError(ValueError):
@@ -123,3 +125,18 @@ def _grey(image: Image.Image) -> Image.Image:
 
 def page_images_of_image(data: bytes, *, max_pixels: int, max_pages: int) -> list[Image.Image]:
     return list(iter_image_frames(data, max_pixels=max_pixels, max_pages=max_pages))
+
+
+def is_grain_free(image: Image.Image) -> bool:
+    """Whether the paper is flat, as in a rendered or binarised page, rather than grainy like a scan or photo.
+
+    Neighbouring paper pixels of a rendering are mostly equal; a scanner's or a camera's noise makes
+    most of them differ. Sampled every few rows: the answer needs no more.
+    """
+    pixels = np.asarray(image.convert("L"), dtype=np.int16)[::_GRAIN_ROW_STEP]
+    left, right = pixels[:, :-1], pixels[:, 1:]
+    paper = (left >= _PAPER_LEVEL) & (right >= _PAPER_LEVEL)
+    if not paper.any():
+        return False
+    steps = np.abs(left[paper] - right[paper])
+    return float(np.median(steps)) == 0.0

@@ -13,6 +13,7 @@ from PIL import Image
 from connectors.extraction.deskew import deskew
 from connectors.extraction.images import (
     UnreadableImageError,
+    is_grain_free,
     iter_image_frames,
     iter_pdf_page_images,
     page_images_of_image,
@@ -96,7 +97,7 @@ def _page_images(
 
 
 def _read(image: Image.Image, *, languages: str, page_number: int, dpi: int | None, timeout_s: float) -> PageText:
-    read = read_words(image, languages=languages, dpi=dpi, timeout_s=timeout_s)
+    read = read_words(image, languages=languages, dpi=dpi, timeout_s=timeout_s, adaptive=is_grain_free(image))
     return PageText(number=page_number, width=read.width, height=read.height, words=read.words)
 
 
