@@ -54,7 +54,7 @@ from connectors.store.accounts import (
     UserNotFoundError,
     WeakPasswordError,
 )
-from connectors.store.documents import DocumentNotFoundError, DocumentStateError
+from connectors.store.document_audit import DocumentNotFoundError, DocumentStateError
 from domain import EntryStatus
 from services.decisions import DecisionRefusedError
 from services.document_intake import TooManyFilesError, UploadRefusedError

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from connectors.erp import ErpGateway
 from connectors.store import Entry, ProcessStore
+from connectors.store.document_audit import DocumentStateError
 from connectors.store.document_reads import DocumentRecord
-from connectors.store.documents import DocumentStateError
 from domain import EntryStatus, Finding, Invoice, Severity, Verdict
 from domain.documents import Extraction
 

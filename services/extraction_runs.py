@@ -13,9 +13,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from connectors.documents import DocumentStorage
-from connectors.store import ProcessStore
+from connectors.store import ProcessStore, StoreError
 from connectors.store.document_reads import DocumentRecord
 from domain.documents import DocumentKind, DocumentStatus, Extraction
+from services.document_submission import DocumentIncompleteError
 from services.extraction import ExtractionPolicy, extract
 from settings import Settings
 
@@ -79,7 +80,7 @@ def extract_waiting(
     batches = 0
     with ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix="extract") as pool:
         while max_batches is None or batches < max_batches:
-            claimed = store.documents.claim(
+            claimed = store.document_runs.claim(
                 token, limit=run.batch_size, lease=run.lease, max_attempts=run.max_attempts, actor=actor
             )
             if not claimed:
@@ -94,8 +95,13 @@ def extract_waiting(
                     continue
                 outcome.counts[status.value] = outcome.counts.get(status.value, 0) + 1
                 if status is DocumentStatus.EXTRACTED and run.auto_submit and submit is not None:
-                    submit(document.id, actor)
-                    outcome.submitted += 1
+                    try:
+                        submit(document.id, actor)
+                        outcome.submitted += 1
+                    except (DocumentIncompleteError, StoreError) as refused:
+                        store.documents.hand_to_a_person(document.id, f"not submitted: {refused}", actor=actor)
+                        outcome.counts[status.value] -= 1
+                        outcome.counts["needs_review"] = outcome.counts.get("needs_review", 0) + 1
                 if on_document is not None:
                     on_document(document, outcome)
     return outcome
@@ -118,7 +124,7 @@ def _extract_one(
             DocumentKind(document.kind),
             policy,
             requested=document.requested_engine,
-            progress=lambda done, pages: store.documents.progress(document.id, token, pages_done=done, pages=pages),
+            progress=lambda done, pages: store.document_runs.progress(document.id, token, pages_done=done, pages=pages),
         )
         status, reason = policy.status_of(extraction)
         if extraction.notes:
@@ -128,7 +134,7 @@ def _extract_one(
     except Exception as error:  # an engine's fault: recorded, logged, and the batch goes on
         log.exception("extracting document %s failed", document.id)
         status, reason = DocumentStatus.FAILED, f"extraction failed ({type(error).__name__}: {error})"
-    recorded = store.documents.finish(
+    recorded = store.document_runs.finish(
         document.id,
         token,
         status=status,

@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from connectors.store import ProcessStore
-from connectors.store.documents import DocumentStateError, NewDocument
+from connectors.store.document_audit import DocumentStateError
+from connectors.store.documents import NewDocument
 from domain.documents import DocumentStatus, Engine, ExtractedField, Extraction, ProviderCall
 from tests.fakes import FakeClock
 
@@ -61,31 +62,31 @@ def test_the_same_file_is_one_document_within_a_scope_and_two_across_vendors(sto
 def test_a_claim_takes_the_oldest_queued_documents_once(clocked_store: ProcessStore) -> None:
     ids = [clocked_store.documents.add(new_document(n), actor="user:clerk").document.id for n in range(1, 4)]
 
-    first = clocked_store.documents.claim("run-1", limit=2, lease=LEASE, max_attempts=3, actor="flow:test")
-    second = clocked_store.documents.claim("run-2", limit=5, lease=LEASE, max_attempts=3, actor="flow:test")
+    first = clocked_store.document_runs.claim("run-1", limit=2, lease=LEASE, max_attempts=3, actor="flow:test")
+    second = clocked_store.document_runs.claim("run-2", limit=5, lease=LEASE, max_attempts=3, actor="flow:test")
 
     assert [d.id for d in first] == ids[:2] and [d.id for d in second] == ids[2:]
     assert {d.status for d in [*first, *second]} == {DocumentStatus.EXTRACTING}
-    assert clocked_store.documents.claim("run-3", limit=5, lease=LEASE, max_attempts=3, actor="flow:test") == []
+    assert clocked_store.document_runs.claim("run-3", limit=5, lease=LEASE, max_attempts=3, actor="flow:test") == []
 
 
 def test_a_crashed_runs_documents_are_queued_again_then_failed_after_the_attempts(
     clocked_store: ProcessStore, clock: FakeClock
 ) -> None:
     document = clocked_store.documents.add(new_document(1), actor="user:clerk").document
-    documents = clocked_store.documents
+    documents, runs = clocked_store.documents, clocked_store.document_runs
 
-    [claimed] = documents.claim("crashed-1", limit=5, lease=LEASE, max_attempts=2, actor="flow:test")
+    [claimed] = runs.claim("crashed-1", limit=5, lease=LEASE, max_attempts=2, actor="flow:test")
     clock.advance(LEASE + timedelta(seconds=1))
-    [again] = documents.claim("crashed-2", limit=5, lease=LEASE, max_attempts=2, actor="flow:test")
+    [again] = runs.claim("crashed-2", limit=5, lease=LEASE, max_attempts=2, actor="flow:test")
     assert again.id == claimed.id == document.id and again.attempts == 2
     # The first run wakes up late: its result is dropped, the second run's claim stands.
-    assert not documents.finish(
+    assert not runs.finish(
         document.id, "crashed-1", status=DocumentStatus.EXTRACTED, reason=None, extraction=extraction(), actor="t"
     )
 
     clock.advance(LEASE + timedelta(seconds=1))
-    assert documents.claim("run-3", limit=5, lease=LEASE, max_attempts=2, actor="flow:test") == []
+    assert runs.claim("run-3", limit=5, lease=LEASE, max_attempts=2, actor="flow:test") == []
     failed = documents.get(document.id)
     assert failed.status is DocumentStatus.FAILED
     assert failed.status_reason == "extraction did not finish in 2 attempts (the run crashed or was stopped)"
@@ -100,7 +101,7 @@ def test_a_crashed_runs_documents_are_queued_again_then_failed_after_the_attempt
 
 def test_finishing_records_the_extraction_its_cost_and_calls(store: ProcessStore) -> None:
     document = store.documents.add(new_document(1), actor="user:clerk").document
-    store.documents.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
+    store.document_runs.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
     call = ProviderCall(
         provider=Engine.GEMINI,
         model="gemini-2.5-flash",
@@ -112,7 +113,7 @@ def test_finishing_records_the_extraction_its_cost_and_calls(store: ProcessStore
     )
     read = extraction().model_copy(update={"calls": (call,)})
 
-    assert store.documents.finish(
+    assert store.document_runs.finish(
         document.id,
         "run",
         status=DocumentStatus.NEEDS_REVIEW,
@@ -132,8 +133,8 @@ def test_corrections_are_applied_over_the_extraction_and_audited_with_old_and_ne
     document = store.documents.add(new_document(1), actor="user:clerk").document
     with pytest.raises(DocumentStateError):
         store.documents.correct(document.id, {"total": "25.00"}, actor="user:clerk")
-    store.documents.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
-    store.documents.finish(
+    store.document_runs.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
+    store.document_runs.finish(
         document.id, "run", status=DocumentStatus.EXTRACTED, reason=None, extraction=extraction(), actor="flow:test"
     )
 
@@ -152,8 +153,8 @@ def test_extracting_again_queues_the_document_with_the_engine_and_keeps_what_was
     document = store.documents.add(new_document(1), actor="user:clerk").document
     with pytest.raises(DocumentStateError):  # queued: a run will take it anyway
         store.documents.request_reextraction(document.id, Engine.OCR, actor="user:clerk")
-    store.documents.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
-    store.documents.finish(
+    store.document_runs.claim("run", limit=1, lease=LEASE, max_attempts=3, actor="flow:test")
+    store.document_runs.finish(
         document.id, "run", status=DocumentStatus.EXTRACTED, reason=None, extraction=extraction(), actor="flow:test"
     )
 
@@ -176,9 +177,9 @@ def test_runs_claiming_at_once_extract_each_document_exactly_once(race_engine: s
     def run(token: str) -> list[int]:
         mine: list[int] = []
         barrier.wait(timeout=10)
-        while claimed := store.documents.claim(token, limit=2, lease=LEASE, max_attempts=3, actor=f"flow:{token}"):
+        while claimed := store.document_runs.claim(token, limit=2, lease=LEASE, max_attempts=3, actor=f"flow:{token}"):
             for document in claimed:
-                assert store.documents.finish(
+                assert store.document_runs.finish(
                     document.id,
                     token,
                     status=DocumentStatus.EXTRACTED,

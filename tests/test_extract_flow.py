@@ -97,7 +97,7 @@ def test_documents_a_crashed_run_held_are_extracted_by_the_next_run(settings: Se
     [document_id] = upload(("invoice.xml", ubl_invoice("INV-1", issue_date=INVOICE_DATE)))
     store = services().store
     # A run claimed it and died: nothing will ever finish it.
-    store.documents.claim("crashed-run", limit=5, lease=timedelta(minutes=10), max_attempts=3, actor="flow:crashed")
+    store.document_runs.claim("crashed-run", limit=5, lease=timedelta(minutes=10), max_attempts=3, actor="flow:crashed")
     engine = sa.create_engine(settings.process_db_url)
     with engine.begin() as connection:  # its lease ran out long ago
         connection.execute(sa.update(DocumentRow.__table__).values(claimed_at=datetime.now(UTC) - timedelta(hours=1)))

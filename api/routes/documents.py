@@ -25,8 +25,8 @@ from api.security import PersonDep, Principal, UploaderDep
 from connectors.db import MAX_INTEGER_ID
 from connectors.documents import content_disposition
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
+from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
-from connectors.store.documents import DocumentNotFoundError
 from domain import InvoiceKey
 from domain.documents import DocumentKind, DocumentStatus
 from domain.models import Code, FreeText

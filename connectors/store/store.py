@@ -12,7 +12,8 @@
 - `sign_ins`: failed sign-ins per username and client address, and their lockouts (sign_in_throttle.py)
 - `poll_runs`: each finished poll-marketplace run's duration and counts (poll_runs.py)
 - `metrics`: the counts the service's metrics show, read at scrape time (metrics.py)
-- `documents`: uploaded documents, their extraction claims, corrections and audit trail (documents.py)
+- `documents`: uploaded documents, corrections, submissions and their audit trail (documents.py)
+- `document_runs`: which extract-documents run extracts which document, leases, results (document_runs.py)
 
 Every public method of a part is one transaction; every status change writes exactly one audit
 event in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from connectors.db import DatabaseTimeouts
 from connectors.store.accounts import AccountStore
 from connectors.store.bot_queue import BotQueue
+from connectors.store.document_runs import DocumentRuns
 from connectors.store.documents import DocumentStore
 from connectors.store.engine import make_engine
 from connectors.store.entry_search import EntrySearch
@@ -65,6 +67,7 @@ class ProcessStore:
         self.poll_runs = PollRuns(sessions, clock)
         self.metrics = MetricQueries(sessions, clock)
         self.documents = DocumentStore(sessions, clock)
+        self.document_runs = DocumentRuns(sessions, clock)
 
     @classmethod
     def from_url(
