@@ -16,7 +16,7 @@ import httpx
 
 from connectors.documents import inspect_document
 from connectors.extraction.crosschecks import cross_check
-from connectors.extraction.einvoice import embedded_einvoice_xml, read_einvoice
+from connectors.extraction.einvoice import NotAnEInvoiceError, UnsafeXmlError, embedded_einvoice_xml, read_einvoice
 from connectors.extraction.ocr import ocr_document
 from connectors.extraction.providers import ProviderConfig, ProviderError, extract_with_provider
 from connectors.extraction.text_layer import extraction_from_words, has_text_layer, read_text_layer
@@ -91,15 +91,21 @@ def _offline(
     if kind is DocumentKind.XML:
         return cross_check(read_einvoice(data)), ""
     started = time.perf_counter()
+    notes: tuple[str, ...] = ()
     if kind is DocumentKind.PDF and requested in (None, Engine.EINVOICE):
         attached = embedded_einvoice_xml(data)
         if attached is not None:
             name, xml = attached
-            count = inspect_document(data, kind, max_pages=policy.max_pages, max_pixels=policy.max_pixels).pages
-            read = read_einvoice(xml)
-            reason = f"the PDF carries e-invoice XML ({name}): {read.engine_reason}"
-            return cross_check(read.model_copy(update={"engine_reason": reason, "pages": count})), ""
-        if requested is Engine.EINVOICE:
+            try:
+                read = read_einvoice(xml)
+            except (UnsafeXmlError, NotAnEInvoiceError) as unreadable:
+                # The attachment is broken, not the invoice: what is printed is still there to read.
+                notes = (f"the attached {name} cannot be read ({unreadable}): the PDF's text was read instead",)
+            else:
+                count = inspect_document(data, kind, max_pages=policy.max_pages, max_pixels=policy.max_pixels).pages
+                reason = f"the PDF carries e-invoice XML ({name}): {read.engine_reason}"
+                return cross_check(read.model_copy(update={"engine_reason": reason, "pages": count})), ""
+        elif requested is Engine.EINVOICE:
             raise ValueError("engine: this PDF carries no e-invoice XML (Factur-X, ZUGFeRD or XRechnung)")
     if kind is DocumentKind.PDF and requested is not Engine.OCR:
         pages = read_text_layer(data, max_pages=policy.max_pages)
@@ -110,7 +116,8 @@ def _offline(
             reason = "the PDF has a text layer" + ("" if requested is None else " (asked for)")
             read = extraction_from_words(pages, Engine.TEXT_LAYER, reason)
             timings = {"text_layer": round(text_ms, 1), **read.timings_ms}
-            return cross_check(read.model_copy(update={"timings_ms": timings})), _text_of(pages)
+            read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes)})
+            return cross_check(read), _text_of(pages)
     scanned, timings = ocr_document(
         data,
         kind,
@@ -128,7 +135,7 @@ def _offline(
     if requested is Engine.OCR:
         reason = "OCR, as asked for"
     read = extraction_from_words(scanned, Engine.OCR, reason)
-    read = read.model_copy(update={"timings_ms": {**timings, **read.timings_ms}})
+    read = read.model_copy(update={"timings_ms": {**timings, **read.timings_ms}, "notes": (*notes, *read.notes)})
     return cross_check(read), _text_of(scanned)
 
 

@@ -3,11 +3,13 @@ stands, the document says so, and the failed call is recorded with its latency."
 
 import json
 from datetime import date
+from io import BytesIO
 from pathlib import Path
 
 import httpx
 import pytest
 import respx
+from pypdf import PdfReader, PdfWriter
 
 from connectors.extraction.providers import ProviderConfig
 from demo.documents import render_benchmark_set
@@ -115,3 +117,16 @@ def test_the_command_line_prints_one_json_object_per_file_and_nothing_else(
         }
     ]
     assert second == {"file": str(bad), "error": second["error"]} and second["error"].startswith("notes.pdf: ")
+
+
+def test_a_broken_attached_e_invoice_leaves_the_printed_invoice_to_the_text_layer(text_pdf: bytes) -> None:
+    writer = PdfWriter(clone_from=PdfReader(BytesIO(text_pdf)))
+    writer.add_attachment("factur-x.xml", b"<rsm:CrossIndustryInvoice xmlns:rsm='urn:x'><unclosed>")
+    buffer = BytesIO()
+    writer.write(buffer)
+
+    read = extract(buffer.getvalue(), DocumentKind.PDF, OFFLINE)
+
+    assert read.engine is Engine.TEXT_LAYER
+    assert any(note.startswith("the attached factur-x.xml cannot be read") for note in read.notes)
+    assert read.field("total").value == extract(text_pdf, DocumentKind.PDF, OFFLINE).field("total").value
