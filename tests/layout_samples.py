@@ -324,3 +324,72 @@ def din_german_invoice() -> Sample:
         ),
     ]
     return Sample(bytes(pdf.output()), fields, lines)
+
+
+def uk_quantity_first_invoice() -> Sample:
+    """A UK tax invoice: quantity as the first column, `Net` and `VAT %` columns, `VAT @ 20%` and `Gross`
+    totals, a spaced VAT number, the seller's name in the footer with its company number."""
+    pdf = _new_pdf()
+    _at(pdf, 40, 40, "TAX INVOICE", size=18, bold=True)
+    _at(pdf, 40, 70, "Invoice To", size=8, bold=True)
+    for row, value in enumerate(("Harbour Cafe Ltd", "3 Quay Street", "Bristol BS1 4DJ")):
+        _at(pdf, 40, 82 + row * 11, value, size=9)
+    for row, (label, value) in enumerate(
+        (
+            ("Invoice No", "INV-00917"),
+            ("Invoice Date / Tax Point", "05/03/2026"),
+            ("Account No", "HC-22"),
+            ("Payment Due", "04/04/2026"),
+            ("VAT Reg No", "GB 123 4567 89"),
+        )
+    ):
+        _at(pdf, 330, 70 + row * 12, label, size=8)
+        _at(pdf, 0, 70 + row * 12, value, size=8, right=555)
+    header_y = 190
+    for x, label, right in (
+        (0, "Qty", 70),
+        (90, "Description", None),
+        (0, "Unit Price", 400),
+        (0, "Net", 470),
+        (0, "VAT %", 555),
+    ):
+        _at(pdf, x, header_y, label, size=8, bold=True, right=right)
+    rows = (
+        ("2", "Espresso machine descaler 1 l", "14.50", "29.00"),
+        ("12", "Filter papers, pack of 100", "3.25", "39.00"),
+        ("1", "Service visit", "85.00", "85.00"),
+    )
+    y = header_y + 16
+    for quantity, description, price, net in rows:
+        for x, value, right in (
+            (0, quantity, 70),
+            (90, description, None),
+            (0, price, 400),
+            (0, net, 470),
+            (0, "20", 555),
+        ):
+            _at(pdf, x, y, value, size=8, right=right)
+        y += 13
+    for label, value in (("Net", "£153.00"), ("VAT @ 20%", "£30.60"), ("Gross", "£183.60")):
+        y += 14
+        _at(pdf, 330, y, label, size=9, bold=label == "Gross")
+        _at(pdf, 0, y, value, size=9, right=555)
+    _at(pdf, 40, 790, "Kettle & Bean Supplies Limited. Registered in England No. 01234567.", size=6)
+    fields: dict[str, str | None] = {
+        "invoice_number": "INV-00917",
+        "issue_date": "2026-03-05",
+        "due_date": "2026-04-04",
+        "currency": "GBP",
+        "seller_name": "Kettle & Bean Supplies Limited",
+        "seller_vat_id": "GB 123 4567 89",
+        "buyer_name": "Harbour Cafe Ltd",
+        "po_number": None,
+        "subtotal": "153.00",
+        "tax_total": "30.60",
+        "total": "183.60",
+    }
+    lines = [
+        _line(description=description, quantity=quantity, unit_price=price, line_total=net)
+        for quantity, description, price, net in rows
+    ]
+    return Sample(bytes(pdf.output()), fields, lines)

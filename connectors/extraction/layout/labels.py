@@ -56,13 +56,15 @@ HEADER_LABELS = _vocabulary(
             "|Total excluding VAT|Total before tax|Amount excl VAT|Total (excl. VAT)|Nettobetrag|Netto|Zwischensumme"
             "|Summe netto|Gesamt netto|Nettosumme|Rechnungsbetrag netto|Warenwert|Total HT|Montant HT|Sous-total"
             "|Total hors taxes|Montant hors taxes|Sous total|Subtotaal|Totaal excl btw|Totaal exclusief btw"
-            "|Bedrag excl btw|Exclusief btw|Excl btw|Netto bedrag|Totaal netto|Nettobedrag",
+            "|Bedrag excl btw|Exclusief btw|Excl btw|Netto bedrag|Totaal netto|Nettobedrag|Total net amount"
+            "|Goods total|Subtotal excl VAT|Total HTVA|Montant net|Netto totaal|Totaal exclusief",
             0.6: "Net",
         },
         "tax_total": {
             1.0: "VAT|Tax|Sales tax|VAT amount|Total VAT|Total tax|Tax amount|GST|MwSt|MWST|USt|Umsatzsteuer"
             "|Mehrwertsteuer|MwSt-Betrag|zzgl MwSt|zzgl USt|Summe MwSt|TVA|Montant TVA|Total TVA|BTW|BTW bedrag"
-            "|Totaal btw|Bedrag btw|Omzetbelasting",
+            "|Totaal btw|Bedrag btw|Omzetbelasting|VAT total|Tax total|Total VAT amount|MwSt gesamt|TVA totale"
+            "|Montant de la TVA|Btw totaal|Btw-bedrag|zzgl|plus VAT|VAT @",
         },
         "total": {
             1.0: "Total amount|Amount due|Total due|Grand total|Balance due|Total amount due|Invoice total"
@@ -70,7 +72,9 @@ HEADER_LABELS = _vocabulary(
             "|Gesamtbetrag|Rechnungsbetrag|Endbetrag|Gesamtsumme|Zu zahlen|Zahlbetrag|Bruttobetrag|Summe brutto"
             "|Gesamt brutto|Rechnungssumme|Total TTC|Montant TTC|Net à payer|Montant à payer|Total à payer|Somme à payer"
             "|Montant total|Total facture|Totaal|Te betalen|Totaalbedrag|Totaal incl btw|Totaal inclusief btw"
-            "|Factuurbedrag|Factuur totaal|Te voldoen|Bedrag incl btw",
+            "|Factuurbedrag|Factuur totaal|Te voldoen|Bedrag incl btw|Gross|Gross amount|Gross total|Total gross"
+            "|Amount to pay|Total amount payable|Invoice amount|Total invoice amount|Gesamtbetrag brutto|Endsumme"
+            "|Montant dû|Reste à payer|Total général|Totaal te betalen|Te betalen bedrag|Eindtotaal|Totaal bruto",
             0.8: "Total|Gesamt|Summe|Amount|Total EUR|Total USD|Totale",
         },
         "seller_vat_id": {

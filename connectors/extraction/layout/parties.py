@@ -175,9 +175,15 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
             legal = LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
-                cut = _name_before(_tokens_through(name, legal.end()), legal.start())
+                through = _tokens_through(name, legal.end())
+                cut = _name_before(through, legal.start())
+                # Up to the legal form's last character: `Limited.` ends a sentence, `Ltd.` is the form.
+                beyond = len(" ".join(token.text for token in through)) - legal.end()
+                value = _clean_name(cut)
                 score = 0.85 + (0.1 if near_top else 0.0)
-                found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
+                found.append(
+                    Candidate("seller_name", value[: len(value) - beyond] if beyond > 0 else value, score, cut, line)
+                )
             elif near_top and typical and name[0].height >= 1.3 * typical:
                 found.append(
                     Candidate(
