@@ -393,3 +393,68 @@ def uk_quantity_first_invoice() -> Sample:
         for quantity, description, price, net in rows
     ]
     return Sample(bytes(pdf.output()), fields, lines)
+
+
+def dated_rows_invoice() -> Sample:
+    """A US service invoice: a date column before the activity, labels in capitals stacked left of their
+    values, `TERMS Net 30`, `BALANCE DUE`, the seller's name in large type at the top without a legal form."""
+    pdf = _new_pdf()
+    _at(pdf, 40, 40, "Greenleaf Landscaping", size=20, bold=True)
+    _at(pdf, 40, 66, "88 Elm Road, Portland, OR 97205 · (503) 555-0199", size=8)
+    _at(pdf, 40, 110, "BILL TO", size=8, bold=True)
+    for row, value in enumerate(
+        ("Riverside Apartments", "Attn: Property Manager", "1200 River Dr", "Portland, OR 97209")
+    ):
+        _at(pdf, 40, 122 + row * 11, value, size=9)
+    for row, (label, value) in enumerate(
+        (("INVOICE #", "1047"), ("DATE", "03/31/2026"), ("DUE DATE", "04/30/2026"), ("TERMS", "Net 30"))
+    ):
+        _at(pdf, 380, 110 + row * 12, label, size=8, bold=True)
+        _at(pdf, 460, 110 + row * 12, value, size=9)
+    header_y = 200
+    for x, label, right in (
+        (40, "DATE", None),
+        (110, "ACTIVITY", None),
+        (0, "QTY", 420),
+        (0, "RATE", 490),
+        (0, "AMOUNT", 555),
+    ):
+        _at(pdf, x, header_y, label, size=8, bold=True, right=right)
+    rows = (
+        ("03/05/2026", "Lawn mowing, front and back", "4", "45.00", "180.00"),
+        ("03/12/2026", "Hedge trimming", "2.5", "60.00", "150.00"),
+        ("03/26/2026", "Mulch, delivered and spread", "3", "38.50", "115.50"),
+    )
+    y = header_y + 18
+    for day, activity, quantity, rate, amount in rows:
+        for x, value, right in (
+            (40, day, None),
+            (110, activity, None),
+            (0, quantity, 420),
+            (0, rate, 490),
+            (0, amount, 555),
+        ):
+            _at(pdf, x, y, value, size=9, right=right)
+        y += 14
+    for label, value in (("SUBTOTAL", "445.50"), ("TAX", "0.00"), ("TOTAL", "445.50"), ("BALANCE DUE", "$445.50")):
+        y += 15
+        _at(pdf, 380, y, label, size=9, bold=label == "BALANCE DUE")
+        _at(pdf, 0, y, value, size=9, right=555)
+    fields: dict[str, str | None] = {
+        "invoice_number": "1047",
+        "issue_date": "2026-03-31",
+        "due_date": "2026-04-30",
+        "currency": "USD",
+        "seller_name": "Greenleaf Landscaping",
+        "seller_vat_id": None,
+        "buyer_name": "Riverside Apartments",
+        "po_number": None,
+        "subtotal": "445.50",
+        "tax_total": "0.00",
+        "total": "445.50",
+    }
+    lines = [
+        _line(description=activity, quantity=quantity, unit_price=rate, line_total=amount)
+        for _, activity, quantity, rate, amount in rows
+    ]
+    return Sample(bytes(pdf.output()), fields, lines)

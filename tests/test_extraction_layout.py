@@ -2,6 +2,7 @@
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from domain.documents import HEADER_FIELDS, Engine, PageText, Word
 from tests.layout_samples import (
     Sample,
     boxed_french_invoice,
+    dated_rows_invoice,
     din_german_invoice,
     uk_quantity_first_invoice,
     us_two_page_invoice,
@@ -112,8 +114,9 @@ def test_a_german_letter_with_its_address_window_and_a_discount_column() -> None
     assert extraction.lines[1].line_total.confidence == 0.5
 
 
-def test_a_uk_invoice_with_quantity_first_and_gross_totals() -> None:
-    sample = uk_quantity_first_invoice()
+@pytest.mark.parametrize("build", [uk_quantity_first_invoice, dated_rows_invoice])
+def test_quantity_first_gross_totals_and_a_date_column(build: Callable[[], Sample]) -> None:
+    sample = build()
     extraction = extract_text_layer(sample.pdf)
     assert answers_of(extraction) == _expected(sample)
     assert extraction.failed_checks == []

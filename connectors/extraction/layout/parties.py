@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connectors.extraction.layout.header import Candidate
-from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS
+from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, STANDALONE_WEIGHT
 from connectors.extraction.layout.matching import header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, phrases
@@ -58,13 +58,13 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
         for position, hit in enumerate(hits):
             if hit.role != "buyer_name":
                 continue
-            if hit.weight < 1.0 and hit.start > 0:
+            if hit.weight <= STANDALONE_WEIGHT and hit.start > 0:
                 continue  # `An`, `To` only as a label of their own, at the start of a line
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
             right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
-            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight < 1.0):
-                if hit.weight < 1.0 and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
+            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight <= STANDALONE_WEIGHT):
+                if hit.weight <= STANDALONE_WEIGHT and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
                     continue  # a word like `To` opening a sentence, not a label
                 right_phrase = ()  # a column away: not this label's value
             right_edge = following.x0 if following else line.page.width
