@@ -5,6 +5,7 @@ column, quantity and unit in one cell, thousands grouped by a narrow no-break sp
 `us_two_page_invoice`: US dates (03/05/2026), `Label: value` printed as one word, the seller's name
 only in the footer with its legal form, part numbers in brackets before the description, a table that
 continues on page 2 under a repeated header, `$1,234.56`.
+`din_german_invoice`, `uk_quantity_first_invoice`, `dated_rows_invoice`: see their own docstrings.
 """
 
 from dataclasses import dataclass, field
