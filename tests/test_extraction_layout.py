@@ -152,6 +152,32 @@ def test_rows_without_a_header_where_quantity_times_price_is_the_total() -> None
     assert lines[0].line_total.confidence == 0.75  # a row known by its arithmetic alone
 
 
+def test_ocr_misreads_one_letter_of_a_label_and_spaces_thousands_wide() -> None:
+    def word(text: str, x0: float, top: float, confidence: float = 0.9) -> Word:
+        return Word(text, x0, top, x0 + 11 * len(text), top + 20, confidence)
+
+    page = PageText(
+        1,
+        1700,
+        2400,
+        (
+            word("NVOICE", 190, 340),
+            word("NUMBER", 270, 340),  # 14 px apart: a space between capitals 20 px high
+            word("2026-1208", 190, 380),
+            word("Montant", 1000, 1000),
+            word("HT", 1090, 1000),
+            word("15", 1350, 1000),
+            word("278,56", 1383, 1000),  # 11 px after `15`: one amount, 15 278,56
+            word("EUR", 1460, 1000),
+        ),
+    )
+    fields, _ = parse_invoice([page])
+    assert (fields["invoice_number"].value, fields["subtotal"].value) == ("2026-1208", "15278.56")
+    # The same words as a text layer's (confidence 1): labels must be spelt right there.
+    exact = PageText(1, 1700, 2400, tuple(_with_confidence(w, 1.0) for w in page.words))
+    assert "invoice_number" not in parse_invoice([exact])[0]
+
+
 def test_ocr_words_scale_each_fields_confidence(french: Sample) -> None:
     pages = read_text_layer(french.pdf)
     unsure = [
