@@ -5,6 +5,7 @@ column, quantity and unit in one cell, thousands grouped by a narrow no-break sp
 `us_two_page_invoice`: US dates (03/05/2026), `Label: value` printed as one word, the seller's name
 only in the footer with its legal form, part numbers in brackets before the description, a table that
 continues on page 2 under a repeated header, `$1,234.56`.
+`din_german_invoice`, `uk_quantity_first_invoice`, `dated_rows_invoice`: see their own docstrings.
 """
 
 from dataclasses import dataclass, field
@@ -322,5 +323,139 @@ def din_german_invoice() -> Sample:
             unit_price="7.40",
             line_total="92.50",
         ),
+    ]
+    return Sample(bytes(pdf.output()), fields, lines)
+
+
+def uk_quantity_first_invoice() -> Sample:
+    """A UK tax invoice: quantity as the first column, `Net` and `VAT %` columns, `VAT @ 20%` and `Gross`
+    totals, a spaced VAT number, the seller's name in the footer with its company number."""
+    pdf = _new_pdf()
+    _at(pdf, 40, 40, "TAX INVOICE", size=18, bold=True)
+    _at(pdf, 40, 70, "Invoice To", size=8, bold=True)
+    for row, value in enumerate(("Harbour Cafe Ltd", "3 Quay Street", "Bristol BS1 4DJ")):
+        _at(pdf, 40, 82 + row * 11, value, size=9)
+    for row, (label, value) in enumerate(
+        (
+            ("Invoice No", "INV-00917"),
+            ("Invoice Date / Tax Point", "05/03/2026"),
+            ("Account No", "HC-22"),
+            ("Payment Due", "04/04/2026"),
+            ("VAT Reg No", "GB 123 4567 89"),
+        )
+    ):
+        _at(pdf, 330, 70 + row * 12, label, size=8)
+        _at(pdf, 0, 70 + row * 12, value, size=8, right=555)
+    header_y = 190
+    for x, label, right in (
+        (0, "Qty", 70),
+        (90, "Description", None),
+        (0, "Unit Price", 400),
+        (0, "Net", 470),
+        (0, "VAT %", 555),
+    ):
+        _at(pdf, x, header_y, label, size=8, bold=True, right=right)
+    rows = (
+        ("2", "Espresso machine descaler 1 l", "14.50", "29.00"),
+        ("12", "Filter papers, pack of 100", "3.25", "39.00"),
+        ("1", "Service visit", "85.00", "85.00"),
+    )
+    y = header_y + 16
+    for quantity, description, price, net in rows:
+        for x, value, right in (
+            (0, quantity, 70),
+            (90, description, None),
+            (0, price, 400),
+            (0, net, 470),
+            (0, "20", 555),
+        ):
+            _at(pdf, x, y, value, size=8, right=right)
+        y += 13
+    for label, value in (("Net", "£153.00"), ("VAT @ 20%", "£30.60"), ("Gross", "£183.60")):
+        y += 14
+        _at(pdf, 330, y, label, size=9, bold=label == "Gross")
+        _at(pdf, 0, y, value, size=9, right=555)
+    _at(pdf, 40, 790, "Kettle & Bean Supplies Limited. Registered in England No. 01234567.", size=6)
+    fields: dict[str, str | None] = {
+        "invoice_number": "INV-00917",
+        "issue_date": "2026-03-05",
+        "due_date": "2026-04-04",
+        "currency": "GBP",
+        "seller_name": "Kettle & Bean Supplies Limited",
+        "seller_vat_id": "GB 123 4567 89",
+        "buyer_name": "Harbour Cafe Ltd",
+        "po_number": None,
+        "subtotal": "153.00",
+        "tax_total": "30.60",
+        "total": "183.60",
+    }
+    lines = [
+        _line(description=description, quantity=quantity, unit_price=price, line_total=net)
+        for quantity, description, price, net in rows
+    ]
+    return Sample(bytes(pdf.output()), fields, lines)
+
+
+def dated_rows_invoice() -> Sample:
+    """A US service invoice: a date column before the activity, labels in capitals stacked left of their
+    values, `TERMS Net 30`, `BALANCE DUE`, the seller's name in large type at the top without a legal form."""
+    pdf = _new_pdf()
+    _at(pdf, 40, 40, "Greenleaf Landscaping", size=20, bold=True)
+    _at(pdf, 40, 66, "88 Elm Road, Portland, OR 97205 · (503) 555-0199", size=8)
+    _at(pdf, 40, 110, "BILL TO", size=8, bold=True)
+    for row, value in enumerate(
+        ("Riverside Apartments", "Attn: Property Manager", "1200 River Dr", "Portland, OR 97209")
+    ):
+        _at(pdf, 40, 122 + row * 11, value, size=9)
+    for row, (label, value) in enumerate(
+        (("INVOICE #", "1047"), ("DATE", "03/31/2026"), ("DUE DATE", "04/30/2026"), ("TERMS", "Net 30"))
+    ):
+        _at(pdf, 380, 110 + row * 12, label, size=8, bold=True)
+        _at(pdf, 460, 110 + row * 12, value, size=9)
+    header_y = 200
+    for x, label, right in (
+        (40, "DATE", None),
+        (110, "ACTIVITY", None),
+        (0, "QTY", 420),
+        (0, "RATE", 490),
+        (0, "AMOUNT", 555),
+    ):
+        _at(pdf, x, header_y, label, size=8, bold=True, right=right)
+    rows = (
+        ("03/05/2026", "Lawn mowing, front and back", "4", "45.00", "180.00"),
+        ("03/12/2026", "Hedge trimming", "2.5", "60.00", "150.00"),
+        ("03/26/2026", "Mulch, delivered and spread", "3", "38.50", "115.50"),
+    )
+    y = header_y + 18
+    for day, activity, quantity, rate, amount in rows:
+        for x, value, right in (
+            (40, day, None),
+            (110, activity, None),
+            (0, quantity, 420),
+            (0, rate, 490),
+            (0, amount, 555),
+        ):
+            _at(pdf, x, y, value, size=9, right=right)
+        y += 14
+    for label, value in (("SUBTOTAL", "445.50"), ("TAX", "0.00"), ("TOTAL", "445.50"), ("BALANCE DUE", "$445.50")):
+        y += 15
+        _at(pdf, 380, y, label, size=9, bold=label == "BALANCE DUE")
+        _at(pdf, 0, y, value, size=9, right=555)
+    fields: dict[str, str | None] = {
+        "invoice_number": "1047",
+        "issue_date": "2026-03-31",
+        "due_date": "2026-04-30",
+        "currency": "USD",
+        "seller_name": "Greenleaf Landscaping",
+        "seller_vat_id": None,
+        "buyer_name": "Riverside Apartments",
+        "po_number": None,
+        "subtotal": "445.50",
+        "tax_total": "0.00",
+        "total": "445.50",
+    }
+    lines = [
+        _line(description=activity, quantity=quantity, unit_price=rate, line_total=amount)
+        for _, activity, quantity, rate, amount in rows
     ]
     return Sample(bytes(pdf.output()), fields, lines)

@@ -2,6 +2,7 @@
 
 import io
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,14 @@ from connectors.extraction.text_layer import (
 )
 from demo.documents import render_benchmark_set
 from domain.documents import HEADER_FIELDS, Engine, PageText, Word
-from tests.layout_samples import Sample, boxed_french_invoice, din_german_invoice, us_two_page_invoice
+from tests.layout_samples import (
+    Sample,
+    boxed_french_invoice,
+    dated_rows_invoice,
+    din_german_invoice,
+    uk_quantity_first_invoice,
+    us_two_page_invoice,
+)
 
 INVOICE2DATA = Path("/work/shared/datasets/invoice2data-compare")
 
@@ -104,6 +112,70 @@ def test_a_german_letter_with_its_address_window_and_a_discount_column() -> None
         ("line_arithmetic", "line 2: 1 × 1249.00 = 1249, the line total is 1186.55")
     ]
     assert extraction.lines[1].line_total.confidence == 0.5
+
+
+@pytest.mark.parametrize("build", [uk_quantity_first_invoice, dated_rows_invoice])
+def test_quantity_first_gross_totals_and_a_date_column(build: Callable[[], Sample]) -> None:
+    sample = build()
+    extraction = extract_text_layer(sample.pdf)
+    assert answers_of(extraction) == _expected(sample)
+    assert extraction.failed_checks == []
+
+
+def _page(*rows: tuple[float, str]) -> PageText:
+    """Words laid out as printed: each row (top, text), words 6 points apart, 5 points per character."""
+    words = []
+    for top, text in rows:
+        x = 40.0
+        for word in text.split():
+            words.append(Word(word, x, top, x + 5 * len(word), top + 9))
+            x += 5 * len(word) + (30 if word[-1:].isdigit() else 6)
+    return PageText(1, 595, 842, tuple(words))
+
+
+def test_rows_without_a_header_where_quantity_times_price_is_the_total() -> None:
+    page = _page(
+        (40, "Invoice No: A-77"),
+        (200, "Widget blue 2 10.00 20.00"),
+        (215, "Widget red 3 5.00 15.00"),
+        (230, "Postage 1 4.99 5.00"),
+        (260, "Total: 35.00"),
+    )
+    fields, lines = parse_invoice([page])
+    assert (fields["invoice_number"].value, fields["total"].value) == ("A-77", "35.00")
+    assert [
+        (line.description.value, line.quantity.value, line.unit_price.value, line.line_total.value) for line in lines
+    ] == [
+        ("Widget blue", "2", "10.00", "20.00"),
+        ("Widget red", "3", "5.00", "15.00"),
+    ]
+    assert lines[0].line_total.confidence == 0.75  # a row known by its arithmetic alone
+
+
+def test_ocr_misreads_one_letter_of_a_label_and_spaces_thousands_wide() -> None:
+    def word(text: str, x0: float, top: float, confidence: float = 0.9) -> Word:
+        return Word(text, x0, top, x0 + 11 * len(text), top + 20, confidence)
+
+    page = PageText(
+        1,
+        1700,
+        2400,
+        (
+            word("NVOICE", 190, 340),
+            word("NUMBER", 270, 340),  # 14 px apart: a space between capitals 20 px high
+            word("2026-1208", 190, 380),
+            word("Montant", 1000, 1000),
+            word("HT", 1090, 1000),
+            word("15", 1350, 1000),
+            word("278,56", 1383, 1000),  # 11 px after `15`: one amount, 15 278,56
+            word("EUR", 1460, 1000),
+        ),
+    )
+    fields, _ = parse_invoice([page])
+    assert (fields["invoice_number"].value, fields["subtotal"].value) == ("2026-1208", "15278.56")
+    # The same words as a text layer's (confidence 1): labels must be spelt right there.
+    exact = PageText(1, 1700, 2400, tuple(_with_confidence(w, 1.0) for w in page.words))
+    assert "invoice_number" not in parse_invoice([exact])[0]
 
 
 def test_ocr_words_scale_each_fields_confidence(french: Sample) -> None:

@@ -58,6 +58,8 @@ def header_candidates(lines: Sequence[Line], reading: Reading, skip_lines: froze
             if value is not None:
                 found.append(Candidate(hit.role, value[0], hit.weight * value[2], value[1], line))
                 continue
+            if not right and following is not None and following.role == hit.role:
+                continue  # two labels of one field side by side (`Tax` `VAT`): the second one reads the value
             preceding = hits[position - 1] if position > 0 else None
             below = tokens_below(lines, hit, preceding, following)
             value = _read(hit.role, below, reading) if below else None

@@ -8,6 +8,7 @@ bare `Date` is not read inside `Order date`.
 from connectors.extraction.layout.text import label_key
 
 Vocabulary = dict[str, tuple[str, float]]
+STANDALONE_WEIGHT = 0.8  # a buyer label that is also a common word (`To`): only alone at a line's start
 
 
 def _vocabulary(groups: dict[str, dict[float, str]]) -> Vocabulary:
@@ -56,13 +57,17 @@ HEADER_LABELS = _vocabulary(
             "|Total excluding VAT|Total before tax|Amount excl VAT|Total (excl. VAT)|Nettobetrag|Netto|Zwischensumme"
             "|Summe netto|Gesamt netto|Nettosumme|Rechnungsbetrag netto|Warenwert|Total HT|Montant HT|Sous-total"
             "|Total hors taxes|Montant hors taxes|Sous total|Subtotaal|Totaal excl btw|Totaal exclusief btw"
-            "|Bedrag excl btw|Exclusief btw|Excl btw|Netto bedrag|Totaal netto|Nettobedrag",
+            "|Bedrag excl btw|Exclusief btw|Excl btw|Netto bedrag|Totaal netto|Nettobedrag|Total net amount"
+            "|Goods total|Subtotal excl VAT|Total HTVA|Montant net|Netto totaal|Totaal exclusief|Gesamtbetrag netto"
+            "|Betrag netto|Zwischensumme netto|Gesamtsumme netto|Rechnungsbetrag netto|Summe Netto|Total hors TVA",
             0.6: "Net",
         },
         "tax_total": {
             1.0: "VAT|Tax|Sales tax|VAT amount|Total VAT|Total tax|Tax amount|GST|MwSt|MWST|USt|Umsatzsteuer"
             "|Mehrwertsteuer|MwSt-Betrag|zzgl MwSt|zzgl USt|Summe MwSt|TVA|Montant TVA|Total TVA|BTW|BTW bedrag"
-            "|Totaal btw|Bedrag btw|Omzetbelasting",
+            "|Totaal btw|Bedrag btw|Omzetbelasting|VAT total|Tax total|Total VAT amount|MwSt gesamt|TVA totale"
+            "|Montant de la TVA|Btw totaal|Btw-bedrag|plus VAT|VAT @|zzgl Umsatzsteuer|zuzüglich MwSt"
+            "|zuzüglich Umsatzsteuer|enthaltene MwSt|inkl MwSt|darin enthaltene MwSt|Summe USt",
         },
         "total": {
             1.0: "Total amount|Amount due|Total due|Grand total|Balance due|Total amount due|Invoice total"
@@ -70,7 +75,9 @@ HEADER_LABELS = _vocabulary(
             "|Gesamtbetrag|Rechnungsbetrag|Endbetrag|Gesamtsumme|Zu zahlen|Zahlbetrag|Bruttobetrag|Summe brutto"
             "|Gesamt brutto|Rechnungssumme|Total TTC|Montant TTC|Net à payer|Montant à payer|Total à payer|Somme à payer"
             "|Montant total|Total facture|Totaal|Te betalen|Totaalbedrag|Totaal incl btw|Totaal inclusief btw"
-            "|Factuurbedrag|Factuur totaal|Te voldoen|Bedrag incl btw",
+            "|Factuurbedrag|Factuur totaal|Te voldoen|Bedrag incl btw|Gross|Gross amount|Gross total|Total gross"
+            "|Amount to pay|Total amount payable|Invoice amount|Total invoice amount|Gesamtbetrag brutto|Endsumme"
+            "|Montant dû|Reste à payer|Total général|Totaal te betalen|Te betalen bedrag|Eindtotaal|Totaal bruto",
             0.8: "Total|Gesamt|Summe|Amount|Total EUR|Total USD|Totale",
         },
         "seller_vat_id": {
@@ -89,10 +96,11 @@ HEADER_LABELS = _vocabulary(
         "buyer_name": {
             1.0: "Bill to|Billed to|Invoice to|Invoiced to|Sold to|Customer|Client|Billing address|Invoice address"
             "|Rechnungsempfänger|Rechnungsadresse|Kunde|Auftraggeber|Empfänger|Facturé à|Facturer à|Adresse de facturation"
-            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Attn|Bill to address|Billing to|Customer name|Client name"
+            "|Factuur aan|Klant|Factuuradres|Gefactureerd aan|Afnemer|Bill to address|Billing to|Customer name|Client name"
             "|Destinataire|Adressé à|Rechnung an",
+            0.9: "Attn|Attention|z. Hd.|z.Hd.|à l'attention de|t.a.v.",  # a person, the company's name is above
             # Only a label standing alone above the address: these words also open sentences.
-            0.8: "An|To|Aan|À",
+            STANDALONE_WEIGHT: "An|To|Aan|À",
         },
     }
 )
@@ -123,12 +131,13 @@ _TITLES = (
 )
 DOCUMENT_TITLES = frozenset(label_key(word) for word in _TITLES.split("|"))
 
-# Line-table column headers; `position`, `tax_rate` and `discount` columns are recognised only to be left out.
+# Line-table column headers; `position`, `tax_rate`, `discount` and `date` columns are recognised only to be left out.
 COLUMN_LABELS = _vocabulary(
     {
         "description": {
             1.0: "Description|Item description|Product description|Details|Bezeichnung|Beschreibung|Artikelbezeichnung"
-            "|Leistungsbeschreibung|Désignation|Libellé|Description article|Omschrijving|Product Title|Title|Name",
+            "|Leistungsbeschreibung|Désignation|Libellé|Description article|Omschrijving|Product Title|Title|Name"
+            "|Activity|Product/Service|Item & Description|Produit/Service|Artikel/Leistung",
             0.9: "Item|Items|Product|Service|Services|Article|Artikel|Leistung|Produkt|Produit|Prestation",
         },
         "part_number": {
@@ -159,6 +168,7 @@ COLUMN_LABELS = _vocabulary(
             1.0: "%|Rate %|VAT|VAT %|Tax|Taxes|Tax %|Tax(%)|MwSt|MwSt %|USt|TVA|TVA %|BTW|BTW %|% TVA|% BTW|% MwSt"
         },
         "discount": {1.0: "Discount|Disc|Disc.%|Disc %|Rabatt|Rabatt %|Remise|Korting"},
+        "date": {1.0: "Date|Datum|Service date|Delivery date|Lieferdatum|Leistungsdatum|Date de livraison|Leverdatum"},
     }
 )
 

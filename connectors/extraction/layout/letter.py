@@ -35,22 +35,25 @@ def window_candidates(lines: Sequence[Line], table_top: float | None) -> list[Ca
     for position, line in enumerate(upper[:-1]):
         sender = phrases(line)[0]
         text = _text(sender)
-        if line.height > typical or not _SEPARATOR.search(text):
+        # The next line with words (a scan leaves specks and dashes as lines of their own).
+        below = next((b for b in upper[position + 1 :] if any(c.isalpha() for c in b.text)), None)
+        if below is None:
             continue
-        if not (_POSTCODE.search(text) or LEGAL_FORM.search(text)):
+        # Separators (`·`) or print clearly smaller than the address's (a scan may lose the dots).
+        small = _SEPARATOR.search(text) or line.height <= 0.75 * below.height
+        if line.height > 0.9 * typical or not small or not (_POSTCODE.search(text) or LEGAL_FORM.search(text)):
             continue
-        below = upper[position + 1]
         # DIN 5008 leaves up to five lines for postal notes between the sender line and the address.
         if below.top - line.bottom > _WINDOW_GAP * line.page.height or below.height < line.height:
             continue
-        window = tuple(token for token in below.tokens if sender[0].x0 - 5 < token.x1 and token.x0 < sender[-1].x1)
+        window = tuple(token for token in below.tokens if token.x1 > sender[0].x0 - 5)
         if not window or abs(window[0].x0 - sender[0].x0) > 3 * line.height:
             continue
         name = phrases(Line(below.page, below.index, window))[0]
         if is_name(name):
             found.append(Candidate("buyer_name", _text(name), 0.8, name, below))
         seller = _first_part(sender)
-        if seller and is_name(seller):
+        if seller and is_name(seller) and not seller[0].text[:1].isdigit():
             found.append(Candidate("seller_name", _text(seller), 0.8, seller, line))
     return found
 
@@ -68,7 +71,7 @@ def address_block_candidates(lines: Sequence[Line], table_top: float | None, sel
             else:
                 block.append((line, phrase))
     for block in blocks:
-        if len(block) > 1 and block[0][1][0].height < 0.85 * block[1][1][0].height:
+        if len(block) > 1 and block[0][1][0].height < 0.7 * block[1][1][0].height:
             block = block[1:]  # a sender line in small print above the address
         texts = [_text(phrase) for _, phrase in block]
         if len(block) not in _BLOCK_LINES or not any(_POSTCODE.search(text) for text in texts[1:]):
@@ -98,13 +101,13 @@ def _upper(lines: Sequence[Line], table_top: float | None) -> list[Line]:
 
 
 def _first_part(tokens: Sequence[Token]) -> tuple[Token, ...]:
-    """A sender line up to its first separator: the name before the street."""
+    """A sender line up to its first separator or its legal form: the name before the street."""
     part: list[Token] = []
     for token in tokens:
         if token.text in ("·", "•", "|", "–", "-"):
             break
         part.append(token)
-        if token.text.endswith(","):
+        if token.text.endswith(",") or LEGAL_FORM.fullmatch(token.text.rstrip(",")):
             break
     return tuple(part)
 

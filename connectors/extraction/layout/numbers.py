@@ -45,11 +45,6 @@ def parse_amount(text: str, *, decimal_separator: str | None = None) -> str | No
     return f"-{digits}" if negative and digits.strip("0.") else digits
 
 
-def amount_value(text: str, *, decimal_separator: str | None = None) -> Decimal | None:
-    parsed = parse_amount(text, decimal_separator=decimal_separator)
-    return Decimal(parsed) if parsed is not None else None
-
-
 def _normalise_separators(body: str, decimal_separator: str | None) -> str | None:
     separators = [(index, char) for index, char in enumerate(body) if not char.isdigit()]
     if not separators:

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from connectors.extraction.layout.header import Candidate
-from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS
+from connectors.extraction.layout.labels import DOCUMENT_TITLES, HEADER_LABELS, STANDALONE_WEIGHT
 from connectors.extraction.layout.matching import header_labels
 from connectors.extraction.layout.numbers import parse_amount
 from connectors.extraction.layout.words import Line, Token, phrases
@@ -58,13 +58,13 @@ def buyer_candidates(lines: Sequence[Line]) -> tuple[list[Candidate], list[Buyer
         for position, hit in enumerate(hits):
             if hit.role != "buyer_name":
                 continue
-            if hit.weight < 1.0 and hit.start > 0:
+            if hit.weight <= STANDALONE_WEIGHT and hit.start > 0:
                 continue  # `An`, `To` only as a label of their own, at the start of a line
             following = hits[position + 1] if position + 1 < len(hits) else None
             right = line.tokens[hit.end : following.start if following else len(line.tokens)]
             right_phrase = phrases(Line(line.page, line.index, right))[0] if right else ()
-            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight < 1.0):
-                if hit.weight < 1.0 and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
+            if right_phrase and (right_phrase[0].x0 - hit.x1 > 3 * line.height or hit.weight <= STANDALONE_WEIGHT):
+                if hit.weight <= STANDALONE_WEIGHT and right_phrase[0].x0 - hit.x1 <= 3 * line.height:
                     continue  # a word like `To` opening a sentence, not a label
                 right_phrase = ()  # a column away: not this label's value
             right_edge = following.x0 if following else line.page.width
@@ -175,9 +175,15 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
             legal = LEGAL_FORM.search(text)
             near_top = line.page.number == lines[0].page.number and line.bottom < 0.3 * line.page.height
             if legal:
-                cut = _name_before(_tokens_through(name, legal.end()), legal.start())
+                through = _tokens_through(name, legal.end())
+                cut = _name_before(through, legal.start())
+                # Up to the legal form's last character: `Limited.` ends a sentence, `Ltd.` is the form.
+                beyond = len(" ".join(token.text for token in through)) - legal.end()
+                value = _clean_name(cut)
                 score = 0.85 + (0.1 if near_top else 0.0)
-                found.append(Candidate("seller_name", _clean_name(cut), score, cut, line))
+                found.append(
+                    Candidate("seller_name", value[: len(value) - beyond] if beyond > 0 else value, score, cut, line)
+                )
             elif near_top and typical and name[0].height >= 1.3 * typical:
                 found.append(
                     Candidate(

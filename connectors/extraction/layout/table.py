@@ -214,7 +214,9 @@ def _assign(line: Line, columns: Sequence[Column]) -> dict[str, list[Token]]:
     for token in line.tokens:
         role = _column_of(token, columns)
         numeric = parse_amount(token.text) is not None
-        attached = previous is not None and token.x0 - previous.x1 <= 0.8 * line.height
+        # A space between words; wider against OCR boxes, which are as tall as the letters, not the font.
+        space = (1.1 if token.confidence < 1.0 else 0.8) * line.height
+        attached = previous is not None and token.x0 - previous.x1 <= space
         overlaps_value_column = any(
             column.role in LINE_VALUE_ROLES and token.x1 > column.x0 and token.x0 < column.x1 for column in columns
         )
@@ -235,7 +237,14 @@ def _column_of(token: Token, columns: Sequence[Column]) -> str:
     def distance(column: Column) -> float:
         return min(abs(token.x1 - column.x1), abs(token.x0 - column.x0), abs(centre - (column.x0 + column.x1) / 2))
 
-    return min(columns, key=distance).role
+    nearest = min(columns, key=distance)
+    # Numbers stand right-aligned under their header, reaching left of it by a little, not by a column's width:
+    # a number far left of a number column is part of the text before it (`NO, 8 mm sensing range`).
+    if nearest.role in LINE_VALUE_ROLES and token.x1 < nearest.x0 - (nearest.x1 - nearest.x0):
+        text_columns = [column for column in columns if column.x1 <= token.x1 and column.role not in LINE_VALUE_ROLES]
+        if text_columns:
+            return max(text_columns, key=lambda column: column.x1).role
+    return nearest.role
 
 
 def _is_item(cells: dict[str, list[Token]]) -> bool:

@@ -142,7 +142,7 @@ def _join_number_groups(tokens: list[Token]) -> list[Token]:
             and _THOUSANDS_GROUP.match(token.text)
             and re.match(r"^[-(€$£]?\d{1,3}(?: \d{3})*$", previous.text)
             and _LEADING_GROUP.match(previous.text.split(" ")[0])
-            and 0 <= token.x0 - previous.x1 <= 0.45 * max(token.height, previous.height)
+            and 0 <= token.x0 - previous.x1 <= 0.65 * max(token.height, previous.height)
         ):
             joined[-1] = Token(
                 f"{previous.text} {token.text}",
