@@ -6,9 +6,9 @@ Money and quantities are JSON strings ("24.60"), never floats.
 """
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from connectors.store import EntryHeader
 from domain import EntryStatus, Finding, Invoice, RpaPayload
@@ -265,33 +265,20 @@ USERNAME_PATTERN = r"^[A-Za-z0-9._@-]{1,64}$"
 API_KEY_NAME_PATTERN = r"^[A-Za-z0-9._-]{1,64}$"
 
 
-class _NewUser(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class NewUser(BaseModel):
     username: str = Field(pattern=USERNAME_PATTERN)
     password: str = Field(min_length=12, max_length=1000, description="At least 12 characters.")
+    role: Literal["admin", "clerk", "vendor"]
+    vendor_id: Code | None = Field(
+        default=None,
+        description="The vendor a vendor user speaks for: required with the role vendor, absent otherwise.",
+    )
 
-    @property
-    def speaks_for(self) -> str | None:
-        """The vendor a vendor user is bound to; None for AP staff."""
-        return None
-
-
-class NewStaffUser(_NewUser):
-    role: Literal["admin", "clerk"]
-
-
-class NewVendorUser(_NewUser):
-    role: Literal["vendor"]
-    vendor_id: Code = Field(description="The vendor this user speaks for: it sees that vendor's documents only.")
-
-    @property
-    def speaks_for(self) -> str | None:
-        return self.vendor_id
-
-
-NewUser = Annotated[NewStaffUser | NewVendorUser, Field(discriminator="role")]
-NEW_USER: TypeAdapter[NewStaffUser | NewVendorUser] = TypeAdapter(NewUser)
+    @model_validator(mode="after")
+    def _vendor_id_with_the_vendor_role(self) -> Self:
+        if (self.role == "vendor") != (self.vendor_id is not None):
+            raise ValueError("vendor_id is required with the role vendor, and only with it")
+        return self
 
 
 class ApiKeyView(BaseModel):

@@ -110,5 +110,7 @@ PersonDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk"))]
 BotDep = Annotated[Principal, Depends(RoleGuard("bot"))]
 # Administrators: users and API keys.
 AdminDep = Annotated[Principal, Depends(RoleGuard("admin"))]
-# Documents: AP people see every one, a vendor only its own.
-UploaderDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor"))]
+# Any person signed in, AP staff or a vendor's user: sign out; documents (a vendor sees its own only).
+AnyPersonDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor"))]
+# Anyone known: who am I.
+AnyoneDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor", "bot"))]

@@ -13,8 +13,10 @@ from fastapi.testclient import TestClient
 from api.security import SESSION_COOKIE
 from tests.api_fixtures import PASSWORD, ApiWorld, api_world, credentials_for
 
-EVERYONE = {"admin", "clerk", "bot"}
+ROLES = {"admin", "clerk", "vendor", "bot"}
+EVERYONE = {"admin", "clerk", "bot"}  # the work queue's readers: a vendor sees its own documents only
 PEOPLE = {"admin", "clerk"}
+ANY_PERSON = {"admin", "clerk", "vendor"}
 # Who may call each operation. A route missing here fails test_every_route_is_in_the_table.
 ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/invoices/{source_id}/validate"): EVERYONE,
@@ -30,8 +32,15 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/rpa/claim"): {"bot"},
     ("POST", "/api/v1/rpa/{entry_id}/success"): {"bot"},
     ("POST", "/api/v1/rpa/{entry_id}/failure"): {"bot"},
-    ("POST", "/api/v1/auth/logout"): PEOPLE,
-    ("GET", "/api/v1/auth/me"): EVERYONE,
+    ("POST", "/api/v1/auth/logout"): ANY_PERSON,
+    ("GET", "/api/v1/auth/me"): ROLES,
+    ("POST", "/api/v1/documents"): ANY_PERSON,
+    ("GET", "/api/v1/documents"): ANY_PERSON,
+    ("GET", "/api/v1/documents/{document_id}"): ANY_PERSON,
+    ("GET", "/api/v1/documents/{document_id}/file"): ANY_PERSON,
+    ("POST", "/api/v1/documents/{document_id}/reextract"): PEOPLE,
+    ("PUT", "/api/v1/documents/{document_id}/fields"): PEOPLE,
+    ("POST", "/api/v1/documents/{document_id}/submit"): PEOPLE,
     ("GET", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users/{username}/deactivate"): {"admin"},
@@ -44,7 +53,13 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/flow-runs/poll"): {"admin"},
 }
 PUBLIC = {("POST", "/api/v1/auth/login"), ("GET", "/api/v1/schemas/rpa-payload"), ("GET", "/health")}
-PATH_VALUES = {"source_id": "424242", "entry_id": "424242", "username": "nobody", "name": "nobody"}
+PATH_VALUES = {
+    "source_id": "424242",
+    "entry_id": "424242",
+    "document_id": "424242",
+    "username": "nobody",
+    "name": "nobody",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +81,7 @@ def operations(client: TestClient) -> set[tuple[str, str]]:
 def call(client: TestClient, operation: tuple[str, str], headers: dict[str, str]) -> int:
     method, path = operation
     url = path.format(**PATH_VALUES)
-    body: dict[str, str] | None = {} if method == "POST" else None
+    body: dict[str, str] | None = {} if method in ("POST", "PUT") else None
     # TestClient's methods are Any to mypy (see ApiWorld.validate)
     response: httpx.Response = client.request(method, url, json=body, headers=headers)
     return response.status_code
@@ -83,7 +98,7 @@ def test_each_route_wants_credentials_and_the_right_role(
     assert call(anonymous, operation, {}) == 401
     assert call(anonymous, operation, {"Authorization": "Bearer ias_not-a-session"}) == 401
     assert call(anonymous, operation, {"Authorization": "Bearer iak_deadbeef_not-a-key"}) == 401
-    for role in sorted(EVERYONE):
+    for role in sorted(ROLES):
         # Sign-out ends the session it is called with: give it one of its own.
         headers = (
             credentials_for(world.settings, role, f"{role}-{len(operation[1])}-{operation[0]}")
@@ -128,7 +143,12 @@ def test_login_gives_a_cookie_and_a_bearer_token_until_logout(own_world: ApiWorl
     assert login.json()["user"]["role"] == "clerk"
     assert "httponly" in login.headers["set-cookie"].lower()
     assert browser.cookies.get(SESSION_COOKIE) == login.json()["token"]
-    assert browser.get("/api/v1/auth/me").json() == {"kind": "user", "name": "dana", "role": "clerk"}  # by cookie
+    assert browser.get("/api/v1/auth/me").json() == {  # by cookie
+        "kind": "user",
+        "name": "dana",
+        "role": "clerk",
+        "vendor_id": None,
+    }
     bearer = {"Authorization": f"Bearer {login.json()['token']}"}
     assert script.get("/api/v1/entries", headers=bearer).status_code == 200
 
@@ -192,7 +212,12 @@ def test_an_admin_creates_a_user_and_a_key_shown_once_then_revokes_it(own_world:
     assert [k["name"] for k in listed] == ["uipath-01"]
     assert all("secret" not in k for k in listed)
     bot = {"Authorization": f"Bearer {secret}"}
-    assert client.get("/api/v1/auth/me", headers=bot).json() == {"kind": "bot", "name": "uipath-01", "role": "bot"}
+    assert client.get("/api/v1/auth/me", headers=bot).json() == {
+        "kind": "bot",
+        "name": "uipath-01",
+        "role": "bot",
+        "vendor_id": None,
+    }
 
     assert client.post("/api/v1/api-keys/uipath-01/revoke", headers=admin).status_code == 200
 

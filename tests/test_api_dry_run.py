@@ -23,6 +23,9 @@ NOTHING_RECORDED = {
     "erp_documents": 0,
     "poll_runs": 0,
     "entry_findings": 0,
+    "documents": 0,
+    "document_events": 0,
+    "extraction_calls": 0,
 }
 
 

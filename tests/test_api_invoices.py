@@ -120,6 +120,9 @@ def test_validating_twice_returns_the_recorded_verdict_and_records_once(world: A
         "erp_documents": 0,
         "poll_runs": 0,
         "entry_findings": 1,  # its one finding's rule
+        "documents": 0,
+        "document_events": 0,
+        "extraction_calls": 0,
     }
 
 

@@ -50,6 +50,8 @@ JUDGED_IN_THE_MARKETPLACE = "/api/v1/invoices/{source_id}/validate"
 KPIS = "/api/v1/kpis"
 # A document becomes an invoice only once the fields an invoice needs are read: a verdict on its data.
 SUBMITTED_DOCUMENT = "/api/v1/documents/{document_id}/submit"
+# A new user has a vendor id exactly when its role is vendor: a rule across two fields.
+NEW_USERS = "/api/v1/users"
 schema = schemathesis.openapi.from_dict(
     create_app().openapi(),
     config=schemathesis.Config.from_dict(
@@ -61,7 +63,7 @@ schema = schemathesis.openapi.from_dict(
                     "include-path": path,
                     "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, "422"]}},
                 }
-                for path in (JUDGED_IN_THE_MARKETPLACE, KPIS, SUBMITTED_DOCUMENT)
+                for path in (JUDGED_IN_THE_MARKETPLACE, KPIS, SUBMITTED_DOCUMENT, NEW_USERS)
             ],
         }
     ),

@@ -93,7 +93,7 @@ def test_an_admin_creates_a_clerk_and_an_api_key_whose_secret_is_shown_once(tmp_
         secret = page.get_by_label("API key").input_value()
         assert world.anonymous_client().get(
             "/api/v1/auth/me", headers={"Authorization": f"Bearer {secret}"}
-        ).json() == {"kind": "bot", "name": "uipath-07", "role": "bot"}
+        ).json() == {"kind": "bot", "name": "uipath-07", "role": "bot", "vendor_id": None}
         page.reload()  # the browser asks to send the form again: the secret is not in the page it gets
         page.goto(f"{base_url}/admin/api-keys")
         assert secret not in page.content()

@@ -394,6 +394,7 @@ def test_the_overview_shows_each_deployment_its_schedule_and_latest_runs(stage: 
 
     assert overview.deployments == [
         deployment("poll-marketplace", "every 10 min"),
+        deployment("extract-documents", "every minute"),
         deployment("release-stale-dispatches", "hourly at :00", paused=True),
         deployment("deliver-webhooks", None),
         deployment("mail-ready-payloads", None),

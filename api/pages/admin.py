@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from api.deps import MAX_ID, MIN_ID, StoreDep
 from api.errors import DOMAIN_ERRORS, field_problems, translated
 from api.pages.web import AdminFormDep, AdminPageDep, PageUser, render
-from api.schemas import NEW_USER, NewApiKey
+from api.schemas import NewApiKey, NewUser
 
 router = APIRouter(prefix="/admin")
 
@@ -54,7 +54,7 @@ def create_user(
     role: Annotated[str, Form()] = "clerk",
 ) -> Response:
     try:
-        new_user = NEW_USER.validate_python({"username": username, "password": password, "role": role})
+        new_user = NewUser.model_validate({"username": username, "password": password, "role": role})
         store.accounts.create_user(new_user.username, new_user.password, new_user.role)
     except ValidationError as invalid:
         problems = "; ".join(f"{p.field} {p.message}" for p in field_problems(invalid.errors(), root="form"))

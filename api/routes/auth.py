@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response, status
 from api.deps import SettingsDep, SignInsDep, SignInThreadsDep, StoreDep
 from api.errors import ApiError, error_responses
 from api.schemas import CallerView, LoginRequest, LoginResponse, UserView
-from api.security import SESSION_COOKIE, CallerDep, PersonDep
+from api.security import SESSION_COOKIE, AnyoneDep, AnyPersonDep
 from api.sign_in_threads import SignInThreads
 from connectors.store.accounts import IssuedToken
 from services.sign_in import SignIns, Throttled
@@ -103,7 +103,7 @@ def _too_many_sign_ins(throttled: Throttled) -> ApiError:
     summary="End this session",
     responses=error_responses({401: "Not signed in (not_authenticated).", 403: "Bots have no session (forbidden)."}),
 )
-def logout(person: PersonDep, store: StoreDep) -> Response:
+def logout(person: AnyPersonDep, store: StoreDep) -> Response:
     if person.session_token is not None:
         store.accounts.sign_out(person.session_token)
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -117,5 +117,5 @@ def logout(person: PersonDep, store: StoreDep) -> Response:
     summary="Who these credentials belong to",
     responses=error_responses({401: "No valid credentials (not_authenticated)."}),
 )
-def whoami(caller: CallerDep) -> CallerView:
+def whoami(caller: AnyoneDep) -> CallerView:
     return CallerView(kind=caller.kind, name=caller.name, role=caller.role, vendor_id=caller.vendor_id)

@@ -21,7 +21,7 @@ from api.document_schemas import (
     UploadResponse,
 )
 from api.errors import error_responses
-from api.security import PersonDep, Principal, UploaderDep
+from api.security import AnyPersonDep, PersonDep, Principal
 from connectors.db import MAX_INTEGER_ID
 from connectors.documents import content_disposition
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
@@ -54,7 +54,7 @@ CHUNK_BYTES = 1 << 20
     ),
 )
 def upload_documents(
-    uploader: UploaderDep,
+    uploader: AnyPersonDep,
     services: ServicesDep,
     prefect: PrefectDep,
     background: BackgroundTasks,
@@ -90,7 +90,7 @@ def upload_documents(
 
 @router.get("", response_model=DocumentPage, summary="List documents, newest first")
 def list_documents(
-    caller: UploaderDep,
+    caller: AnyPersonDep,
     services: ServicesDep,
     status_: Annotated[DocumentStatus | None, Query(alias="status")] = None,
     cursor: Annotated[str | None, Query(pattern=r"^[0-9]{1,18}$", description="From the previous page.")] = None,
@@ -117,7 +117,7 @@ def list_documents(
     summary="A document: status, progress, engine, fields with confidence and place, checks, cost, its invoice",
     responses=error_responses({404: "No such document, or another vendor's (document_not_found)."}),
 )
-def get_document(document_id: DocumentIdPath, caller: UploaderDep, services: ServicesDep) -> DocumentDetail:
+def get_document(document_id: DocumentIdPath, caller: AnyPersonDep, services: ServicesDep) -> DocumentDetail:
     return _detail(services, _visible(services, document_id, caller), caller)
 
 
@@ -133,7 +133,7 @@ def get_document(document_id: DocumentIdPath, caller: UploaderDep, services: Ser
         **error_responses({404: "No such document, or another vendor's (document_not_found)."}),
     },
 )
-def download_document(document_id: DocumentIdPath, caller: UploaderDep, services: ServicesDep) -> FileResponse:
+def download_document(document_id: DocumentIdPath, caller: AnyPersonDep, services: ServicesDep) -> FileResponse:
     document = _visible(services, document_id, caller)
     return FileResponse(
         services.documents.storage.path_of(document.sha256),

@@ -25,9 +25,7 @@ def list_users(_admin: AdminDep, store: StoreDep) -> list[UserView]:
     responses=error_responses({409: "The username is taken (user_exists).", 422: "Invalid fields or weak password."}),
 )
 def create_user(new_user: NewUser, _admin: AdminDep, store: StoreDep) -> UserView:
-    user = store.accounts.create_user(
-        new_user.username, new_user.password, new_user.role, vendor_id=new_user.speaks_for
-    )
+    user = store.accounts.create_user(new_user.username, new_user.password, new_user.role, vendor_id=new_user.vendor_id)
     return UserView.model_validate(user, from_attributes=True)
 
 
