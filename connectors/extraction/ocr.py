@@ -34,7 +34,9 @@ __all__ = [
     "page_images_of_pdf",
 ]
 
-DEFAULT_LANGUAGES = "eng+deu+fra+nld"
+# The first language leads: German first keeps umlauts and ß that English-first reading drops
+# (Müller read as Muller); French accents come next. Measured on scans in all four languages.
+DEFAULT_LANGUAGES = "deu+fra+eng+nld"
 # 200 dpi reads invoice print as well as 300 here and keeps a dense page within 3 s on one core.
 DEFAULT_DPI = 200
 PAGE_TIMEOUT_S = 60.0
