@@ -19,7 +19,7 @@ from connectors.extraction.ocr import (
     page_images_of_image,
     page_images_of_pdf,
 )
-from connectors.extraction.tesseract import _tsv_lines, require_tesseract
+from connectors.extraction.tesseract import _line_high, _tsv_lines, require_tesseract
 from domain.documents import DocumentKind, PageText, Word
 from tests.ocr_samples import SAMPLE, image_bytes, invoice_pdf, rasterise, scan
 
@@ -244,3 +244,10 @@ def test_tesseract_tsv_keeps_words_and_drops_structure_rows_blanks_and_table_rul
     assert [[word.text for word in words] for words in lines.values()] == [["Total", "1.487,50"]]
     total = lines["1", "1", "1"][0]
     assert (total.x0, total.top, total.x1, total.bottom, total.confidence) == (10, 20, 100, 50, 0.965)
+
+
+def test_the_words_of_a_line_get_the_line_s_height_unless_it_holds_two_rows() -> None:
+    ink = [Word("ace", 0, 14, 40, 30), Word("Total", 50, 8, 110, 30), Word("gpy", 120, 14, 160, 36)]
+    assert {(word.top, word.bottom) for word in _line_high(ink)} == {(8, 36)}
+    two_rows = [Word("Net", 0, 0, 40, 20), Word("Tax", 50, 60, 90, 80)]
+    assert _line_high(two_rows) == two_rows
