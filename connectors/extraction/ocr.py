@@ -84,9 +84,9 @@ def ocr_document(
         image = next(images, None)
         if image is None:
             break
-        page_dpi: int | None = dpi
-        if kind is not DocumentKind.PDF:
-            image, page_dpi = at_readable_resolution(image, _dpi_of(image))
+        page_dpi = _dpi_of(image)
+        if kind is not DocumentKind.PDF:  # a PDF page is rendered at the resolution asked for
+            image, page_dpi = at_readable_resolution(image, page_dpi)
         timings["rasterise"] += _ms_since(started)
         started = time.perf_counter()
         straight, _ = deskew(image)
