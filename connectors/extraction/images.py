@@ -63,6 +63,9 @@ def _render_scale(width_pt: float, height_pt: float, *, dpi: int, max_pixels: in
     scale = dpi / _POINTS_PER_INCH
     if width_pt * height_pt * scale * scale > max_pixels:
         scale = math.sqrt(max_pixels / (width_pt * height_pt))
+        # PDFium rounds the bitmap's sides; a hair smaller keeps it within the limit.
+        while math.ceil(width_pt * scale) * math.ceil(height_pt * scale) > max_pixels:
+            scale *= 0.995
     return scale
 
 
