@@ -14,12 +14,13 @@ from connectors.extraction.images import is_grain_free
 from connectors.extraction.ocr import (
     OcrUnavailableError,
     UnreadableImageError,
+    at_readable_resolution,
     ocr_document,
     ocr_page,
     page_images_of_image,
     page_images_of_pdf,
 )
-from connectors.extraction.tesseract import _tsv_lines, require_tesseract
+from connectors.extraction.tesseract import _line_high, _tsv_lines, require_tesseract
 from domain.documents import DocumentKind, PageText, Word
 from tests.ocr_samples import SAMPLE, image_bytes, invoice_pdf, rasterise, scan
 
@@ -244,3 +245,36 @@ def test_tesseract_tsv_keeps_words_and_drops_structure_rows_blanks_and_table_rul
     assert [[word.text for word in words] for words in lines.values()] == [["Total", "1.487,50"]]
     total = lines["1", "1", "1"][0]
     assert (total.x0, total.top, total.x1, total.bottom, total.confidence) == (10, 20, 100, 50, 0.965)
+
+
+def test_the_words_of_a_line_get_the_line_s_height_unless_it_holds_two_rows() -> None:
+    ink = [Word("ace", 0, 14, 40, 30), Word("Total", 50, 8, 110, 30), Word("gpy", 120, 14, 160, 36)]
+    assert {(word.top, word.bottom) for word in _line_high(ink)} == {(8, 36)}
+    two_rows = [Word("Net", 0, 0, 40, 20), Word("Tax", 50, 60, 90, 80)]
+    assert _line_high(two_rows) == two_rows
+
+
+def test_a_coarse_fax_is_enlarged_before_it_is_read() -> None:
+    coarse = scan(rasterise(invoice_pdf(), dpi=72)[0], noise=0.03)
+    pages, _ = ocr_document(
+        image_bytes([coarse], "PNG", dpi=72), DocumentKind.PNG, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS
+    )
+
+    assert pages[0].width > 2 * coarse.width
+    assert {SAMPLE.invoice_number, SAMPLE.total, SAMPLE.umlaut_word, "1.245,00"} <= _texts(pages[0])
+
+
+def test_a_fine_or_huge_image_is_not_enlarged(page: Image.Image) -> None:
+    assert at_readable_resolution(page, DPI) == (page, DPI)
+    poster = Image.new("L", (5000, 7000), 255)
+    assert at_readable_resolution(poster, 60)[0] is poster  # enlarged it would be over 12 million pixels
+    undeclared = Image.new("L", (800, 1100), 255)  # no dpi: taken for a page, about 94 dpi
+    enlarged, dpi = at_readable_resolution(undeclared, None)
+    assert enlarged.size == (1702, 2340) and dpi == 200
+
+
+def test_a_rendered_pdf_page_declares_its_resolution() -> None:
+    [normal] = page_images_of_pdf(invoice_pdf(), dpi=100, max_pages=5, max_pixels=MAX_PIXELS)
+    [limited] = page_images_of_pdf(invoice_pdf(), dpi=300, max_pages=5, max_pixels=500_000)
+    assert normal.info["dpi"] == pytest.approx((100, 100))
+    assert limited.info["dpi"][0] < 100 and limited.width * limited.height <= 500_000

@@ -25,7 +25,10 @@ class UnreadableImageError(ValueError):
 
 
 def iter_pdf_page_images(pdf: bytes, *, dpi: int, max_pages: int, max_pixels: int) -> Iterator[Image.Image]:
-    """Each page rendered grey at `dpi`, or at less where `dpi` would make it more than `max_pixels`."""
+    """Each page rendered grey at `dpi`, or at less where `dpi` would make it more than `max_pixels`.
+
+    The image's `info["dpi"]` says which.
+    """
     try:
         document = pdfium.PdfDocument(pdf)
     except pdfium.PdfiumError as error:
@@ -41,7 +44,10 @@ def iter_pdf_page_images(pdf: bytes, *, dpi: int, max_pages: int, max_pixels: in
             try:
                 width, height = page.get_size()
                 scale = _render_scale(width, height, dpi=dpi, max_pixels=max_pixels)
-                yield page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                resolution = scale * _POINTS_PER_INCH
+                image.info["dpi"] = (resolution, resolution)  # as an image file declares its own
+                yield image
             except pdfium.PdfiumError as error:
                 raise UnreadableImageError(f"page {index + 1} of the PDF cannot be rendered: {error}") from error
             finally:
@@ -57,6 +63,9 @@ def _render_scale(width_pt: float, height_pt: float, *, dpi: int, max_pixels: in
     scale = dpi / _POINTS_PER_INCH
     if width_pt * height_pt * scale * scale > max_pixels:
         scale = math.sqrt(max_pixels / (width_pt * height_pt))
+        # PDFium rounds the bitmap's sides; a hair smaller keeps it within the limit.
+        while math.ceil(width_pt * scale) * math.ceil(height_pt * scale) > max_pixels:
+            scale *= 0.995
     return scale
 
 

@@ -28,17 +28,25 @@ __all__ = [
     "OcrFailedError",
     "OcrUnavailableError",
     "UnreadableImageError",
+    "at_readable_resolution",
     "ocr_document",
     "ocr_page",
     "page_images_of_image",
     "page_images_of_pdf",
 ]
 
-DEFAULT_LANGUAGES = "eng+deu+fra+nld"
+# The first language leads: German first keeps umlauts and ß that English-first reading drops
+# (Müller read as Muller); French accents come next. Measured on scans in all four languages.
+DEFAULT_LANGUAGES = "deu+fra+eng+nld"
 # 200 dpi reads invoice print as well as 300 here and keeps a dense page within 3 s on one core.
 DEFAULT_DPI = 200
 PAGE_TIMEOUT_S = 60.0
 _PLAUSIBLE_DPI = range(50, 1201)
+_COARSEST_DPI = 150
+_ENLARGED_DPI = 200
+_MAX_ENLARGEMENT = 3.0
+_MAX_ENLARGED_PIXELS = 12_000_000  # an A4 page at 300 dpi is 8.7 million
+_PAGE_LONG_SIDE_INCHES = 11.7  # A4; US letter is 11
 
 
 def ocr_page(
@@ -50,8 +58,9 @@ def ocr_page(
     timeout_s: float = PAGE_TIMEOUT_S,
 ) -> PageText:
     """The words of one page image; the image is deskewed first, and read upright whichever way it lay."""
-    straight, _ = deskew(image)
-    return _read(straight, languages=languages, page_number=page_number, dpi=dpi or _dpi_of(image), timeout_s=timeout_s)
+    readable, page_dpi = at_readable_resolution(image, dpi or _dpi_of(image))
+    straight, _ = deskew(readable)
+    return _read(straight, languages=languages, page_number=page_number, dpi=page_dpi, timeout_s=timeout_s)
 
 
 def ocr_document(
@@ -64,7 +73,8 @@ def ocr_document(
     languages: str = DEFAULT_LANGUAGES,
     timeout_s: float = PAGE_TIMEOUT_S,
 ) -> tuple[list[PageText], dict[str, float]]:
-    """Every page's words, and the milliseconds spent rasterising, deskewing and reading them."""
+    """Every page's words, and the milliseconds spent making page images (rendered, decoded, enlarged
+    when coarse), deskewing and reading them."""
     require_tesseract(languages)  # before any page is rendered: a missing model is not the file's fault
     timings = {"rasterise": 0.0, "deskew": 0.0, "ocr": 0.0}
     pages: list[PageText] = []
@@ -72,10 +82,12 @@ def ocr_document(
     while True:
         started = time.perf_counter()
         image = next(images, None)
-        timings["rasterise"] += _ms_since(started)
         if image is None:
             break
-        page_dpi = dpi if kind is DocumentKind.PDF else _dpi_of(image)
+        page_dpi = _dpi_of(image)
+        if kind is not DocumentKind.PDF:  # a PDF page is rendered at the resolution asked for
+            image, page_dpi = at_readable_resolution(image, page_dpi)
+        timings["rasterise"] += _ms_since(started)
         started = time.perf_counter()
         straight, _ = deskew(image)
         timings["deskew"] += _ms_since(started)
@@ -94,6 +106,23 @@ def _page_images(
     if kind.is_image:
         return iter_image_frames(data, max_pixels=max_pixels, max_pages=max_pages)
     raise UnreadableImageError(f"a {kind.value} document has no page images to read")
+
+
+def at_readable_resolution(image: Image.Image, dpi: int | None) -> tuple[Image.Image, int | None]:
+    """The image enlarged to about 200 dpi when it is coarser than 150 (a fax, a screenshot), and its dpi.
+
+    Tesseract loses small print below about 10 pixels of x-height; enlarging brings it back. An image
+    that declares no resolution is taken for a whole page to guess one.
+    """
+    width, height = image.size
+    effective = dpi or max(width, height) / _PAGE_LONG_SIDE_INCHES
+    if effective >= _COARSEST_DPI:
+        return image, dpi
+    factor = min(_MAX_ENLARGEMENT, _ENLARGED_DPI / effective)
+    if width * height * factor * factor > _MAX_ENLARGED_PIXELS:
+        return image, dpi
+    enlarged = image.resize((round(width * factor), round(height * factor)), Image.Resampling.BICUBIC)
+    return enlarged, round(effective * factor)
 
 
 def _read(image: Image.Image, *, languages: str, page_number: int, dpi: int | None, timeout_s: float) -> PageText:

@@ -12,7 +12,8 @@ import os
 import shutil
 import subprocess
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from statistics import median
 
 from PIL import Image
 
@@ -23,6 +24,7 @@ _WORD_LEVEL = "5"
 _TSV_COLUMNS = 12
 # A table's vertical rules come out as bars, alone or stuck to a cell's word; no invoice prints one.
 _RULE_MARKS = "|¦"
+_MAX_LINE_TO_WORD_HEIGHT = 2.0
 # Tesseract 5's binarisation: 0 one Otsu threshold for the page, 1 adaptive Otsu by tiles.
 _GLOBAL_OTSU, _ADAPTIVE_OTSU = "0", "1"
 
@@ -95,7 +97,9 @@ def read_words(
     lines = _tsv_lines(done.stdout.decode("utf-8", "replace"))
     turned = _turn_of(lines)
     width, height = image.size
-    words = tuple(_upright(word, turned, width, height) for line in lines.values() for word in line)
+    words = tuple(
+        word for line in lines.values() for word in _line_high([_upright(word, turned, width, height) for word in line])
+    )
     upright_width, upright_height = (height, width) if turned in (90, 270) else (width, height)
     return ReadPage(words=words, width=upright_width, height=upright_height, turned=turned)
 
@@ -143,6 +147,19 @@ def _turn_of(lines: dict[tuple[str, str, str], list[Word]]) -> int:
         else:
             votes[270 if dy > 0 else 90] += len(words)
     return votes.most_common(1)[0][0] if votes else 0
+
+
+def _line_high(line: list[Word]) -> list[Word]:
+    """The words of one line given the line's height, as a text layer gives a word its font's.
+
+    Tesseract's boxes hug the ink, so `a` is shorter than `Ag` beside it and gaps look wider against
+    a word's height than a text layer's; the line's top and bottom put them back on one footing. Not
+    where the line is much higher than its words (two rows Tesseract took for one): those keep theirs.
+    """
+    top, bottom = min(word.top for word in line), max(word.bottom for word in line)
+    if bottom - top > _MAX_LINE_TO_WORD_HEIGHT * median(word.bottom - word.top for word in line):
+        return line
+    return [replace(word, top=top, bottom=bottom) for word in line]
 
 
 def _upright(word: Word, turned: int, width: int, height: int) -> Word:
