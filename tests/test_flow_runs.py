@@ -400,7 +400,13 @@ def test_the_overview_shows_each_deployment_its_schedule_and_latest_runs(stage: 
         deployment("mail-ready-payloads", None),
     ]
     # pausing deleted the housekeeping's scheduled runs; the other two have no schedule
-    assert [deployment.next_run_time is not None for deployment in overview.deployments] == [True, False, False, False]
+    assert [deployment.next_run_time is not None for deployment in overview.deployments] == [
+        True,
+        True,
+        False,
+        False,
+        False,
+    ]
     # and what that means for the runs made here
     runs = {run.id: run for deployment in overview.deployments for run in deployment.runs}
     shown = [

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
 from api.deps import StoreDep
-from api.errors import error_responses
+from api.errors import ApiError, error_responses
 from api.metrics import DatabaseSilentError, MetricsExporter
 from api.security import TokenDep, principal_for, require_token
 
@@ -32,19 +32,26 @@ async def get_exporter(request: Request) -> MetricsExporter:
             "description": "Prometheus' text format. When the process database does not answer in time: "
             "`invoice_automation_database_up 0` instead of its counts.",
         },
-        **error_responses({401: "No credentials, or unknown ones (not_authenticated); not with METRICS_PUBLIC=true."}),
+        **error_responses(
+            {
+                401: "No credentials, or unknown ones (not_authenticated); not with METRICS_PUBLIC=true.",
+                403: "A vendor's user (forbidden); not with METRICS_PUBLIC=true.",
+            }
+        ),
     },
 )
 async def scrape(
     exporter: Annotated[MetricsExporter, Depends(get_exporter)], store: StoreDep, token: TokenDep
 ) -> Response:
-    """Any signed-in user or bot (Prometheus scrapes with a bot's API key as its bearer token), or
+    """Any signed-in AP user or bot (Prometheus scrapes with a bot's API key as its bearer token), or
     anyone when the service runs with METRICS_PUBLIC=true."""
     if not exporter.public:
         presented = require_token(token)
         try:
-            await exporter.read(partial(principal_for, store, presented))
+            caller = await exporter.read(partial(principal_for, store, presented))
         except DatabaseSilentError:
             # The credentials cannot be checked: only that the database does not answer, as /health tells anyone.
             return Response(exporter.database_down(), media_type=CONTENT_TYPE_LATEST)
+        if caller.vendor_id is not None:  # the service's figures are AP's, not a vendor's
+            raise ApiError(403, "forbidden", f"The metrics are for AP and its monitoring; {caller.actor} is a vendor.")
     return Response(await exporter.exposition(), media_type=CONTENT_TYPE_LATEST)

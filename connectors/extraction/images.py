@@ -15,6 +15,8 @@ import numpy as np
 import pypdfium2 as pdfium
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from connectors.documents import PDFIUM_LOCK
+
 _POINTS_PER_INCH = 72
 _GRAIN_ROW_STEP = 4
 _PAPER_LEVEL = 160  # grey levels at or above this count as paper when looking for grain
@@ -29,31 +31,36 @@ def iter_pdf_page_images(pdf: bytes, *, dpi: int, max_pages: int, max_pixels: in
 
     The image's `info["dpi"]` says which.
     """
-    try:
-        document = pdfium.PdfDocument(pdf)
-    except pdfium.PdfiumError as error:
-        raise UnreadableImageError(f"not a readable PDF: {error}") from error
-    try:
+    # PDFium is not thread-safe, even across documents: every call holds the process's one lock, but
+    # not the caller's work on each page between them (OCR runs while another thread renders).
+    with PDFIUM_LOCK:
+        try:
+            document = pdfium.PdfDocument(pdf)
+        except pdfium.PdfiumError as error:
+            raise UnreadableImageError(f"not a readable PDF: {error}") from error
         count = len(document)
+    try:
         if count == 0:
             raise UnreadableImageError("the PDF has no pages")
         if count > max_pages:
             raise UnreadableImageError(f"the PDF has {count} pages, more than the limit of {max_pages}")
         for index in range(count):
-            page = document[index]
-            try:
-                width, height = page.get_size()
-                scale = _render_scale(width, height, dpi=dpi, max_pixels=max_pixels)
-                image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
-                resolution = scale * _POINTS_PER_INCH
-                image.info["dpi"] = (resolution, resolution)  # as an image file declares its own
-                yield image
-            except pdfium.PdfiumError as error:
-                raise UnreadableImageError(f"page {index + 1} of the PDF cannot be rendered: {error}") from error
-            finally:
-                page.close()
+            with PDFIUM_LOCK:
+                page = document[index]
+                try:
+                    width, height = page.get_size()
+                    scale = _render_scale(width, height, dpi=dpi, max_pixels=max_pixels)
+                    image = page.render(scale=scale, grayscale=True).to_pil().convert("L")
+                except pdfium.PdfiumError as error:
+                    raise UnreadableImageError(f"page {index + 1} of the PDF cannot be rendered: {error}") from error
+                finally:
+                    page.close()
+            resolution = scale * _POINTS_PER_INCH
+            image.info["dpi"] = (resolution, resolution)  # as an image file declares its own
+            yield image
     finally:
-        document.close()
+        with PDFIUM_LOCK:
+            document.close()
 
 
 def _render_scale(width_pt: float, height_pt: float, *, dpi: int, max_pixels: int) -> float:
