@@ -177,10 +177,13 @@ class Extraction(_Model):
                 paths[f"lines[{index}].{name}"] = line.field(name)
         return paths
 
-    def low_confidence(self, threshold: float) -> list[str]:
-        """Paths of fields read with a value below `threshold`, and of required header fields not found."""
+    def low_confidence(self, threshold: float, *, judged_only: bool = False) -> list[str]:
+        """Paths of fields read with a value below `threshold`, and of required header fields not found;
+        `judged_only`: of the fields that become the invoice the rules judge (not `INFORMATIVE_FIELDS`)."""
         paths = []
         for path, found in self.field_paths().items():
+            if judged_only and path in INFORMATIVE_FIELDS:
+                continue
             if found.value is None:
                 if path in REQUIRED_HEADER_FIELDS:
                     paths.append(path)
@@ -195,6 +198,9 @@ class Extraction(_Model):
 
 # Without these an invoice cannot be judged at all; the rest may be missing on a real invoice.
 REQUIRED_HEADER_FIELDS = frozenset({"invoice_number", "issue_date", "currency", "total"})
+# Read and shown with their confidence, but not part of the invoice the rules judge (the vendor is
+# named at upload or is the PO's; the buyer is AP's own company): they send no document to review.
+INFORMATIVE_FIELDS = frozenset({"seller_vat_id", "buyer_name"})
 
 
 @dataclass(frozen=True, slots=True)

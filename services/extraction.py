@@ -38,7 +38,7 @@ class ExtractionPolicy:
     def status_of(self, extraction: Extraction) -> tuple[DocumentStatus, str | None]:
         """extracted, or needs_review with the reason: low-confidence or missing fields, failed checks."""
         reasons = []
-        low = extraction.low_confidence(self.confidence)
+        low = extraction.low_confidence(self.confidence, judged_only=True)
         if low:
             reasons.append(f"below {self.confidence:.0%} confidence or missing: {', '.join(low[:12])}")
             if len(low) > 12:

@@ -220,9 +220,12 @@ class Settings(BaseSettings):
         default=3, ge=1, description="Runs that may crash on one document before it is failed."
     )
     ocr_languages: str = Field(
-        default="eng+deu+fra+nld", description="Tesseract's language models used for scans, joined by '+'."
+        default="deu+fra+eng+nld",
+        description="Tesseract's language models used for scans, joined by '+' (German first keeps umlauts).",
     )
-    ocr_dpi: int = Field(default=300, ge=72, le=600, description="Resolution scanned PDF pages are rendered at.")
+    ocr_dpi: int = Field(
+        default=200, ge=72, le=600, description="Resolution scanned PDF pages are rendered at (300: slower, no better)."
+    )
     # --- optional cloud and LLM extraction
     extraction_provider: Literal["none", "azure", "gemini", "openai"] = Field(
         default="none",

@@ -18,7 +18,7 @@ from connectors.extraction.layout.words import Line, Token, join_tokens
 AMOUNT_ROLES = ("subtotal", "tax_total", "total")
 ID_ROLES = ("invoice_number", "po_number")
 DATE_ROLES = ("issue_date", "due_date")
-BELOW_FACTOR = 0.85  # a value under its label is a little less sure than one beside it
+BELOW_FACTOR = 0.95  # a value under its label is a little less sure than one beside it
 
 # Filler between a label and its value: `Invoice No. : 123`, `Rechnung Nr 123`, `Facture n° 123`.
 _FILLER = frozenset({"", "no", "nr", "number", "nummer", "numero", "num", "n", "de", "du", "of", "ref"})
