@@ -207,3 +207,30 @@ def test_extracting_again_with_an_engine_not_configured_is_refused(world: ApiWor
 
 def test_an_unknown_document_is_404(world: ApiWorld) -> None:
     assert world.client.get("/api/v1/documents/999").json()["error"]["code"] == "document_not_found"
+
+
+def test_supporting_documents_are_kept_with_their_one_invoice_file_and_not_extracted(world: ApiWorld) -> None:
+    invoice = ubl_invoice("INV-700", issue_date=INVOICE_DATE)
+    response = world.client.post(
+        "/api/v1/documents",
+        files=[("files", ("invoice.xml", invoice)), ("supporting", ("delivery-note.xml", external_entity_xml()))],
+    )
+    two_invoices = world.client.post(
+        "/api/v1/documents",
+        files=[
+            ("files", ("a.xml", ubl_invoice("INV-701", issue_date=INVOICE_DATE))),
+            ("files", ("b.xml", ubl_invoice("INV-702", issue_date=INVOICE_DATE))),
+            ("supporting", ("note.pdf", encrypted_pdf())),
+        ],
+    )
+
+    assert response.status_code == 202, response.text
+    main, supporting = response.json()["documents"]
+    assert (main["purpose"], supporting["purpose"], supporting["status"]) == ("invoice", "supporting", "attached")
+    assert document(world, main["id"])["supporting_ids"] == [supporting["id"]]
+    assert document(world, supporting["id"])["parent_id"] == main["id"]
+    assert two_invoices.status_code == 422
+    assert two_invoices.json()["error"]["details"][0]["field"] == "form.supporting"
+
+    extract_waiting(world)
+    assert document(world, supporting["id"])["status"] == "attached"
