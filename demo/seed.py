@@ -130,7 +130,8 @@ def build_demo(*, invoices: int, seed: int, today: date, documents_dir: Path | N
     builder = InvoiceBuilder(erp, plan, rng, today)
     drafts = builder.build()
     number_purchase_orders(erp, rng)
-    documents = [] if documents_dir is None else render_demo_documents(documents_dir, drafts, seed=seed)
+    # The last invoices come as documents: the first ones (which the README's examples name) stay marketplace rows.
+    documents = [] if documents_dir is None else render_demo_documents(documents_dir, drafts[::-1], seed=seed)
     sent_as_documents = {document.invoice_id for document in documents}
     return DemoData(
         erp=erp_rows(erp),
