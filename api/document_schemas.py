@@ -10,6 +10,7 @@ from connectors.store import Entry
 from connectors.store.document_reads import DocumentEvent, DocumentRecord
 from domain import EntryStatus, Finding
 from domain.documents import (
+    CHARGE_FIELDS,
     HEADER_FIELDS,
     LINE_FIELDS,
     Box,
@@ -108,6 +109,7 @@ class DocumentDetail(DocumentSummary):
     supporting_ids: list[int]
     fields: dict[str, FieldView]
     lines: list[dict[str, FieldView]]
+    charges: list[dict[str, FieldView]] = Field(description="Extra charges among the totals: description, amount.")
     checks: list[CheckResult]
     timings_ms: dict[str, float]
     calls: list[ProviderCall]
@@ -130,11 +132,16 @@ class DocumentDetail(DocumentSummary):
         corrected = set(document.corrections)
         fields = {}
         lines: list[dict[str, FieldView]] = []
+        charges: list[dict[str, FieldView]] = []
         if reviewed is not None:
             fields = {name: _view(reviewed.field(name), name in corrected) for name in HEADER_FIELDS}
             lines = [
                 {name: _view(line.field(name), f"lines[{i}].{name}" in corrected) for name in LINE_FIELDS}
                 for i, line in enumerate(reviewed.lines)
+            ]
+            charges = [
+                {name: _view(charge.field(name), f"charges[{i}].{name}" in corrected) for name in CHARGE_FIELDS}
+                for i, charge in enumerate(reviewed.charges)
             ]
         invoice = None
         if document.submitted_version is not None:
@@ -157,6 +164,7 @@ class DocumentDetail(DocumentSummary):
             supporting_ids=[each.id for each in supporting],
             fields=fields,
             lines=lines,
+            charges=charges,
             checks=list(reviewed.checks) if reviewed else [],
             timings_ms=dict(reviewed.timings_ms) if reviewed else {},
             calls=list(reviewed.calls) if reviewed else [],

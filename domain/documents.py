@@ -81,8 +81,9 @@ HEADER_FIELDS = (
     "total",
 )
 LINE_FIELDS = ("description", "part_number", "quantity", "unit", "unit_price", "line_total")
+CHARGE_FIELDS = ("description", "amount")  # freight, handling, a surcharge: billed beside the lines
 DATE_FIELDS = frozenset({"issue_date", "due_date"})
-AMOUNT_FIELDS = frozenset({"subtotal", "tax_total", "total", "quantity", "unit_price", "line_total"})
+AMOUNT_FIELDS = frozenset({"subtotal", "tax_total", "total", "quantity", "unit_price", "line_total", "amount"})
 
 Confidence = Annotated[float, Field(ge=0.0, le=1.0)]
 Fraction = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -126,6 +127,19 @@ class ExtractedLine(_Model):
         return value
 
 
+class ExtractedCharge(_Model):
+    """An extra charge printed among the totals (shipping, freight, handling, a fuel surcharge)."""
+
+    description: ExtractedField = EMPTY
+    amount: ExtractedField = EMPTY
+
+    def field(self, name: str) -> ExtractedField:
+        if name not in CHARGE_FIELDS:
+            raise KeyError(name)
+        value: ExtractedField = getattr(self, name)
+        return value
+
+
 class CheckResult(_Model):
     """One arithmetic cross-check: `fields` are the paths it concerns (`total`, `lines[2].line_total`)."""
 
@@ -154,6 +168,7 @@ class Extraction(_Model):
     pages: int = Field(ge=0)
     fields: dict[str, ExtractedField] = Field(default_factory=dict)
     lines: tuple[ExtractedLine, ...] = ()
+    charges: tuple[ExtractedCharge, ...] = ()
     checks: tuple[CheckResult, ...] = ()
     timings_ms: dict[str, float] = Field(default_factory=dict)
     calls: tuple[ProviderCall, ...] = ()
@@ -170,11 +185,14 @@ class Extraction(_Model):
         return sum(priced, Decimal("0")) if priced else None
 
     def field_paths(self) -> dict[str, ExtractedField]:
-        """Every field by its path: header names, then `lines[i].name` (i from 0)."""
+        """Every field by its path: header names, then `lines[i].name` and `charges[i].name` (i from 0)."""
         paths = {name: self.field(name) for name in HEADER_FIELDS}
         for index, line in enumerate(self.lines):
             for name in LINE_FIELDS:
                 paths[f"lines[{index}].{name}"] = line.field(name)
+        for index, charge in enumerate(self.charges):
+            for name in CHARGE_FIELDS:
+                paths[f"charges[{index}].{name}"] = charge.field(name)
         return paths
 
     def low_confidence(self, threshold: float, *, judged_only: bool = False) -> list[str]:

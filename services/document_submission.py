@@ -17,7 +17,7 @@ from connectors.erp import ErpGateway
 from connectors.store import Entry, ProcessStore
 from connectors.store.document_audit import DocumentStateError
 from connectors.store.document_reads import DocumentRecord
-from domain import EntryStatus, Finding, Invoice, Severity, Verdict
+from domain import ChargeKind, EntryStatus, Finding, Invoice, Severity, Verdict
 from domain.documents import Extraction
 
 UPLOAD_SOURCE = "upload"
@@ -110,6 +110,11 @@ def invoice_of(
         )
     if not lines:
         problems["lines"] = "no invoice line was read: add the lines"
+    charges = []
+    for index, charge in enumerate(extraction.charges):
+        amount = _amount(charge.amount.value, f"charges[{index}].amount", problems)
+        description = charge.description.value or ""
+        charges.append({"kind": charge_kind(description), "amount": amount, "description": description})
     total = _amount(_text(extraction, "total"), "total", problems)
     tax = _amount(_text(extraction, "tax_total"), "tax_total", problems, required=False)
     subtotal = _amount(_text(extraction, "subtotal"), "subtotal", problems, required=False)
@@ -132,6 +137,7 @@ def invoice_of(
         "currency": _text(extraction, "currency"),
         "po_number": po_number or NO_PO_NUMBER,
         "lines": lines,
+        "charges": charges,
         "subtotal": subtotal,
         "tax_amount": tax or Decimal("0"),
         "total": total,
@@ -143,6 +149,55 @@ def invoice_of(
             ".".join(str(part) for part in error["loc"]) or "invoice": error["msg"] for error in invalid.errors()
         }
         raise DocumentIncompleteError(document.id, problems) from None
+
+
+_CHARGE_KINDS = (
+    (
+        ChargeKind.FREIGHT,
+        (
+            "freight",
+            "shipping",
+            "delivery",
+            "carriage",
+            "postage",
+            "versand",
+            "fracht",
+            "porto",
+            "port",
+            "livraison",
+            "transport",
+            "expedition",
+            "expédition",
+            "verzend",
+            "vracht",
+        ),
+    ),
+    (
+        ChargeKind.HANDLING,
+        (
+            "handling",
+            "packing",
+            "packaging",
+            "bearbeitung",
+            "verpackung",
+            "manutention",
+            "emballage",
+            "behandeling",
+            "verpakking",
+            "administratie",
+        ),
+    ),
+    (ChargeKind.SURCHARGE, ("surcharge", "zuschlag", "supplément", "supplement", "toeslag")),
+)
+
+
+def charge_kind(description: str) -> ChargeKind:
+    """Which kind of charge the words printed for it name (the charge policy allows kinds, not words)."""
+    words = description.lower()
+    for kind, stems in _CHARGE_KINDS:
+        if any(stem in words for stem in stems):
+            return kind
+    return ChargeKind.OTHER
 
 
 def _text(extraction: Extraction, name: str) -> str | None:

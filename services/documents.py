@@ -12,13 +12,14 @@ from connectors.store import ProcessStore
 from connectors.store.document_reads import DocumentRecord
 from connectors.store.documents import AddedDocument
 from domain.clock import Clock
-from domain.documents import AMOUNT_FIELDS, DATE_FIELDS, HEADER_FIELDS, LINE_FIELDS, Engine
+from domain.documents import AMOUNT_FIELDS, CHARGE_FIELDS, DATE_FIELDS, HEADER_FIELDS, LINE_FIELDS, Engine
 from services.document_intake import IncomingFile, IntakePolicy, UploadDetails, Uploader, upload
 from services.document_submission import Submitted, submit_document
 from services.extraction import EngineNotConfiguredError, ExtractionPolicy
 from services.extraction_runs import Progress, RunOutcome, RunPolicy, extract_waiting
 
 _LINE_PATH = re.compile(r"^lines\[(\d{1,4})\]\.([a-z_]+)$")
+_CHARGE_PATH = re.compile(r"^charges\[(\d{1,2})\]\.([a-z_]+)$")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 MAX_FIELD_LENGTH = 500
 
@@ -127,6 +128,11 @@ def _field_name(path: str) -> str:
     line = _LINE_PATH.match(path)
     if line is not None and line.group(2) in LINE_FIELDS:
         return line.group(2)
+    charge = _CHARGE_PATH.match(path)
+    if charge is not None and charge.group(2) in CHARGE_FIELDS:
+        return charge.group(2)
     raise CorrectionError(
-        path, f"not a field: use one of {', '.join(HEADER_FIELDS)}, or lines[i].{{{', '.join(LINE_FIELDS)}}}"
+        path,
+        f"not a field: use one of {', '.join(HEADER_FIELDS)}, lines[i].{{{', '.join(LINE_FIELDS)}}} "
+        f"or charges[i].{{{', '.join(CHARGE_FIELDS)}}}",
     )

@@ -1,7 +1,8 @@
 """`python -m services.extract_cli FILE...` (`make extract FILES="a.pdf b.png"`): extract invoices from
 files offline and print one JSON object per file, one per line, and nothing else.
 
-Each object: the invoice (dates ISO, amounts exact decimal strings), each field's confidence in the
+Each object: the invoice (dates ISO, amounts exact decimal strings; extra charges such as freight under
+`charges`), each field's confidence in the
 same shape, the engine and why it was chosen, the pages, the timings, and whether a person should
 look (`status`: extracted or needs_review). A file that cannot be read prints `{"file", "error"}`
 and the exit status is 1. The engines and thresholds are the service's (.env / environment).
@@ -16,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from connectors.documents import detect_kind, inspect_document
-from domain.documents import LINE_FIELDS, ExtractedField, Extraction
+from domain.documents import CHARGE_FIELDS, LINE_FIELDS, ExtractedField, Extraction
 from services.extraction import ExtractionPolicy, extract
 from services.extraction_config import extraction_policy
 from settings import get_settings
@@ -43,6 +44,7 @@ def invoice_json(extraction: Extraction) -> tuple[dict[str, Any], dict[str, Any]
             "tax_total": read(pick("tax_total")),
             "total": read(pick("total")),
             "lines": [{name: read(line.field(name)) for name in LINE_FIELDS} for line in extraction.lines],
+            "charges": [{name: read(charge.field(name)) for name in CHARGE_FIELDS} for charge in extraction.charges],
         }
 
     return shaped(lambda found: found.value), shaped(lambda found: round(found.confidence, 3))

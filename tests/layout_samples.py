@@ -327,9 +327,10 @@ def din_german_invoice() -> Sample:
     return Sample(bytes(pdf.output()), fields, lines)
 
 
-def uk_quantity_first_invoice() -> Sample:
+def uk_quantity_first_invoice(*, carriage: bool = False) -> Sample:
     """A UK tax invoice: quantity as the first column, `Net` and `VAT %` columns, `VAT @ 20%` and `Gross`
-    totals, a spaced VAT number, the seller's name in the footer with its company number."""
+    totals, a spaced VAT number, the seller's name in the footer with its company number. With
+    `carriage`, a `Carriage` charge of £9.50 between the net amount and the VAT."""
     pdf = _new_pdf()
     _at(pdf, 40, 40, "TAX INVOICE", size=18, bold=True)
     _at(pdf, 40, 70, "Invoice To", size=8, bold=True)
@@ -371,7 +372,10 @@ def uk_quantity_first_invoice() -> Sample:
         ):
             _at(pdf, x, y, value, size=8, right=right)
         y += 13
-    for label, value in (("Net", "£153.00"), ("VAT @ 20%", "£30.60"), ("Gross", "£183.60")):
+    totals: tuple[tuple[str, str], ...] = (("Net", "£153.00"), ("VAT @ 20%", "£30.60"), ("Gross", "£183.60"))
+    if carriage:
+        totals = (("Net", "£153.00"), ("Carriage", "£9.50"), ("VAT @ 20%", "£32.50"), ("Gross", "£195.00"))
+    for label, value in totals:
         y += 14
         _at(pdf, 330, y, label, size=9, bold=label == "Gross")
         _at(pdf, 0, y, value, size=9, right=555)
@@ -386,8 +390,8 @@ def uk_quantity_first_invoice() -> Sample:
         "buyer_name": "Harbour Cafe Ltd",
         "po_number": None,
         "subtotal": "153.00",
-        "tax_total": "30.60",
-        "total": "183.60",
+        "tax_total": "32.50" if carriage else "30.60",
+        "total": "195.00" if carriage else "183.60",
     }
     lines = [
         _line(description=description, quantity=quantity, unit_price=price, line_total=net)

@@ -1,7 +1,7 @@
 """Cross-checks: what each reports, and how it raises or lowers the confidence of the fields it concerns."""
 
 from connectors.extraction.crosschecks import cross_check
-from domain.documents import CheckResult, Engine, ExtractedField, ExtractedLine, Extraction
+from domain.documents import CheckResult, Engine, ExtractedCharge, ExtractedField, ExtractedLine, Extraction
 
 
 def _f(value: str, confidence: float = 0.8) -> ExtractedField:
@@ -145,3 +145,32 @@ def test_an_e_invoice_is_reported_on_and_never_adjusted() -> None:
 def test_checking_twice_replaces_the_checks() -> None:
     once = cross_check(_extraction(subtotal="504.00", tax_total="95.76", total="599.76"))
     assert cross_check(once) == once
+
+
+def _with_freight(subtotal: str, tax_total: str, total: str) -> Extraction:
+    freight = ExtractedCharge(description=_f("Shipping and freight"), amount=_f("12.50"))
+    extraction = _extraction(subtotal=subtotal, tax_total=tax_total, total=total)
+    return extraction.model_copy(update={"charges": (freight,)})
+
+
+def test_a_charge_between_the_subtotal_and_the_total_adds_up() -> None:
+    checked = cross_check(_with_freight(subtotal="504.00", tax_total="95.76", total="612.26"))
+
+    [lines_sum, totals] = [check for check in checked.checks if check.check in ("lines_sum", "totals")]
+    assert lines_sum.passed and "charges[0].amount" not in lines_sum.fields
+    assert totals == CheckResult(
+        check="totals",
+        passed=True,
+        message="subtotal 504.00 + charges 12.50 + tax 95.76 = 612.26, the total",
+        fields=("subtotal", "tax_total", "total", "charges[0].amount"),
+    )
+    assert checked.charges[0].amount.confidence == 0.97
+
+
+def test_a_charge_inside_the_subtotal_adds_up_too() -> None:
+    checked = cross_check(_with_freight(subtotal="516.50", tax_total="98.14", total="614.64"))
+
+    [lines_sum] = [check for check in checked.checks if check.check == "lines_sum"]
+    assert lines_sum.passed
+    assert lines_sum.message == "the lines add up to 504.00, with the charges 12.50 to the subtotal 516.50"
+    assert all(check.passed for check in checked.checks)

@@ -141,7 +141,7 @@ def test_rows_without_a_header_where_quantity_times_price_is_the_total() -> None
         (230, "Postage 1 4.99 5.00"),
         (260, "Total: 35.00"),
     )
-    fields, lines = parse_invoice([page])
+    fields, lines, _ = parse_invoice([page])
     assert (fields["invoice_number"].value, fields["total"].value) == ("A-77", "35.00")
     assert [
         (line.description.value, line.quantity.value, line.unit_price.value, line.line_total.value) for line in lines
@@ -171,7 +171,7 @@ def test_ocr_misreads_one_letter_of_a_label_and_spaces_thousands_wide() -> None:
             word("EUR", 1460, 1000),
         ),
     )
-    fields, _ = parse_invoice([page])
+    fields, _, _ = parse_invoice([page])
     assert (fields["invoice_number"].value, fields["subtotal"].value) == ("2026-1208", "15278.56")
     # The same words as a text layer's (confidence 1): labels must be spelt right there.
     exact = PageText(1, 1700, 2400, tuple(_with_confidence(w, 1.0) for w in page.words))
@@ -198,8 +198,8 @@ def _with_confidence(word: Word, confidence: float) -> Word:
 
 
 def test_the_language_hint_and_no_words() -> None:
-    assert parse_invoice([]) == ({}, [])
-    assert parse_invoice([PageText(1, 595, 842, ())], language_hint="de") == ({}, [])
+    assert parse_invoice([]) == ({}, [], [])
+    assert parse_invoice([PageText(1, 595, 842, ())], language_hint="de") == ({}, [], [])
 
 
 def test_the_demo_documents_in_every_layout_and_language(tmp_path: Path) -> None:

@@ -2,7 +2,8 @@
 stands, the document says so, and the failed call is recorded with its latency."""
 
 import json
-from datetime import date
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
 
@@ -12,11 +13,15 @@ import respx
 from pypdf import PdfReader, PdfWriter
 
 from connectors.extraction.providers import ProviderConfig
+from connectors.store.document_reads import DocumentRecord
 from demo.documents import render_benchmark_set
+from domain import ChargeKind
 from domain.documents import DocumentKind, DocumentStatus, Engine
+from services.document_submission import invoice_of
 from services.extract_cli import main as extract_cli
 from services.extraction import EngineNotConfiguredError, ExtractionPolicy, extract
 from tests.document_samples import ubl_invoice
+from tests.layout_samples import uk_quantity_first_invoice
 from tests.provider_responses import LLM_ANSWER, OPENAI_BASE_URL, openai_response
 from tests.provider_samples import OPENAI_COMPLETIONS, openai_config
 
@@ -130,3 +135,54 @@ def test_a_broken_attached_e_invoice_leaves_the_printed_invoice_to_the_text_laye
     assert read.engine is Engine.TEXT_LAYER
     assert any(note.startswith("the attached factur-x.xml cannot be read") for note in read.notes)
     assert read.field("total").value == extract(text_pdf, DocumentKind.PDF, OFFLINE).field("total").value
+
+
+def test_a_charge_among_the_totals_is_a_charge_not_a_line_and_goes_into_the_invoice() -> None:
+    sample = uk_quantity_first_invoice(carriage=True)
+
+    read = extract(sample.pdf, DocumentKind.PDF, OFFLINE)
+
+    assert [line.line_total.value for line in read.lines] == ["29.00", "39.00", "85.00"]
+    assert [(charge.description.value, charge.amount.value) for charge in read.charges] == [("Carriage", "9.50")]
+    assert all(check.passed for check in read.checks)
+    assert {name: read.field(name).value for name in ("subtotal", "tax_total", "total")} == {
+        "subtotal": "153.00",
+        "tax_total": "32.50",
+        "total": "195.00",
+    }
+    document = DocumentRecord.model_validate(
+        {
+            "id": 7,
+            "sha256": "0" * 64,
+            "kind": "pdf",
+            "file_name": "uk.pdf",
+            "size": 1,
+            "purpose": "invoice",
+            "parent_id": None,
+            "status": "extracted",
+            "status_reason": None,
+            "pages": 1,
+            "pages_done": 1,
+            "vendor_id": "V1",
+            "po_number": None,
+            "note": None,
+            "uploaded_by": "user:clerk",
+            "uploaded_at": datetime(2026, 3, 5, tzinfo=UTC),
+            "updated_at": datetime(2026, 3, 5, tzinfo=UTC),
+            "requested_engine": None,
+            "extraction": read,
+            "corrections": {},
+            "cost": None,
+            "attempts": 1,
+            "claim_token": None,
+            "submitted_version": None,
+            "submitted_at": None,
+        }
+    )
+    corrected = read.model_copy(
+        update={"lines": tuple(line.model_copy(update={"part_number": line.description}) for line in read.lines)}
+    )
+    invoice = invoice_of(document, corrected, version=1, po_number="PO-1", vendor_id="V1")
+    assert [(charge.kind, charge.amount, charge.description) for charge in invoice.charges] == [
+        (ChargeKind.FREIGHT, Decimal("9.50"), "Carriage")
+    ]

@@ -1,14 +1,23 @@
 """Arithmetic cross-checks of an extraction, raising the confidence of fields that agree and lowering the rest.
 
 Checks: each line's quantity × unit price = line total; the lines add up to the subtotal; subtotal +
-tax = total; the due date is not before the issue date. A passed check raises its fields' confidence
+tax = total (extra charges counted where the invoice puts them); the due date is not before the
+issue date. A passed check raises its fields' confidence
 to at least `PASSED_CONFIDENCE`, a failed one lowers them to at most `FAILED_CONFIDENCE`. An
 e-invoice's values are exact: its checks are reported and its confidences left alone.
 """
 
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from domain.documents import CheckResult, Engine, ExtractedField, ExtractedLine, Extraction
+from domain.documents import (
+    CHARGE_FIELDS,
+    CheckResult,
+    Engine,
+    ExtractedCharge,
+    ExtractedField,
+    ExtractedLine,
+    Extraction,
+)
 
 PASSED_CONFIDENCE = 0.97
 FAILED_CONFIDENCE = 0.5
@@ -34,7 +43,18 @@ def cross_check(extraction: Extraction) -> Extraction:
         )
         for index, line in enumerate(extraction.lines)
     )
-    return extraction.model_copy(update={"checks": tuple(checks), "fields": fields, "lines": lines})
+    charges = tuple(
+        ExtractedCharge(
+            **{
+                name: _adjust(
+                    charge.field(name), f"charges[{index}].{name}" in raised, f"charges[{index}].{name}" in lowered
+                )
+                for name in CHARGE_FIELDS
+            }
+        )
+        for index, charge in enumerate(extraction.charges)
+    )
+    return extraction.model_copy(update={"checks": tuple(checks), "fields": fields, "lines": lines, "charges": charges})
 
 
 def _adjust(found: ExtractedField, passed: bool, failed: bool) -> ExtractedField:
@@ -78,29 +98,43 @@ def _line_checks(extraction: Extraction) -> list[CheckResult]:
 
 
 def _sum_checks(extraction: Extraction) -> list[CheckResult]:
+    """Lines against the subtotal, and subtotal + tax against the total. Extra charges (freight,
+    handling) are printed either inside the subtotal or between it and the total: either adds up."""
     checks = []
     subtotal = _decimal(extraction.field("subtotal"))
     tax = _decimal(extraction.field("tax_total"))
     total = _decimal(extraction.field("total"))
     totals = [_decimal(line.line_total) for line in extraction.lines]
+    amounts = [_decimal(charge.amount) for charge in extraction.charges]
+    charges = sum((value for value in amounts if value is not None), Decimal("0"))
+    charge_paths = tuple(f"charges[{index}].amount" for index, value in enumerate(amounts) if value is not None)
     if subtotal is not None and totals and all(value is not None for value in totals):
         lines_sum = sum((value for value in totals if value is not None), Decimal("0"))
+        with_charges = charges and lines_sum + charges == subtotal
         paths = ("subtotal", *(f"lines[{index}].line_total" for index in range(len(totals))))
+        message = f"the lines add up to {lines_sum}, the subtotal is {subtotal}"
+        if with_charges:
+            message = f"the lines add up to {lines_sum}, with the charges {charges} to the subtotal {subtotal}"
         checks.append(
             CheckResult(
                 check="lines_sum",
-                passed=lines_sum == subtotal,
-                message=f"the lines add up to {lines_sum}, the subtotal is {subtotal}",
-                fields=paths,
+                passed=lines_sum == subtotal or bool(with_charges),
+                message=message,
+                fields=(*paths, *charge_paths) if with_charges else paths,
             )
         )
     if subtotal is not None and tax is not None and total is not None:
+        plain = subtotal + tax == total
+        with_charges = not plain and charges and subtotal + charges + tax == total
+        message = f"subtotal {subtotal} + tax {tax} = {subtotal + tax}, the total is {total}"
+        if with_charges:
+            message = f"subtotal {subtotal} + charges {charges} + tax {tax} = {total}, the total"
         checks.append(
             CheckResult(
                 check="totals",
-                passed=subtotal + tax == total,
-                message=f"subtotal {subtotal} + tax {tax} = {subtotal + tax}, the total is {total}",
-                fields=("subtotal", "tax_total", "total"),
+                passed=plain or bool(with_charges),
+                message=message,
+                fields=("subtotal", "tax_total", "total", *(charge_paths if with_charges else ())),
             )
         )
     return checks

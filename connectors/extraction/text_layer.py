@@ -79,7 +79,7 @@ def extraction_from_words(pages: Sequence[PageText], engine: Engine, reason: str
     by the mean confidence of the words it was read from.
     """
     started = time.perf_counter()
-    fields, lines = parse_invoice(pages)
+    fields, lines, charges = parse_invoice(pages)
     parse_ms = (time.perf_counter() - started) * 1000
     extraction = Extraction(
         engine=engine,
@@ -87,6 +87,7 @@ def extraction_from_words(pages: Sequence[PageText], engine: Engine, reason: str
         pages=len(pages),
         fields=fields,
         lines=tuple(lines),
+        charges=tuple(charges),
         timings_ms={"parse": round(parse_ms, 1)},
     )
     return cross_check(extraction)

@@ -1,5 +1,6 @@
 """What the document store hands out: documents with their extraction and corrections, their events."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Self
@@ -8,7 +9,17 @@ from pydantic import BaseModel, ConfigDict
 from sqlalchemy import Select, select
 
 from connectors.store.document_tables import DocumentRow
-from domain.documents import DocumentKind, DocumentStatus, Engine, ExtractedField, ExtractedLine, Extraction
+from domain.documents import (
+    DocumentKind,
+    DocumentStatus,
+    Engine,
+    ExtractedCharge,
+    ExtractedField,
+    ExtractedLine,
+    Extraction,
+)
+
+_LISTED = re.compile(r"^(lines|charges)\[(\d+)\]\.(\w+)$")
 
 
 class DocumentRecord(BaseModel):
@@ -59,28 +70,32 @@ class DocumentRecord(BaseModel):
         if not self.corrections:
             return self.extraction
         fields = dict(self.extraction.fields)
-        lines = [dict(line) for line in self.extraction.lines]
+        rows = {
+            "lines": [dict(line) for line in self.extraction.lines],
+            "charges": [dict(charge) for charge in self.extraction.charges],
+        }
         for path, value in self.corrections.items():
             corrected = ExtractedField(value=value, confidence=1.0)
-            if path.startswith("lines["):
-                index_text, name = path[len("lines[") :].split("].", 1)
-                index = int(index_text)
-                while len(lines) <= index:
-                    lines.append({})
-                lines[index][name] = corrected.model_copy(update={"box": _box_of(lines[index].get(name))})
+            listed = _LISTED.match(path)
+            if listed is not None:
+                kind, index, name = listed.group(1), int(listed.group(2)), listed.group(3)
+                while len(rows[kind]) <= index:
+                    rows[kind].append({})
+                rows[kind][index][name] = corrected.model_copy(update={"box": _box_of(rows[kind][index].get(name))})
             else:
                 fields[path] = corrected.model_copy(update={"box": _box_of(fields.get(path))})
         return self.extraction.model_copy(
-            update={"fields": fields, "lines": tuple(_line(line) for line in lines)}, deep=True
+            update={
+                "fields": fields,
+                "lines": tuple(ExtractedLine(**line) for line in rows["lines"]),
+                "charges": tuple(ExtractedCharge(**charge) for charge in rows["charges"]),
+            },
+            deep=True,
         )
 
 
 def _box_of(found: Any) -> Any:
     return found.box if isinstance(found, ExtractedField) else None
-
-
-def _line(fields: dict[str, ExtractedField]) -> ExtractedLine:
-    return ExtractedLine(**fields)
 
 
 class DocumentEvent(BaseModel):

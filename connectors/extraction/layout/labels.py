@@ -180,3 +180,19 @@ LANGUAGE_WORDS = {
     "fr": "facture le la les de du et montant tva total date quantite prix paiement designation numero ht ttc",
     "nl": "factuur de het en van een btw totaal bedrag datum aantal prijs betaling omschrijving nummer klant",
 }
+
+# Extra charges among the totals (connectors/extraction/layout/charges.py).
+CHARGE_LABELS = _vocabulary(
+    {
+        "charge": {
+            1.0: "Shipping|Shipping and freight|Shipping & handling|Shipping and handling|Freight|Freight charges"
+            "|Delivery|Delivery charge|Delivery charges|Carriage|Postage|Postage and packing|Handling|Handling fee"
+            "|Handling charge|Packing|Packaging|Surcharge|Fuel surcharge|Small order surcharge|Energy surcharge"
+            "|Versand|Versandkosten|Versandpauschale|Fracht|Frachtkosten|Porto|Verpackung|Verpackungskosten"
+            "|Bearbeitungsgebühr|Mindermengenzuschlag|Zuschlag|Energiezuschlag|Frais de port|Frais d'expédition"
+            "|Frais de livraison|Frais de transport|Transport|Emballage|Frais de manutention|Manutention|Supplément"
+            "|Verzendkosten|Verzending|Vracht|Vrachtkosten|Transportkosten|Verpakking|Verpakkingskosten|Toeslag"
+            "|Behandelingskosten|Administratiekosten",
+        }
+    }
+)

@@ -4,6 +4,7 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from decimal import Decimal
 
+from connectors.extraction.layout.charges import charge_lines
 from connectors.extraction.layout.currency import currencies_in, detect_currency
 from connectors.extraction.layout.dates import DateOrder, find_dates, infer_date_order
 from connectors.extraction.layout.header import AMOUNT_ROLES, Candidate, Reading, header_candidates
@@ -15,7 +16,7 @@ from connectors.extraction.layout.parties import BuyerBlock, buyer_candidates, s
 from connectors.extraction.layout.table import Row, TableHeader, find_table_header, headerless_rows, read_rows
 from connectors.extraction.layout.text import fold
 from connectors.extraction.layout.words import Line, page_lines, span_box, span_confidence
-from domain.documents import ExtractedField, ExtractedLine, PageText
+from domain.documents import ExtractedCharge, ExtractedField, ExtractedLine, PageText
 
 _LANGUAGE_WORDS = {language: frozenset(words.split()) for language, words in LANGUAGE_WORDS.items()}
 _COMMA_LANGUAGES = frozenset({"de", "fr", "nl"})
@@ -37,18 +38,20 @@ def detect_language(lines: Sequence[Line]) -> str:
 
 def parse_invoice(
     pages: Sequence[PageText], *, language_hint: str | None = None
-) -> tuple[dict[str, ExtractedField], list[ExtractedLine]]:
-    """Header fields (by name, only those found) and line items read from the words of `pages`."""
+) -> tuple[dict[str, ExtractedField], list[ExtractedLine], list[ExtractedCharge]]:
+    """Header fields (by name, only those found), line items and extra charges read from the words of `pages`."""
     lines_by_page = [page_lines(page) for page in pages]
     every_line = [line for lines in lines_by_page for line in lines]
     if not every_line:
-        return {}, []
+        return {}, [], []
     language = language_hint or detect_language(every_line)
     texts = [line.text for line in every_line]
     decimal_separator = dominant_decimal_separator(texts) or ("," if language in _COMMA_LANGUAGES else ".")
 
     headers = [find_table_header(lines) for lines in lines_by_page]
     rows, table_lines = _table_rows(headers, lines_by_page, decimal_separator)
+    charges = charge_lines(every_line, decimal_separator)
+    rows = [row for row in rows if not any(row.line is charge.line for charge in charges)]
 
     # Currency first (from every mark, those beside totals counting most), as US dollars hint at
     # month-first dates; then the labelled fields again if that changed the date order.
@@ -82,7 +85,7 @@ def parse_invoice(
         fields["currency"] = ExtractedField(value=currency, confidence=0.9 if on_totals else 0.8)
     elif language in _COMMA_LANGUAGES:
         fields["currency"] = ExtractedField(value="EUR", confidence=0.4)  # no mark at all: the likeliest
-    return fields, build_lines(rows, decimal_separator)
+    return fields, build_lines(rows, decimal_separator), [charge.charge for charge in charges]
 
 
 def _labelled(
