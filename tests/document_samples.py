@@ -23,8 +23,10 @@ def ubl_invoice(
     lines: tuple[tuple[str, str, str], ...] = (("HX-001", "2", "10.00"),),
     seller: str = "Acme Fasteners",
     tax_rate: Decimal = Decimal("0"),
+    charges: tuple[tuple[bool, str, str], ...] = (),
 ) -> bytes:
-    """A UBL invoice: `lines` are (part number, quantity, unit price); amounts add up."""
+    """A UBL invoice: `lines` are (part number, quantity, unit price), `charges` (charge or allowance,
+    amount, reason) at document level; amounts add up."""
     line_xml = []
     subtotal = Decimal("0")
     for number, (part, quantity, price) in enumerate(lines, start=1):
@@ -37,6 +39,15 @@ def ubl_invoice(
 <cac:Item><cbc:Name>Part {part}</cbc:Name><cac:SellersItemIdentification><cbc:ID>{part}</cbc:ID>
 </cac:SellersItemIdentification></cac:Item>
 <cac:Price><cbc:PriceAmount currencyID="{currency}">{price}</cbc:PriceAmount></cac:Price></cac:InvoiceLine>"""
+        )
+    lines_total = subtotal
+    charge_xml = []
+    for is_charge, amount, reason in charges:
+        subtotal += Decimal(amount) if is_charge else -Decimal(amount)
+        charge_xml.append(
+            f"""<cac:AllowanceCharge><cbc:ChargeIndicator>{str(is_charge).lower()}</cbc:ChargeIndicator>
+<cbc:AllowanceChargeReason>{reason}</cbc:AllowanceChargeReason>
+<cbc:Amount currencyID="{currency}">{amount}</cbc:Amount></cac:AllowanceCharge>"""
         )
     tax = (subtotal * tax_rate / 100).quantize(Decimal("0.01"))
     order = f"<cac:OrderReference><cbc:ID>{po_number}</cbc:ID></cac:OrderReference>" if po_number else ""
@@ -54,9 +65,10 @@ def ubl_invoice(
 </cac:PartyTaxScheme></cac:Party></cac:AccountingSupplierParty>
 <cac:AccountingCustomerParty><cac:Party><cac:PartyName><cbc:Name>Invoice Automation Test Buyer</cbc:Name>
 </cac:PartyName></cac:Party></cac:AccountingCustomerParty>
+{"".join(charge_xml)}
 <cac:TaxTotal><cbc:TaxAmount currencyID="{currency}">{tax}</cbc:TaxAmount></cac:TaxTotal>
 <cac:LegalMonetaryTotal>
-<cbc:LineExtensionAmount currencyID="{currency}">{subtotal}</cbc:LineExtensionAmount>
+<cbc:LineExtensionAmount currencyID="{currency}">{lines_total}</cbc:LineExtensionAmount>
 <cbc:TaxExclusiveAmount currencyID="{currency}">{subtotal}</cbc:TaxExclusiveAmount>
 <cbc:TaxInclusiveAmount currencyID="{currency}">{subtotal + tax}</cbc:TaxInclusiveAmount>
 <cbc:PayableAmount currencyID="{currency}">{subtotal + tax}</cbc:PayableAmount>

@@ -16,7 +16,7 @@ from connectors.extraction.providers import ProviderConfig
 from connectors.store.document_reads import DocumentRecord
 from demo.documents import render_benchmark_set
 from domain import ChargeKind
-from domain.documents import DocumentKind, DocumentStatus, Engine
+from domain.documents import DocumentKind, DocumentStatus, Engine, ExtractedField
 from services.document_submission import invoice_of
 from services.extract_cli import main as extract_cli
 from services.extraction import EngineNotConfiguredError, ExtractionPolicy, extract
@@ -186,3 +186,19 @@ def test_a_charge_among_the_totals_is_a_charge_not_a_line_and_goes_into_the_invo
     assert [(charge.kind, charge.amount, charge.description) for charge in invoice.charges] == [
         (ChargeKind.FREIGHT, Decimal("9.50"), "Carriage")
     ]
+
+
+def test_an_e_invoice_charge_is_read_exactly_and_an_allowance_is_said_to_be_left_out() -> None:
+    with_freight = ubl_invoice("INV-11", issue_date=date(2026, 11, 3), charges=((True, "12.50", "Freight"),))
+    with_discount = ubl_invoice("INV-12", issue_date=date(2026, 11, 3), charges=((False, "2.00", "Early payment"),))
+
+    freight = extract(with_freight, DocumentKind.XML, OFFLINE)
+    discount = extract(with_discount, DocumentKind.XML, OFFLINE)
+
+    assert [(c.description, c.amount) for c in freight.charges] == [
+        (ExtractedField(value="Freight", confidence=1.0), ExtractedField(value="12.50", confidence=1.0))
+    ]
+    assert all(check.passed for check in freight.checks) and freight.field("subtotal").value == "32.50"
+    assert discount.charges == ()
+    assert "an allowance of 2.00 (Early payment) is not read: it is no charge" in discount.notes
+    assert not all(check.passed for check in discount.checks)  # the lines no longer add up: a person looks

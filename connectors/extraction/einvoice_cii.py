@@ -10,7 +10,13 @@ from dataclasses import dataclass
 from lxml import etree
 
 from connectors.extraction.einvoice_profiles import profile_name
-from connectors.extraction.einvoice_values import FieldReader, clean_text, credit_note_notes, in_currency
+from connectors.extraction.einvoice_values import (
+    FieldReader,
+    clean_text,
+    credit_note_notes,
+    document_charges,
+    in_currency,
+)
 from domain.documents import Engine, ExtractedLine, Extraction
 
 _RAM_100 = "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100"
@@ -136,6 +142,17 @@ def read_cii(root: etree._Element, dialect: _Dialect) -> Extraction:
         _read_line(reader, item, FieldReader(notes, f"lines[{index}]."))
         for index, item in enumerate(reader.findall(transaction, "ram:IncludedSupplyChainTradeLineItem"))
     )
+    charges = document_charges(
+        [
+            (
+                reader.text(charge, "ram:ChargeIndicator/udt:Indicator"),
+                reader.text(charge, "ram:ActualAmount"),
+                reader.text(charge, "ram:Reason"),
+            )
+            for charge in reader.findall(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ],
+        notes,
+    )
     profile = profile_name(reader.text(root, dialect.guideline), bare_en16931="Factur-X EN 16931")
     notes[:0] = credit_note_notes(reader.text(document, "ram:TypeCode"), credit_note=False)
     return Extraction(
@@ -144,6 +161,7 @@ def read_cii(root: etree._Element, dialect: _Dialect) -> Extraction:
         pages=0,
         fields=fields.found,
         lines=lines,
+        charges=charges,
         notes=tuple(notes),
     )
 

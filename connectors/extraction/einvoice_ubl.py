@@ -3,7 +3,13 @@
 from lxml import etree
 
 from connectors.extraction.einvoice_profiles import profile_name
-from connectors.extraction.einvoice_values import FieldReader, clean_text, credit_note_notes, in_currency
+from connectors.extraction.einvoice_values import (
+    FieldReader,
+    clean_text,
+    credit_note_notes,
+    document_charges,
+    in_currency,
+)
 from domain.documents import Engine, ExtractedLine, Extraction
 
 _NAMESPACES = {
@@ -50,6 +56,17 @@ def read_ubl(root: etree._Element, kind: str) -> Extraction:
         _read_line(line, kind, FieldReader(notes, f"lines[{index}]."))
         for index, line in enumerate(root.findall(_LINE[kind], _NAMESPACES))
     )
+    charges = document_charges(
+        [
+            (
+                _text(charge, "cbc:ChargeIndicator"),
+                _text(charge, "cbc:Amount"),
+                _text(charge, "cbc:AllowanceChargeReason"),
+            )
+            for charge in root.findall("cac:AllowanceCharge", _NAMESPACES)
+        ],
+        notes,
+    )
     profile = profile_name(clean_text(_text(root, "cbc:CustomizationID")), bare_en16931="EN 16931")
     notes[:0] = credit_note_notes(_text(root, _TYPE_CODE[kind]), credit_note=kind == CREDIT_NOTE)
     return Extraction(
@@ -58,6 +75,7 @@ def read_ubl(root: etree._Element, kind: str) -> Extraction:
         pages=0,
         fields=fields.found,
         lines=lines,
+        charges=charges,
         notes=tuple(notes),
     )
 

@@ -12,7 +12,7 @@ from decimal import Decimal, Inexact, localcontext
 
 from lxml import etree
 
-from domain.documents import ExtractedField
+from domain.documents import ExtractedCharge, ExtractedField
 
 # xsd:decimal's lexical space: no exponent, no NaN or Infinity.
 _XSD_DECIMAL = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)")
@@ -89,6 +89,29 @@ class FieldReader:
             self.found[name] = exact(parse(value))
         except ValueError:
             self.note(f"{name}: {value!r} {problem}; left out")
+
+
+def document_charges(
+    found: list[tuple[str | None, str | None, str | None]], notes: list[str]
+) -> tuple[ExtractedCharge, ...]:
+    """The document-level charges among (charge indicator, amount, reason) of its allowances and
+    charges; an allowance (a discount) is not a charge, and a note says it is left out."""
+    charges = []
+    for indicator, raw_amount, reason in found:
+        amount = clean_text(raw_amount)
+        try:
+            value = decimal_text(amount or "")
+        except ValueError:
+            notes.append(f"an allowance or charge of {amount!r} is not a decimal number; left out")
+            continue
+        if (clean_text(indicator) or "").lower() != "true":
+            notes.append(f"an allowance of {value} ({reason or 'no reason given'}) is not read: it is no charge")
+            continue
+        description = clean_text(reason)
+        charges.append(
+            ExtractedCharge(description=exact(description) if description else ExtractedField(), amount=exact(value))
+        )
+    return tuple(charges)
 
 
 def exact(value: str) -> ExtractedField:
