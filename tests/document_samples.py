@@ -42,12 +42,12 @@ def ubl_invoice(
         )
     lines_total = subtotal
     charge_xml = []
-    for is_charge, amount, reason in charges:
-        subtotal += Decimal(amount) if is_charge else -Decimal(amount)
+    for is_charge, charge_amount, reason in charges:
+        subtotal += Decimal(charge_amount) if is_charge else -Decimal(charge_amount)
         charge_xml.append(
             f"""<cac:AllowanceCharge><cbc:ChargeIndicator>{str(is_charge).lower()}</cbc:ChargeIndicator>
 <cbc:AllowanceChargeReason>{reason}</cbc:AllowanceChargeReason>
-<cbc:Amount currencyID="{currency}">{amount}</cbc:Amount></cac:AllowanceCharge>"""
+<cbc:Amount currencyID="{currency}">{charge_amount}</cbc:Amount></cac:AllowanceCharge>"""
         )
     tax = (subtotal * tax_rate / 100).quantize(Decimal("0.01"))
     order = f"<cac:OrderReference><cbc:ID>{po_number}</cbc:ID></cac:OrderReference>" if po_number else ""
