@@ -47,7 +47,7 @@ class DocumentSummary(BaseModel):
 
     @classmethod
     def of(cls, document: DocumentRecord, threshold: float) -> "DocumentSummary":
-        reviewed = document.reviewed_extraction()
+        reviewed = document.reviewed_extraction
         return cls(
             id=document.id,
             file_name=document.file_name,
@@ -128,7 +128,7 @@ class DocumentDetail(DocumentSummary):
         entry: Entry | None,
         history: list[DocumentEvent] | None,
     ) -> "DocumentDetail":
-        reviewed = document.reviewed_extraction()
+        reviewed = document.reviewed_extraction
         corrected = set(document.corrections)
         fields = {}
         lines: list[dict[str, FieldView]] = []

@@ -47,7 +47,7 @@ def submit_document(
     store: ProcessStore, erp: ErpGateway, document_id: int, *, actor: str, today: date, rule_set_version: str
 ) -> Submitted:
     document = store.documents.get(document_id)
-    extraction = document.reviewed_extraction()
+    extraction = document.reviewed_extraction
     if document.purpose != "invoice" or extraction is None:
         raise DocumentStateError(document.id, document.status, "submitted")
     version = (document.submitted_version or 0) + 1

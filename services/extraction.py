@@ -17,6 +17,7 @@ import httpx
 from connectors.documents import inspect_document
 from connectors.extraction.crosschecks import cross_check
 from connectors.extraction.einvoice import NotAnEInvoiceError, UnsafeXmlError, embedded_einvoice_xml, read_einvoice
+from connectors.extraction.layout.words import page_lines
 from connectors.extraction.ocr import ocr_document
 from connectors.extraction.providers import ProviderConfig, ProviderError, extract_with_provider
 from connectors.extraction.text_layer import extraction_from_words, has_text_layer, read_text_layer
@@ -73,7 +74,7 @@ def extract(
     cannot be read at all, and OcrUnavailableError when a scan needs OCR that is not installed."""
     if requested is not None and requested.is_paid and (policy.provider is None or policy.provider.engine != requested):
         raise EngineNotConfiguredError(requested)
-    offline, text = _offline(data, kind, policy, requested, progress)
+    offline, words = _offline(data, kind, policy, requested, progress)
     if offline.engine is Engine.EINVOICE or policy.provider is None:
         return offline
     wanted = requested is not None and requested.is_paid
@@ -82,14 +83,15 @@ def extract(
     )
     if not (wanted or automatic):
         return offline
-    return _with_provider(data, kind, policy.provider, offline, text, http)
+    return _with_provider(data, kind, policy.provider, offline, words, http)
 
 
 def _offline(
     data: bytes, kind: DocumentKind, policy: ExtractionPolicy, requested: Engine | None, progress: Progress | None
-) -> tuple[Extraction, str]:
+) -> tuple[Extraction, list[PageText]]:
+    """The offline engines' result, and the words it was read from (none for XML)."""
     if kind is DocumentKind.XML:
-        return cross_check(read_einvoice(data)), ""
+        return cross_check(read_einvoice(data)), []
     started = time.perf_counter()
     notes: tuple[str, ...] = ()
     if kind is DocumentKind.PDF and requested in (None, Engine.EINVOICE):
@@ -104,7 +106,7 @@ def _offline(
             else:
                 count = inspect_document(data, kind, max_pages=policy.max_pages, max_pixels=policy.max_pixels).pages
                 reason = f"the PDF carries e-invoice XML ({name}): {read.engine_reason}"
-                return cross_check(read.model_copy(update={"engine_reason": reason, "pages": count})), ""
+                return cross_check(read.model_copy(update={"engine_reason": reason, "pages": count})), []
         elif requested is Engine.EINVOICE:
             raise ValueError("engine: this PDF carries no e-invoice XML (Factur-X, ZUGFeRD or XRechnung)")
     if kind is DocumentKind.PDF and requested is not Engine.OCR:
@@ -116,8 +118,9 @@ def _offline(
             reason = "the PDF has a text layer" + ("" if requested is None else " (asked for)")
             read = extraction_from_words(pages, Engine.TEXT_LAYER, reason)
             timings = {"text_layer": round(text_ms, 1), **read.timings_ms}
+            # extraction_from_words has cross-checked it; timings and notes change no check
             read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes)})
-            return cross_check(read), _text_of(pages)
+            return read, pages
     scanned, timings = ocr_document(
         data,
         kind,
@@ -136,7 +139,7 @@ def _offline(
         reason = "OCR, as asked for"
     read = extraction_from_words(scanned, Engine.OCR, reason)
     read = read.model_copy(update={"timings_ms": {**timings, **read.timings_ms}, "notes": (*notes, *read.notes)})
-    return cross_check(read), _text_of(scanned)
+    return read, scanned
 
 
 def _with_provider(
@@ -144,12 +147,12 @@ def _with_provider(
     kind: DocumentKind,
     config: ProviderConfig,
     offline: Extraction,
-    text: str,
+    words: list[PageText],
     http: httpx.Client | None,
 ) -> Extraction:
     client = http or httpx.Client(timeout=config.timeout_seconds)
     try:
-        read = extract_with_provider(config, data, kind, text=text or None, client=client)
+        read = extract_with_provider(config, data, kind, text=_text_of(words) or None, client=client)
     except ProviderError as failed:
         note = f"{config.engine.value} failed ({failed}); the {offline.engine.value} result stands"
         return offline.model_copy(update={"calls": (*offline.calls, failed.call), "notes": (*offline.notes, note)})
@@ -162,11 +165,6 @@ def _with_provider(
 
 
 def _text_of(pages: list[PageText]) -> str:
-    """The words in reading order, a line per text line: what an LLM without PDF input is given."""
-    lines: list[str] = []
-    for page in pages:
-        rows: dict[int, list[tuple[float, str]]] = {}
-        for word in page.words:
-            rows.setdefault(round(word.top / 4), []).append((word.x0, word.text))
-        lines.extend(" ".join(text for _, text in sorted(row)) for _, row in sorted(rows.items()))
-    return "\n".join(lines)
+    """The words in reading order, a line per text line as the layout parser sees them: what an LLM
+    without PDF input is given."""
+    return "\n".join(line.text for page in pages for line in page_lines(page))

@@ -93,15 +93,14 @@ def extract_waiting(
                 if status is None:
                     outcome.lost += 1
                     continue
-                outcome.counts[status.value] = outcome.counts.get(status.value, 0) + 1
                 if status is DocumentStatus.EXTRACTED and run.auto_submit and submit is not None:
                     try:
                         submit(document.id, actor)
                         outcome.submitted += 1
                     except (DocumentIncompleteError, StoreError) as refused:
                         store.documents.hand_to_a_person(document.id, f"not submitted: {refused}", actor=actor)
-                        outcome.counts[status.value] -= 1
-                        outcome.counts["needs_review"] = outcome.counts.get("needs_review", 0) + 1
+                        status = DocumentStatus.NEEDS_REVIEW
+                outcome.counts[status.value] = outcome.counts.get(status.value, 0) + 1
                 if on_document is not None:
                     on_document(document, outcome)
     return outcome

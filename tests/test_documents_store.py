@@ -140,7 +140,7 @@ def test_corrections_are_applied_over_the_extraction_and_audited_with_old_and_ne
 
     corrected = store.documents.correct(document.id, {"total": "25.00", "currency": "USD"}, actor="user:clerk")
 
-    reviewed = corrected.reviewed_extraction()
+    reviewed = corrected.reviewed_extraction
     assert reviewed is not None
     assert reviewed.field("total") == ExtractedField(value="25.00", confidence=1.0)
     assert reviewed.field("currency") == ExtractedField(value="USD", confidence=0.9)  # unchanged: not a correction

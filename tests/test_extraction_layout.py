@@ -18,8 +18,8 @@ from benchmarks.extraction_accuracy import (
     invoice2data_truth,
 )
 from connectors.extraction.layout.parse import parse_invoice
+from connectors.extraction.pdf_errors import UnreadablePdfError
 from connectors.extraction.text_layer import (
-    UnreadablePdf,
     extract_text_layer,
     extraction_from_words,
     has_text_layer,
@@ -211,9 +211,9 @@ def test_the_demo_documents_in_every_layout_and_language(tmp_path: Path) -> None
 
 
 def test_what_is_not_a_readable_pdf() -> None:
-    with pytest.raises(UnreadablePdf):
+    with pytest.raises(UnreadablePdfError):
         read_text_layer(b"\x89PNG\r\n\x1a\n not a pdf")
-    with pytest.raises(UnreadablePdf):
+    with pytest.raises(UnreadablePdfError):
         read_text_layer(b"%PDF-1.4\n%%EOF")
 
 

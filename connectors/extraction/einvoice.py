@@ -13,6 +13,7 @@ from pypdf import PdfReader
 
 from connectors.extraction.einvoice_cii import CII_ROOTS, read_cii
 from connectors.extraction.einvoice_ubl import UBL_ROOTS, read_ubl
+from connectors.extraction.pdf_errors import UnreadablePdfError
 from connectors.extraction.safe_xml import MalformedXmlError, UnsafeXmlError, parse_untrusted_xml
 from domain.documents import Extraction
 
@@ -31,10 +32,6 @@ EINVOICE_FILE_NAMES = ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml")
 
 class NotAnEInvoiceError(ValueError):
     """The bytes are not well-formed XML, or XML that is neither a CII nor a UBL invoice."""
-
-
-class UnreadablePdfError(ValueError):
-    """The PDF is damaged or encrypted beyond reading its attachments."""
 
 
 def read_einvoice(xml: bytes) -> Extraction:

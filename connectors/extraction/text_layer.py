@@ -10,6 +10,7 @@ from pdfplumber.utils.exceptions import PdfminerException
 
 from connectors.extraction.crosschecks import cross_check
 from connectors.extraction.layout.parse import parse_invoice
+from connectors.extraction.pdf_errors import UnreadablePdfError
 from domain.documents import Engine, Extraction, PageText, Word
 
 # Characters closer than this (in points) belong to one word: tight enough that columns a few points
@@ -20,16 +21,12 @@ _REAL_WORD = re.compile(r"[^\W_]{2,}")
 _ENOUGH_WORDS = 20  # a page of an invoice has more; a scan has none or a few stray ones
 
 
-class UnreadablePdf(ValueError):
-    """Not a PDF, a damaged one, or one that needs a password."""
-
-
 def read_text_layer(pdf: bytes, *, max_pages: int | None = None) -> list[PageText]:
     """The words of each page (up to `max_pages`), in PDF points with the origin top left."""
     try:
         return _read(pdf, max_pages)
     except PdfminerException as error:
-        raise UnreadablePdf(f"the PDF cannot be read: {error}") from error
+        raise UnreadablePdfError(f"the PDF cannot be read: {error}") from error
 
 
 def _read(pdf: bytes, max_pages: int | None) -> list[PageText]:

@@ -3,6 +3,7 @@
 import re
 from datetime import datetime
 from decimal import Decimal
+from functools import cached_property
 from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict
@@ -63,6 +64,7 @@ class DocumentRecord(BaseModel):
         values = {path: found.value for path, found in read.items()}
         return values | self.corrections
 
+    @cached_property  # the API's summary and detail of one document both ask for it
     def reviewed_extraction(self) -> Extraction | None:
         """The extraction with people's corrections applied: a corrected field has confidence 1."""
         if self.extraction is None:

@@ -17,6 +17,7 @@ from connectors.extraction.providers.base import (
     ProviderConfig,
     ProviderError,
     Sleep,
+    Usage,
 )
 from domain.documents import DocumentKind, Engine, Extraction, ProviderCall
 
@@ -49,28 +50,10 @@ def extract_with_provider(
     try:
         answer = _ask(config, data, kind, text, client, clock=clock, sleep=sleep)
     except CallFailed as failure:
-        latency_ms = _milliseconds(clock() - started)
-        call = ProviderCall(
-            provider=config.engine,
-            model=config.model,
-            input_tokens=failure.usage.input_tokens,
-            output_tokens=failure.usage.output_tokens,
-            cost=config.prices.cost(failure.usage),
-            latency_ms=latency_ms,
-            ok=False,
-            error=failure.reason,
-        )
+        call = _call(config, failure.usage, _milliseconds(clock() - started), error=failure.reason)
         raise ProviderError(call, attempts=failure.attempts) from failure
     latency_ms = _milliseconds(clock() - started)
-    call = ProviderCall(
-        provider=config.engine,
-        model=config.model,
-        input_tokens=answer.usage.input_tokens,
-        output_tokens=answer.usage.output_tokens,
-        cost=config.prices.cost(answer.usage),
-        latency_ms=latency_ms,
-        ok=True,
-    )
+    call = _call(config, answer.usage, latency_ms, error=None)
     return Extraction(
         engine=config.engine,
         engine_reason=f"{_NAMES[config.engine]} ({config.model}) is the configured extraction provider",
@@ -98,6 +81,20 @@ def _ask(
     if config.engine is Engine.GEMINI:
         return gemini.extract(config, data, kind, client, sleep=sleep)
     return openai_compatible.extract(config, data, kind, text, client, sleep=sleep)
+
+
+def _call(config: ProviderConfig, usage: Usage, latency_ms: float, *, error: str | None) -> ProviderCall:
+    """What one call consumed and cost; `error` says why it gave nothing usable (None: it did)."""
+    return ProviderCall(
+        provider=config.engine,
+        model=config.model,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cost=config.prices.cost(usage),
+        latency_ms=latency_ms,
+        ok=error is None,
+        error=error,
+    )
 
 
 def _milliseconds(seconds: float) -> float:
