@@ -18,7 +18,7 @@ from connectors.store import Entry, ProcessStore
 from connectors.store.document_audit import DocumentStateError
 from connectors.store.document_reads import DocumentRecord
 from domain import ChargeKind, EntryStatus, Finding, Invoice, Severity, Verdict
-from domain.documents import Extraction
+from domain.documents import LINE_FIELDS, Extraction
 
 UPLOAD_SOURCE = "upload"
 NO_PO_RULE = "document.po_number_missing"
@@ -89,8 +89,10 @@ def invoice_of(
 ) -> Invoice:
     """The invoice a document's (reviewed) fields make, or DocumentIncompleteError naming what is missing."""
     problems: dict[str, str] = {}
-    lines = []
+    lines: list[dict[str, object]] = []
     for index, line in enumerate(extraction.lines):
+        if all(line.field(name).value is None for name in LINE_FIELDS):
+            continue  # a person emptied a line the engine read by mistake: it is not billed
         path = f"lines[{index}]"
         quantity = _amount(line.quantity.value, f"{path}.quantity", problems)
         unit_price = _amount(line.unit_price.value, f"{path}.unit_price", problems)
@@ -99,7 +101,7 @@ def invoice_of(
             problems[f"{path}.part_number"] = "missing: the rules match lines to PO lines by part number"
         lines.append(
             {
-                "line_no": index + 1,
+                "line_no": len(lines) + 1,
                 "part_number": line.part_number.value,
                 "description": line.description.value or "",
                 "quantity": quantity,

@@ -9,6 +9,7 @@ gets 403 and changes nothing.
 
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -42,6 +43,11 @@ def _money(value: Decimal | None) -> str:
     return f"{shown:,f}"
 
 
+def _field_id(path: str) -> str:
+    """An element id for a field path (`lines[2].unit_price` → `lines-2-unit_price`)."""
+    return re.sub(r"[^A-Za-z0-9_]+", "-", path).strip("-")
+
+
 def _when(value: datetime | None) -> str:
     return "" if value is None else value.strftime("%Y-%m-%d %H:%M UTC")
 
@@ -71,7 +77,7 @@ def queue_link(counted: _Counted) -> str:
 
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
-templates.env.filters.update(money=_money, when=_when, duration=_duration, queue_link=queue_link)
+templates.env.filters.update(money=_money, when=_when, duration=_duration, queue_link=queue_link, field_id=_field_id)
 
 
 def csrf_token_for(session_token: str) -> str:

@@ -78,7 +78,7 @@ def upload_documents(
         Uploader(actor=uploader.actor, vendor_id=uploader.vendor_id),
     )
     if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
-        background.add_task(_start_extraction, prefect)
+        background.add_task(start_extraction, prefect)
     threshold = services.documents.extraction.confidence
     return UploadResponse(
         documents=[
@@ -168,7 +168,7 @@ def reextract_document(
     background: BackgroundTasks,
 ) -> DocumentDetail:
     document = services.documents.reextract(document_id, request.engine, actor=person.actor)
-    background.add_task(_start_extraction, prefect)
+    background.add_task(start_extraction, prefect)
     return _detail(services, document, person)
 
 
@@ -242,7 +242,7 @@ def _chunks(file: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
-def _start_extraction(prefect: PrefectApi) -> None:
+def start_extraction(prefect: PrefectApi) -> None:
     """Extract right away rather than at the next minute's sweep; without Prefect, the sweep does it."""
     try:
         start_run(prefect, EXTRACT_DEPLOYMENT)
