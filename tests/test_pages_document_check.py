@@ -220,7 +220,7 @@ def test_extracting_again_shows_what_changed(world: ApiWorld, clerk: TestClient)
     )
     assert asked.headers["location"] == f"/documents/{document_id}?done=reextract"
     waiting = clerk.get(asked.headers["location"])
-    assert 'hx-get="/documents/%d/status"' % document_id in waiting.text
+    assert f'hx-get="/documents/{document_id}/status"' in waiting.text
     assert clerk.get(f"/documents/{document_id}/status", headers={"HX-Request": "true"}).status_code == 200
     services: Services = world.client.app_state["services"]
     services.documents.extract_waiting(actor="flow:test")
