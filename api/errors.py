@@ -64,6 +64,7 @@ from services.extraction import EngineNotConfiguredError
 from services.flow_runs import DeploymentNotFoundError
 from services.judging import InvoiceNotFoundError, InvoiceUnreadableError
 from services.kpis import InvalidPeriodError
+from services.page_images import NoPageImageError, PageOutOfRangeError
 
 logger = logging.getLogger(__name__)
 
@@ -273,6 +274,10 @@ _DOMAIN_ERRORS: dict[type[Exception], Callable[[Any], ApiError]] = {
     EngineNotConfiguredError: lambda error: _invalid_field("body.engine", str(error)),
     DocumentNotFoundError: lambda error: ApiError(404, "document_not_found", str(error)),
     DocumentStateError: lambda error: ApiError(409, "document_state", str(error)),
+    NoPageImageError: lambda error: ApiError(404, "no_page_image", f"No page image: {error}."),
+    PageOutOfRangeError: lambda error: ApiError(
+        404, "page_not_found", str(error), [FieldProblem(field="path.page", message=str(error), value=str(error.page))]
+    ),
     DocumentIncompleteError: lambda error: ApiError(
         422,
         "document_incomplete",

@@ -162,6 +162,21 @@ class ProviderCall(_Model):
     error: str | None = None
 
 
+class PageTurn(_Model):
+    """How the OCR engine turned a page image before reading it, so that its boxes (fractions of the page
+    as read) line up with an image turned the same way: first rotated about its centre by `skew_degrees`
+    clockwise (the small skew the page had counter-clockwise, straightened; same size, white where it
+    turned in), then `quarter_turns` quarter turns clockwise (a page lying sideways or upside down)."""
+
+    page: int = Field(ge=1)
+    quarter_turns: int = Field(default=0, ge=0, le=3)
+    skew_degrees: float = Field(default=0.0, ge=-45.0, le=45.0)
+
+    @property
+    def is_none(self) -> bool:
+        return self.quarter_turns == 0 and self.skew_degrees == 0.0
+
+
 class Extraction(_Model):
     engine: Engine
     engine_reason: str
@@ -173,11 +188,18 @@ class Extraction(_Model):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     calls: tuple[ProviderCall, ...] = ()
     notes: tuple[str, ...] = ()
+    # Pages the OCR engine turned before reading them (its boxes are in the turned frame); none for
+    # the other engines, whose boxes are in the frame of the file's page.
+    page_turns: tuple[PageTurn, ...] = ()
 
     def field(self, name: str) -> ExtractedField:
         if name not in HEADER_FIELDS:
             raise KeyError(name)
         return self.fields.get(name, EMPTY)
+
+    def turn_of(self, page: int) -> PageTurn | None:
+        """How page `page` was turned before it was read, when it was."""
+        return next((turn for turn in self.page_turns if turn.page == page), None)
 
     @property
     def cost(self) -> Decimal | None:

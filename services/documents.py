@@ -17,6 +17,7 @@ from services.document_intake import IncomingFile, IntakePolicy, UploadDetails, 
 from services.document_submission import Submitted, submit_document
 from services.extraction import EngineNotConfiguredError, ExtractionPolicy
 from services.extraction_runs import Progress, RunOutcome, RunPolicy, extract_waiting
+from services.page_images import CACHE_FOLDER, PageImages
 
 _LINE_PATH = re.compile(r"^lines\[(\d{1,4})\]\.([a-z_]+)$")
 _CHARGE_PATH = re.compile(r"^charges\[(\d{1,2})\]\.([a-z_]+)$")
@@ -52,6 +53,7 @@ class DocumentService:
         self.runs = runs
         self.rule_set_version = rule_set_version
         self._clock = clock
+        self.page_images = PageImages(storage, storage.root / CACHE_FOLDER, max_pixels=extraction.max_pixels)
 
     def upload(self, files: Sequence[IncomingFile], details: UploadDetails, uploader: Uploader) -> list[AddedDocument]:
         return upload(self.store, self.storage, self.intake, files, details, uploader)

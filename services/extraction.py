@@ -121,7 +121,7 @@ def _offline(
             # extraction_from_words has cross-checked it; timings and notes change no check
             read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes)})
             return read, pages
-    scanned, timings = ocr_document(
+    scanned, timings, turns = ocr_document(
         data,
         kind,
         max_pages=policy.max_pages,
@@ -138,7 +138,8 @@ def _offline(
     if requested is Engine.OCR:
         reason = "OCR, as asked for"
     read = extraction_from_words(scanned, Engine.OCR, reason)
-    read = read.model_copy(update={"timings_ms": {**timings, **read.timings_ms}, "notes": (*notes, *read.notes)})
+    timings = {**timings, **read.timings_ms}
+    read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes), "page_turns": turns})
     return read, scanned
 
 

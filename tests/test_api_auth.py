@@ -38,6 +38,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/documents"): ANY_PERSON,
     ("GET", "/api/v1/documents/{document_id}"): ANY_PERSON,
     ("GET", "/api/v1/documents/{document_id}/file"): ANY_PERSON,
+    ("GET", "/api/v1/documents/{document_id}/pages/{page}"): ANY_PERSON,
     ("POST", "/api/v1/documents/{document_id}/reextract"): PEOPLE,
     ("PUT", "/api/v1/documents/{document_id}/fields"): PEOPLE,
     ("POST", "/api/v1/documents/{document_id}/submit"): PEOPLE,
@@ -57,6 +58,7 @@ PATH_VALUES = {
     "source_id": "424242",
     "entry_id": "424242",
     "document_id": "424242",
+    "page": "1",
     "username": "nobody",
     "name": "nobody",
 }

@@ -50,7 +50,7 @@ def _texts(page: PageText) -> set[str]:
 
 def test_a_skewed_noisy_png_scan_gives_the_invoice_number_the_total_and_umlauts() -> None:
     scanned = scan(rasterise(invoice_pdf(), dpi=DPI)[0], angle=1.5, noise=0.08)
-    pages, timings = ocr_document(
+    pages, timings, _ = ocr_document(
         image_bytes([scanned], "PNG", dpi=DPI), DocumentKind.PNG, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS
     )
 
@@ -99,7 +99,7 @@ def test_an_upside_down_or_sideways_scan_is_read_upright(page: Image.Image, upri
 
 def test_a_multi_page_tiff_gives_every_page(page: Image.Image) -> None:
     tiff = image_bytes([scan(page, noise=0.05), scan(page, angle=-1.0)], "TIFF", dpi=DPI)
-    pages, _ = ocr_document(tiff, DocumentKind.TIFF, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+    pages, _, _ = ocr_document(tiff, DocumentKind.TIFF, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
 
     assert [read.number for read in pages] == [1, 2]
     assert all(SAMPLE.invoice_number in _texts(read) for read in pages)
@@ -107,7 +107,7 @@ def test_a_multi_page_tiff_gives_every_page(page: Image.Image) -> None:
 
 def test_an_image_only_pdf_is_rendered_and_read(page: Image.Image) -> None:
     scanned_pdf = image_bytes([scan(page, angle=-0.8, noise=0.05)], "PDF", dpi=DPI)
-    pages, timings = ocr_document(scanned_pdf, DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+    pages, timings, _ = ocr_document(scanned_pdf, DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
 
     assert len(pages) == 1
     assert {SAMPLE.invoice_number, SAMPLE.total} <= _texts(pages[0])
@@ -223,7 +223,9 @@ def test_light_grey_print_on_a_clean_rendering_is_read() -> None:
         pdf.text(100, 40 + row * 8, f"{row + 1}.25")
     pdf.set_text_color(0)
     pdf.text(15, 80, "Total 6.75")
-    pages, _ = ocr_document(bytes(pdf.output()), DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS)
+    pages, _, _ = ocr_document(
+        bytes(pdf.output()), DocumentKind.PDF, dpi=DPI, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS
+    )
 
     assert {"Compute", "Storage", "Transfer", "2.25", "6.75"} <= _texts(pages[0])
 
@@ -256,7 +258,7 @@ def test_the_words_of_a_line_get_the_line_s_height_unless_it_holds_two_rows() ->
 
 def test_a_coarse_fax_is_enlarged_before_it_is_read() -> None:
     coarse = scan(rasterise(invoice_pdf(), dpi=72)[0], noise=0.03)
-    pages, _ = ocr_document(
+    pages, _, _ = ocr_document(
         image_bytes([coarse], "PNG", dpi=72), DocumentKind.PNG, max_pages=MAX_PAGES, max_pixels=MAX_PIXELS
     )
 

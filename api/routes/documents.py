@@ -6,8 +6,8 @@ import logging
 from collections.abc import Iterator
 from typing import Annotated, BinaryIO
 
-from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile, status
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Path, Query, UploadFile, status
+from fastapi.responses import FileResponse, Response
 
 from api.deps import DocumentIdPath, PrefectDep, ServicesDep
 from api.document_schemas import (
@@ -24,6 +24,7 @@ from api.errors import error_responses
 from api.security import AnyPersonDep, PersonDep, Principal
 from connectors.db import MAX_INTEGER_ID
 from connectors.documents import content_disposition
+from connectors.documents.page_images import PAGE_IMAGE_SUFFIXES
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
 from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
@@ -39,6 +40,11 @@ log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200
 CHUNK_BYTES = 1 << 20
+MAX_PAGE_NUMBER = 100_000  # far past DOCUMENTS_MAX_PAGES: a page beyond the document's is a 404 naming it
+# A page image changes only when the document is extracted again and turned otherwise (a new ETag): a
+# browser keeps it a few minutes, then asks again with If-None-Match and mostly gets a 304.
+PAGE_IMAGE_CACHE_CONTROL = "private, max-age=300"
+_STRING = {"schema": {"type": "string"}}
 
 
 @router.post(
@@ -146,6 +152,53 @@ def download_document(document_id: DocumentIdPath, caller: AnyPersonDep, service
     )
 
 
+@router.get(
+    "/{document_id}/pages/{page}",
+    response_class=Response,
+    summary="A page of the document as an image, turned as the boxes of its fields were read",
+    responses={
+        200: {
+            "content": {
+                media_type: {"schema": {"type": "string", "format": "binary"}}
+                for media_type in PAGE_IMAGE_SUFFIXES.values()
+            },
+            "description": "The page, about 1600 pixels on its longer side: a PNG, or a JPEG for a grainy scan. A "
+            "page the OCR engine straightened or stood upright is shown so, and fields' boxes (fractions of the "
+            "page from its top left) land on what they were read from.",
+            "headers": {
+                "ETag": {"description": "Changes when the image would.", **_STRING},
+                "Cache-Control": {"description": PAGE_IMAGE_CACHE_CONTROL, **_STRING},
+                "X-Content-Type-Options": {"description": "nosniff", **_STRING},
+            },
+        },
+        304: {"description": "If-None-Match named the current ETag: the image the caller has is the current one."},
+        **error_responses(
+            {
+                404: "No such document, or another vendor's (document_not_found); no such page (page_not_found, "
+                "naming path.page); an XML e-invoice or a file that cannot be rendered (no_page_image)."
+            }
+        ),
+    },
+)
+def page_image(
+    document_id: DocumentIdPath,
+    page: Annotated[int, Path(ge=1, le=MAX_PAGE_NUMBER, description="The page, from 1.")],
+    caller: AnyPersonDep,
+    services: ServicesDep,
+    if_none_match: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Response:
+    """Rendered on the first request and cached under DOCUMENTS_DIR; the dashboard's `<img>` reaches it with
+    the session cookie."""
+    document = _visible(services, document_id, caller)
+    pages = services.documents.page_images
+    headers = {"Cache-Control": PAGE_IMAGE_CACHE_CONTROL, "X-Content-Type-Options": "nosniff"}
+    etag = pages.etag_of(document, page)
+    if if_none_match is not None and _names_etag(if_none_match, etag):
+        return Response(status_code=status.HTTP_304_NOT_MODIFIED, headers={**headers, "ETag": etag})
+    image = pages.image_of(document, page)
+    return Response(image.path.read_bytes(), media_type=image.media_type, headers={**headers, "ETag": image.etag})
+
+
 @router.post(
     "/{document_id}/reextract",
     response_model=DocumentDetail,
@@ -221,6 +274,12 @@ def _visible(services: Services, document_id: DocumentIdPath, caller: Principal)
     if caller.vendor_id is not None and document.vendor_id != caller.vendor_id:
         raise DocumentNotFoundError(document_id)  # another vendor's: as if it did not exist
     return document
+
+
+def _names_etag(if_none_match: str, etag: str) -> bool:
+    """Whether an If-None-Match header names `etag` (weakly compared, as RFC 9110 says for it) or is `*`."""
+    named = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+    return "*" in named or etag in named
 
 
 def _detail(services: Services, document: DocumentRecord, caller: Principal) -> DocumentDetail:

@@ -7,6 +7,7 @@ read one at a time, so memory stays that of one page whatever the page count.
 
 import time
 from collections.abc import Iterator
+from typing import NamedTuple
 
 from PIL import Image
 
@@ -20,12 +21,13 @@ from connectors.extraction.images import (
     page_images_of_pdf,
 )
 from connectors.extraction.tesseract import OcrFailedError, OcrUnavailableError, read_words, require_tesseract
-from domain.documents import DocumentKind, PageText
+from domain.documents import DocumentKind, PageText, PageTurn
 
 __all__ = [
     "DEFAULT_DPI",
     "DEFAULT_LANGUAGES",
     "OcrFailedError",
+    "OcrReading",
     "OcrUnavailableError",
     "UnreadableImageError",
     "at_readable_resolution",
@@ -49,6 +51,12 @@ _MAX_ENLARGED_PIXELS = 12_000_000  # an A4 page at 300 dpi is 8.7 million
 _PAGE_LONG_SIDE_INCHES = 11.7  # A4; US letter is 11
 
 
+class OcrReading(NamedTuple):
+    pages: list[PageText]
+    timings: dict[str, float]  # milliseconds by step
+    turns: tuple[PageTurn, ...]  # the pages that were turned before they were read, and how
+
+
 def ocr_page(
     image: Image.Image,
     *,
@@ -60,7 +68,7 @@ def ocr_page(
     """The words of one page image; the image is deskewed first, and read upright whichever way it lay."""
     readable, page_dpi = at_readable_resolution(image, dpi or _dpi_of(image))
     straight, _ = deskew(readable)
-    return _read(straight, languages=languages, page_number=page_number, dpi=page_dpi, timeout_s=timeout_s)
+    return _read(straight, languages=languages, page_number=page_number, dpi=page_dpi, timeout_s=timeout_s)[0]
 
 
 def ocr_document(
@@ -72,12 +80,14 @@ def ocr_document(
     dpi: int = DEFAULT_DPI,
     languages: str = DEFAULT_LANGUAGES,
     timeout_s: float = PAGE_TIMEOUT_S,
-) -> tuple[list[PageText], dict[str, float]]:
-    """Every page's words, and the milliseconds spent making page images (rendered, decoded, enlarged
-    when coarse), deskewing and reading them."""
+) -> OcrReading:
+    """Every page's words, the milliseconds spent making page images (rendered, decoded, enlarged when
+    coarse), deskewing and reading them, and how each page was turned: its words' boxes are in the frame
+    of the page turned so, which a page image shown under them must be turned to as well."""
     require_tesseract(languages)  # before any page is rendered: a missing model is not the file's fault
     timings = {"rasterise": 0.0, "deskew": 0.0, "ocr": 0.0}
     pages: list[PageText] = []
+    turns: list[PageTurn] = []
     images = _page_images(data, kind, max_pages=max_pages, max_pixels=max_pixels, dpi=dpi)
     while True:
         started = time.perf_counter()
@@ -89,13 +99,17 @@ def ocr_document(
             image, page_dpi = at_readable_resolution(image, page_dpi)
         timings["rasterise"] += _ms_since(started)
         started = time.perf_counter()
-        straight, _ = deskew(image)
+        straight, skew = deskew(image)
         timings["deskew"] += _ms_since(started)
         started = time.perf_counter()
-        page = _read(straight, languages=languages, page_number=len(pages) + 1, dpi=page_dpi, timeout_s=timeout_s)
+        number = len(pages) + 1
+        page, turned = _read(straight, languages=languages, page_number=number, dpi=page_dpi, timeout_s=timeout_s)
         timings["ocr"] += _ms_since(started)
         pages.append(page)
-    return pages, {step: round(ms, 1) for step, ms in timings.items()}
+        if skew or turned:
+            # `turned` is counter-clockwise how the page lay: as many quarter turns clockwise stand it up.
+            turns.append(PageTurn(page=number, quarter_turns=turned // 90, skew_degrees=skew))
+    return OcrReading(pages, {step: round(ms, 1) for step, ms in timings.items()}, tuple(turns))
 
 
 def _page_images(
@@ -125,9 +139,12 @@ def at_readable_resolution(image: Image.Image, dpi: int | None) -> tuple[Image.I
     return enlarged, round(effective * factor)
 
 
-def _read(image: Image.Image, *, languages: str, page_number: int, dpi: int | None, timeout_s: float) -> PageText:
+def _read(
+    image: Image.Image, *, languages: str, page_number: int, dpi: int | None, timeout_s: float
+) -> tuple[PageText, int]:
+    """The page's words, upright, and the degrees counter-clockwise it lay in `image`."""
     read = read_words(image, languages=languages, dpi=dpi, timeout_s=timeout_s, adaptive=is_grain_free(image))
-    return PageText(number=page_number, width=read.width, height=read.height, words=read.words)
+    return PageText(number=page_number, width=read.width, height=read.height, words=read.words), read.turned
 
 
 def _dpi_of(image: Image.Image) -> int | None:
