@@ -17,7 +17,9 @@ from domain.documents import (
     REQUIRED_HEADER_FIELDS,
     Box,
     CheckResult,
+    DocumentKind,
     DocumentStatus,
+    Engine,
     ExtractedField,
 )
 from services.document_submission import UPLOAD_SOURCE
@@ -162,6 +164,18 @@ def _in_screen_order(paths: set[str]) -> list[str]:
         return (1 if kind == "lines" else 2, int(index) if index.isdigit() else 0, order.get(name, 99))
 
     return sorted(paths, key=key)
+
+
+def engines_to_try(document: DocumentRecord, provider: Engine | None) -> list[Engine]:
+    """The engines a person may ask to read the document again: those that can read its kind (an
+    e-invoice XML only its reader; an image OCR), and the configured provider, if any. The e-invoice
+    reader is offered for a PDF that was read by it: asked of a PDF without XML, it fails the document."""
+    if document.kind is DocumentKind.XML:
+        return []
+    engines = [Engine.OCR] if document.kind.is_image else [Engine.TEXT_LAYER, Engine.OCR]
+    if document.extraction is not None and document.extraction.engine is Engine.EINVOICE:
+        engines.append(Engine.EINVOICE)
+    return engines + ([provider] if provider is not None else [])
 
 
 def changed_values(document: DocumentRecord, submitted: Mapping[str, str]) -> dict[str, str | None]:

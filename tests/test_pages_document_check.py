@@ -121,7 +121,9 @@ def test_an_invalid_value_is_named_beside_its_field_and_nothing_is_saved(world: 
 
     assert refused.status_code == 422
     assert "Nothing was saved" in refused.text
-    assert re.search(r'id="problem-issue_date" role="alert">&#39;31\.13\.2026&#39; is not a date as YYYY-MM-DD', refused.text)
+    assert re.search(
+        r'id="problem-issue_date" role="alert">&#39;31\.13\.2026&#39; is not a date as YYYY-MM-DD', refused.text
+    )
     assert 'value="31.13.2026"' in _inputs(refused.text)["issue_date"]  # what was typed is kept
     assert 'aria-invalid="true"' in _inputs(refused.text)["issue_date"]
     assert _document(world, document_id)["fields"]["total"]["value"] == "25.00"

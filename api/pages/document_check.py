@@ -16,12 +16,13 @@ from api.errors import DOMAIN_ERRORS, translated
 from api.pages.web import FormUserDep, PageUser, PageUserDep, is_htmx, render
 from api.routes.documents import start_extraction
 from connectors.store.document_audit import DocumentNotFoundError
-from domain.documents import LINE_FIELDS, DocumentStatus, Engine
+from domain.documents import LINE_FIELDS, DocumentKind, DocumentStatus, Engine
 from services.document_review import (
     LINE_LABELS,
     SubmittedVerdict,
     changed_values,
     document_to_check,
+    engines_to_try,
     submit_and_judge,
 )
 from services.document_submission import DocumentIncompleteError
@@ -80,18 +81,15 @@ def _page(
     entry_view = None
     if verdict is not None and verdict.entry is not None:
         entry_view = entry_beside_po(services.store, services.erp, verdict.entry.id)
-    engines = [Engine.TEXT_LAYER, Engine.OCR, Engine.EINVOICE]
     provider = services.documents.extraction.provider
-    if provider is not None:
-        engines.append(provider.engine)
     context = {
         "checked": checked,
         "document": document,
         "history": history,
-        "pages": range(1, (document.pages or 0) + 1) if document.kind.value != "xml" else range(0),
+        "pages": range(0) if document.kind is DocumentKind.XML else range(1, (document.pages or 0) + 1),
         "editable": document.status in EDITABLE and document.purpose == "invoice",
         "being_read": document.status in BEING_READ,
-        "engines": engines,
+        "engines": engines_to_try(document, provider.engine if provider else None),
         "notice": notice,
         "problem": problem,
         "field_problems": field_problems or {},
