@@ -1,6 +1,6 @@
 """`make bench`: every benchmark, printing its figures (run on an otherwise idle machine).
 
-`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login] [dashboard] [documents]` runs only
+`python -m benchmarks [foundation] [rules] [flows] [backlog] [rpa] [login] [dashboard] [documents] [pages]` runs only
 those sections.
 """
 
@@ -15,6 +15,7 @@ from benchmarks import (
     erp_gateway,
     extraction,
     login_flood,
+    page_images,
     poll_backlog,
     rpa_callbacks,
     rule_engine,
@@ -106,6 +107,11 @@ def documents() -> None:
     extraction.run()
 
 
+def pages() -> None:
+    print("== pages: page images of documents, first render and cached read, by the service and over HTTP")
+    page_images.run()
+
+
 def main() -> int:
     sections = {
         "foundation": foundation,
@@ -116,6 +122,7 @@ def main() -> int:
         "login": login,
         "dashboard": dashboard_pages,
         "documents": documents,
+        "pages": pages,
     }
     chosen = sys.argv[1:] or list(sections)
     for name in chosen:

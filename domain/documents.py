@@ -172,10 +172,6 @@ class PageTurn(_Model):
     quarter_turns: int = Field(default=0, ge=0, le=3)
     skew_degrees: float = Field(default=0.0, ge=-45.0, le=45.0)
 
-    @property
-    def is_none(self) -> bool:
-        return self.quarter_turns == 0 and self.skew_degrees == 0.0
-
 
 class Extraction(_Model):
     engine: Engine

@@ -8,6 +8,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from connectors.erp import ErpGateway
 from connectors.store import Entry, EntryEvent, ErpDocument, ProcessStore
+from connectors.store.document_audit import DocumentNotFoundError
+from connectors.store.document_reads import DocumentRecord
 from domain import Finding, InvoiceLine, POLine, PurchaseOrder, normalise_part_number
 from rules.fields import FIELDS_CONCERNED, HEADER, LINE
 
@@ -34,6 +36,8 @@ class EntryView:
     concerned_header_fields: frozenset[str]
     # PO lines no invoice line bills: what else is on the order
     unbilled_po_lines: tuple[POLine, ...] = field(default=())
+    # The uploaded document the invoice was read from (source `upload`), shown beside the PO
+    document: DocumentRecord | None = None
 
 
 def entry_beside_po(store: ProcessStore, erp: ErpGateway, entry_id: int) -> EntryView:
@@ -48,7 +52,19 @@ def entry_beside_po(store: ProcessStore, erp: ErpGateway, entry_id: int) -> Entr
     header_fields = frozenset(
         name for finding in entry.findings for kind, name in FIELDS_CONCERNED.get(finding.rule_id, ()) if kind == HEADER
     )
-    return EntryView(entry, history, documents, purchase_order, problem, lines, header_fields, unbilled)
+    return EntryView(
+        entry, history, documents, purchase_order, problem, lines, header_fields, unbilled, _document_of(store, entry)
+    )
+
+
+def _document_of(store: ProcessStore, entry: Entry) -> DocumentRecord | None:
+    """The document an uploaded invoice was read from; none for a marketplace invoice or one that is gone."""
+    if entry.source != "upload" or not entry.source_invoice_id.isdigit():
+        return None
+    try:
+        return store.documents.get(int(entry.source_invoice_id))
+    except DocumentNotFoundError:
+        return None
 
 
 def _purchase_order(erp: ErpGateway, po_number: str) -> tuple[PurchaseOrder | None, str | None]:

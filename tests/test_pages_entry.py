@@ -3,7 +3,9 @@
 import re
 from pathlib import Path
 
+from services.runtime import Services
 from tests.api_fixtures import ONE_CENT_OFF
+from tests.ocr_samples import invoice_pdf
 from tests.page_fixtures import csrf_of, page_world, signed_in
 
 
@@ -102,3 +104,37 @@ def test_mailing_without_a_mail_server_says_what_is_missing(tmp_path: Path) -> N
         assert answer.status_code == 503
         assert "Mail dispatch needs SMTP_HOST and RPA_MAILBOX in the settings." in answer.text
         assert world.client.get("/api/v1/entries/1").json()["status"] == "ready_to_process"
+
+
+def test_an_uploaded_invoice_shows_its_document_pages_beside_the_po(tmp_path: Path) -> None:
+    with page_world(tmp_path) as world:
+        [document] = world.client.post(
+            "/api/v1/documents",
+            files=[("files", ("scan-1.pdf", invoice_pdf(pages=2)))],
+            data={"vendor_id": "V1"},
+        ).json()["documents"]
+        services: Services = world.client.app_state["services"]
+        services.documents.extract_waiting(actor="flow:test")
+        # without a PO number the submission is recorded at once, for a clerk to review
+        world.client.put(f"/api/v1/documents/{document['id']}/fields", json={"fields": {"po_number": None}})
+        submitted = world.client.post(f"/api/v1/documents/{document['id']}/submit")
+        assert submitted.status_code == 202, submitted.text
+        entry_id = submitted.json()["document"]["invoice"]["entry_id"]
+        world.add_invoice(1)
+        assert world.validate(1).status_code == 200
+        clerk = signed_in(world, "cleo", "clerk")
+
+        uploaded = clerk.get(f"/entries/{entry_id}")
+        marketplace = clerk.get("/entries/2" if entry_id == 1 else "/entries/1")
+
+        assert uploaded.status_code == 200
+        images = re.findall(r'<img class="page-image" loading="lazy" src="([^"]+)" alt="([^"]+)">', uploaded.text)
+        source = f"/api/v1/documents/{document['id']}/pages"
+        assert images == [
+            (f"{source}/1", "Page 1 of 2 of scan-1.pdf"),
+            (f"{source}/2", "Page 2 of 2 of scan-1.pdf"),
+        ]
+        assert f'<a href="/documents/{document["id"]}">Check the document</a>' in uploaded.text
+        assert clerk.get(images[0][0]).headers["content-type"] == "image/png"  # with the page's own cookie
+        assert marketplace.status_code == 200
+        assert "page-image" not in marketplace.text and "with-document" not in marketplace.text
