@@ -3,8 +3,8 @@ Pages are for people signed in with the session cookie (api.pages.web)."""
 
 from fastapi import APIRouter
 
-from api.pages import admin, entry, flow_runs, overview, queue, sign_in
+from api.pages import admin, documents, entry, extraction_usage, flow_runs, overview, queue, sign_in
 
 pages_router = APIRouter(include_in_schema=False)
-for page in (sign_in, overview, queue, entry, flow_runs, admin):
+for page in (sign_in, overview, queue, entry, documents, extraction_usage, flow_runs, admin):
     pages_router.include_router(page.router)
