@@ -49,7 +49,7 @@ class FieldCorrectionsView(_FromReport):
     share: float = Field(description="corrected ÷ documents, 0 to 1.")
 
 
-class ExtractionUsage(_FromReport):
+class ExtractionUsageReport(_FromReport):
     period: Period
     start: datetime
     end: datetime
