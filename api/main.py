@@ -28,7 +28,7 @@ from domain.clock import Clock, system_clock
 from services.runtime import Services
 from settings import REPO_ROOT, Settings, get_settings
 
-UPLOAD_PATH = "/api/v1/documents"
+UPLOAD_PATHS = ("/api/v1/documents", "/documents/upload")  # the API's, and the dashboard's one file a request
 UPLOAD_FRAMING_BYTES = 1_000_000  # multipart boundaries and headers, and the form fields
 
 DESCRIPTION = """
@@ -143,6 +143,6 @@ app = create_app()
 
 def _body_limit(settings: Settings, scope: Scope) -> int:
     """Uploads may carry DOCUMENTS_MAX_FILES files of DOCUMENTS_MAX_BYTES (and their multipart framing)."""
-    if scope["path"] == UPLOAD_PATH and scope["method"] == "POST":
+    if scope["path"] in UPLOAD_PATHS and scope["method"] == "POST":
         return settings.documents_max_files * settings.documents_max_bytes + UPLOAD_FRAMING_BYTES
     return settings.max_request_body_bytes

@@ -89,6 +89,7 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/documents/{document_id}/reextract",
         "/api/v1/documents/{document_id}/fields",
         "/api/v1/documents/{document_id}/submit",
+        "/api/v1/extraction/usage",
         "/api/v1/kpis",
         "/api/v1/rpa/claim",
         "/api/v1/rpa/{entry_id}/success",

@@ -27,6 +27,9 @@ PAGES = (
     "/admin/users",
     "/admin/api-keys",
     "/admin/webhooks",
+    "/documents",
+    "/extraction-usage",
+    "/extraction-usage?period=last_month",
 )
 
 

@@ -3,8 +3,8 @@ Pages are for people signed in with the session cookie (api.pages.web)."""
 
 from fastapi import APIRouter
 
-from api.pages import admin, document_check, entry, flow_runs, overview, queue, sign_in
+from api.pages import admin, document_check, documents, entry, extraction_usage, flow_runs, overview, queue, sign_in
 
 pages_router = APIRouter(include_in_schema=False)
-for page in (sign_in, overview, queue, entry, document_check, flow_runs, admin):
+for page in (sign_in, overview, queue, entry, documents, document_check, extraction_usage, flow_runs, admin):
     pages_router.include_router(page.router)

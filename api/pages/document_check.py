@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import DocumentIdPath, PrefectDep, ServicesDep
 from api.errors import DOMAIN_ERRORS, translated
 from api.pages.web import FormUserDep, PageUser, PageUserDep, is_htmx, render
-from api.routes.documents import start_extraction
+from api.uploads import start_extraction
 from connectors.store.document_audit import DocumentNotFoundError
 from domain.documents import LINE_FIELDS, DocumentKind, DocumentStatus, Engine
 from services.document_review import (

@@ -8,6 +8,7 @@ from api.routes import (
     auth,
     documents,
     entries,
+    extraction_usage,
     flow_runs,
     invoices,
     kpis,
@@ -35,7 +36,19 @@ api_router = APIRouter(
         }
     ),
 )
-for resource in (invoices, validation, entries, documents, kpis, rpa, users, api_keys, webhooks, flow_runs):
+for resource in (
+    invoices,
+    validation,
+    entries,
+    documents,
+    extraction_usage,
+    kpis,
+    rpa,
+    users,
+    api_keys,
+    webhooks,
+    flow_runs,
+):
     api_router.include_router(resource.router, responses=AUTH_ERRORS)
 api_router.include_router(auth.router)  # login is public; its other routes document their 401/403 themselves
 api_router.include_router(schemas.router)

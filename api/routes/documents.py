@@ -2,9 +2,7 @@
 submit into the inbox. AP people see every document; a vendor user only its own vendor's (any
 other answers 404, as if it did not exist). Bots have no business here (403)."""
 
-import logging
-from collections.abc import Iterator
-from typing import Annotated, BinaryIO
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Path, Query, UploadFile, status
 from fastapi.responses import FileResponse, Response
@@ -17,29 +15,25 @@ from api.document_schemas import (
     FieldCorrections,
     ReextractRequest,
     SubmitResponse,
-    UploadedDocument,
     UploadResponse,
 )
 from api.errors import error_responses
 from api.security import AnyPersonDep, PersonDep, Principal
+from api.uploads import incoming_files, receive_uploads, start_extraction
 from connectors.db import MAX_INTEGER_ID
 from connectors.documents import content_disposition
 from connectors.documents.page_images import PAGE_IMAGE_SUFFIXES
-from connectors.prefect_api import PrefectApi, PrefectUnavailableError
 from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
 from domain import InvoiceKey
 from domain.documents import DocumentKind, DocumentStatus
 from domain.models import Code, FreeText
-from services.document_intake import IncomingFile, UploadDetails, Uploader
-from services.flow_runs import EXTRACT_DEPLOYMENT, DeploymentNotFoundError, start_run
+from services.document_intake import UploadDetails
 from services.runtime import Services
 
 router = APIRouter(prefix="/documents", tags=["documents"])
-log = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 200
-CHUNK_BYTES = 1 << 20
 MAX_PAGE_NUMBER = 100_000  # far past DOCUMENTS_MAX_PAGES: a page beyond the document's is a 404 naming it
 # A page image changes only when the document is extracted again and turned otherwise (a new ETag): a
 # browser keeps it a few minutes, then asks again with If-None-Match and mostly gets a 304.
@@ -76,22 +70,9 @@ def upload_documents(
     """202: each file is a document, `queued` for the extract-documents flow (or `failed` with the
     reason when it cannot be read: encrypted, corrupt, too many pages, an image bomb). The same
     file uploaded again is the same document (`created: false`)."""
-    incoming = [IncomingFile(f.filename, _chunks(f.file)) for f in files]
-    incoming += [IncomingFile(f.filename, _chunks(f.file), supporting=True) for f in supporting or []]
-    added = services.documents.upload(
-        incoming,
-        UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note),
-        Uploader(actor=uploader.actor, vendor_id=uploader.vendor_id),
-    )
-    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
-        background.add_task(start_extraction, prefect)
-    threshold = services.documents.extraction.confidence
-    return UploadResponse(
-        documents=[
-            UploadedDocument(**DocumentSummary.of(each.document, threshold).model_dump(), created=each.created)
-            for each in added
-        ]
-    )
+    incoming = incoming_files(files) + incoming_files(supporting or [], supporting=True)
+    details = UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note)
+    return receive_uploads(services, prefect, background, incoming, details, uploader)
 
 
 @router.get("", response_model=DocumentPage, summary="List documents, newest first")
@@ -294,16 +275,3 @@ def _detail(services: Services, document: DocumentRecord, caller: Principal) -> 
         entry=entry,
         history=None if caller.vendor_id is not None else services.store.documents.history(document.id),
     )
-
-
-def _chunks(file: BinaryIO) -> Iterator[bytes]:
-    while chunk := file.read(CHUNK_BYTES):
-        yield chunk
-
-
-def start_extraction(prefect: PrefectApi) -> None:
-    """Extract right away rather than at the next minute's sweep; without Prefect, the sweep does it."""
-    try:
-        start_run(prefect, EXTRACT_DEPLOYMENT)
-    except (PrefectUnavailableError, DeploymentNotFoundError) as unavailable:
-        log.info("extraction waits for the next sweep: %s", unavailable)

@@ -26,9 +26,11 @@ class DocumentRow(Base):
         CheckConstraint(one_of("status", [s.value for s in DocumentStatus]), name="status"),
         CheckConstraint(one_of("kind", [k.value for k in DocumentKind]), name="kind"),
         CheckConstraint(one_of("purpose", [INVOICE_FILE, SUPPORTING_FILE]), name="purpose"),
-        # The flow claims the oldest queued documents; the list pages by (status, id).
+        # The flow claims the oldest queued documents; the list pages by (filter, id) for each filter.
         Index("ix_documents_status_id", "status", "id"),
         Index("ix_documents_vendor_id_id", "vendor_id", "id"),
+        Index("ix_documents_engine_id", "engine", "id"),
+        Index("ix_documents_uploaded_by_id", "uploaded_by", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

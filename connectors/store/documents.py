@@ -5,7 +5,7 @@ Every public method is one transaction, and every status change or correction wr
 `document_events` row in it.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -20,7 +20,7 @@ from connectors.store.document_audit import (
     require_status,
 )
 from connectors.store.document_reads import DocumentEvent, DocumentRecord, document_query
-from connectors.store.document_tables import DocumentEventRow, DocumentRow
+from connectors.store.document_tables import INVOICE_FILE, DocumentEventRow, DocumentRow
 from domain.documents import DocumentStatus, Engine
 
 # A person may correct or submit what was read; re-extracting waits until no run holds the document.
@@ -107,22 +107,38 @@ class DocumentStore(StorePart):
         *,
         status: DocumentStatus | None = None,
         vendor_id: str | None = None,
+        engine: Engine | None = None,
+        uploaded_by: str | None = None,
+        invoice_files_only: bool = False,
         before_id: int | None = None,
         limit: int = 50,
     ) -> list[DocumentRecord]:
-        """Newest first; the next page starts before the last id of this one."""
+        """Newest first; the next page starts before the last id of this one. Each filter has an
+        index on (filter, id), so a page reads its rows only."""
         query = document_query().order_by(DocumentRow.id.desc()).limit(limit)
         if status is not None:
             query = query.where(DocumentRow.status == status.value)
         if vendor_id is not None:
             query = query.where(DocumentRow.vendor_id == vendor_id)
+        if engine is not None:
+            query = query.where(DocumentRow.engine == engine.value)
+        if uploaded_by is not None:
+            query = query.where(DocumentRow.uploaded_by == uploaded_by)
+        if invoice_files_only:
+            query = query.where(DocumentRow.purpose == INVOICE_FILE)
         if before_id is not None:
             query = query.where(DocumentRow.id < before_id)
         with self._reading() as session:
             return [DocumentRecord.from_row(row) for row in session.scalars(query)]
 
     def children(self, document_id: int) -> list[DocumentRecord]:
-        query = document_query().where(DocumentRow.parent_id == document_id).order_by(DocumentRow.id)
+        return self.children_of([document_id])
+
+    def children_of(self, document_ids: Sequence[int]) -> list[DocumentRecord]:
+        """The supporting files of these invoice files, in one query (a page lists them under each)."""
+        if not document_ids:
+            return []
+        query = document_query().where(DocumentRow.parent_id.in_(document_ids)).order_by(DocumentRow.id)
         with self._reading() as session:
             return [DocumentRecord.from_row(row) for row in session.scalars(query)]
 

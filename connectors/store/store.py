@@ -14,6 +14,7 @@
 - `metrics`: the counts the service's metrics show, read at scrape time (metrics.py)
 - `documents`: uploaded documents, corrections, submissions and their audit trail (documents.py)
 - `document_runs`: which extract-documents run extracts which document, leases, results (document_runs.py)
+- `extraction_usage`: what the paid extraction calls cost, and what extracted documents read (extraction_usage.py)
 
 Every public method of a part is one transaction; every status change writes exactly one audit
 event in that transaction. The PO lock lives in `po_locks`, whose primary key lets the database,
@@ -33,6 +34,7 @@ from connectors.store.document_runs import DocumentRuns
 from connectors.store.documents import DocumentStore
 from connectors.store.engine import make_engine
 from connectors.store.entry_search import EntrySearch
+from connectors.store.extraction_usage import ExtractionUsage
 from connectors.store.inbox import InboxStore
 from connectors.store.kpis import KpiQueries
 from connectors.store.lifecycle import EntryLifecycle
@@ -68,6 +70,7 @@ class ProcessStore:
         self.metrics = MetricQueries(sessions, clock)
         self.documents = DocumentStore(sessions, clock)
         self.document_runs = DocumentRuns(sessions, clock)
+        self.extraction_usage = ExtractionUsage(sessions, clock)
 
     @classmethod
     def from_url(

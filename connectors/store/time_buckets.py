@@ -1,8 +1,8 @@
 """SQL expressions for the dashboard's aggregates that each database spells its own way: the UTC
-day or hour a moment falls in, and the seconds between two moments.
+month, day or hour a moment falls in, and the seconds between two moments.
 
 Moments are stored as naive UTC (column_types.UtcTimestamp), so a bucket is a UTC day or hour.
-Buckets come back as text ("2026-12-01", "2026-12-01 09"), the one form all three databases can
+Buckets come back as text ("2026-12", "2026-12-01", "2026-12-01 09"), the one form all three databases can
 format alike; `bucket_start` reads them back. Format strings are rendered as literals, not bound:
 PostgreSQL would not see that a GROUP BY and its SELECT, bound separately, are one expression.
 """
@@ -15,8 +15,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
-_DAY, _HOUR = "%Y-%m-%d", "%Y-%m-%d %H"
-_POSTGRES_FORMATS = {_DAY: "YYYY-MM-DD", _HOUR: "YYYY-MM-DD HH24"}
+_MONTH, _DAY, _HOUR = "%Y-%m", "%Y-%m-%d", "%Y-%m-%d %H"
+_POSTGRES_FORMATS = {_MONTH: "YYYY-MM", _DAY: "YYYY-MM-DD", _HOUR: "YYYY-MM-DD HH24"}
 
 
 class _Bucket(FunctionElement[str]):
@@ -25,6 +25,11 @@ class _Bucket(FunctionElement[str]):
     type = String()
     inherit_cache = True
     form = _DAY
+
+
+class month_of(_Bucket):
+    inherit_cache = True
+    form = _MONTH
 
 
 class day_of(_Bucket):
@@ -87,6 +92,6 @@ def _seconds_mysql(element: seconds_between, compiler: SQLCompiler, **kw: Any) -
 
 
 def bucket_start(bucket: str) -> datetime:
-    """The first moment of a bucket of `day_of` or `hour_of`."""
-    form = _HOUR if len(bucket) > len("2026-12-01") else _DAY
+    """The first moment of a bucket of `month_of`, `day_of` or `hour_of`."""
+    form = {len("2026-12"): _MONTH, len("2026-12-01"): _DAY}.get(len(bucket), _HOUR)
     return datetime.strptime(bucket, form).replace(tzinfo=UTC)
