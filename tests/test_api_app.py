@@ -86,6 +86,7 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/documents",
         "/api/v1/documents/{document_id}",
         "/api/v1/documents/{document_id}/file",
+        "/api/v1/documents/{document_id}/pages/{page}",
         "/api/v1/documents/{document_id}/reextract",
         "/api/v1/documents/{document_id}/fields",
         "/api/v1/documents/{document_id}/submit",

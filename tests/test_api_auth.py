@@ -42,6 +42,7 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/documents/{document_id}/reextract"): PEOPLE,
     ("PUT", "/api/v1/documents/{document_id}/fields"): PEOPLE,
     ("POST", "/api/v1/documents/{document_id}/submit"): PEOPLE,
+    ("GET", "/api/v1/extraction/usage"): PEOPLE,
     ("GET", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users/{username}/deactivate"): {"admin"},
