@@ -78,6 +78,32 @@ def test_a_clerk_checks_a_document_by_keyboard_alone_and_sees_the_verdict(tmp_pa
         expect(page.locator("#history")).to_contain_text("user:cleo")
 
 
+def test_an_upload_through_the_page_is_read_checked_submitted_and_found_in_the_queue(
+    tmp_path: Path, page: Page
+) -> None:
+    with documents_desk(tmp_path) as (world, base_url):
+        sign_in(page, base_url, "cleo", PASSWORD)
+        page.get_by_role("link", name="Documents").click()
+        pdf = tmp_path / "acme-invoice.pdf"
+        pdf.write_bytes(invoice_needing_review("INV-902", issue_date=INVOICE_DATE))
+        page.locator("#upload-files").set_input_files(pdf)
+        row = page.locator('#documents tr[data-document="1"]')
+        expect(row).to_have_attribute("data-status", "queued")
+
+        extract_waiting(world)  # what the extract-documents flow does; the page follows by itself
+        expect(row).to_have_attribute("data-status", "needs_review")
+        row.get_by_role("link", name="1", exact=True).click()
+
+        expect(page.locator("#field-subtotal")).to_be_focused()
+        page.locator("#field-total").fill("20.00")
+        page.get_by_role("button", name="Submit as invoice").click()
+        expect(page.locator("#verdict-status")).to_have_text("ready_to_process")
+        page.get_by_role("link", name="Work queue").click()
+        queued = page.locator("#queue tbody tr", has_text="INV-902")
+        expect(queued).to_have_count(1)
+        expect(queued).to_contain_text("ready_to_process")
+
+
 def test_clicking_a_box_on_the_page_focuses_its_field_and_the_pages_zoom(tmp_path: Path, page: Page) -> None:
     with documents_desk(tmp_path) as (world, base_url):
         document_id = uploaded_and_read(world, "INV-901")
