@@ -256,9 +256,11 @@ def where_to_click(clerk_token: str, uploaded: dict[str, int], vendor_id: str | 
     documents = (
         f"""  Documents    {uploaded["new"]} demo documents uploaded now ({uploaded["already uploaded"]} were already):
                extract-documents reads them within a minute, submits the confident ones and starts a poll
-               curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/documents?status=needs_review"
+               {API_URL}/documents?status=needs_review  (as ap.clerk): open one, fix the marked fields,
+               submit it, and its verdict and entry are on the same screen
                curl -s -H "Authorization: Bearer $TOKEN" -F "files=@invoice.pdf" {API_URL}/api/v1/documents
-  Vendor       {DEMO_VENDOR_USER} / {DEMO_PASSWORD} sees vendor {vendor_id}'s documents only
+  Vendor       {API_URL}/vendor  sign in as {DEMO_VENDOR_USER} / {DEMO_PASSWORD}: vendor {vendor_id}'s own invoices
+               and documents only, and why each was refused
 """
         if uploaded["new"] or uploaded["already uploaded"]
         else ""
