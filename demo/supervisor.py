@@ -258,7 +258,7 @@ def where_to_click(clerk_token: str, uploaded: dict[str, int], vendor_id: str | 
                extract-documents reads them within a minute, submits the confident ones and starts a poll
                curl -s -H "Authorization: Bearer $TOKEN" "{API_URL}/api/v1/documents?status=needs_review"
                curl -s -H "Authorization: Bearer $TOKEN" -F "files=@invoice.pdf" {API_URL}/api/v1/documents
-  Vendor       {DEMO_VENDOR_USER} / {DEMO_PASSWORD} sees vendor {vendor_id}'s documents only
+  Vendor       {DEMO_VENDOR_USER} / {DEMO_PASSWORD} signs in to /vendor: vendor {vendor_id}'s invoices and documents only
 """
         if uploaded["new"] or uploaded["already uploaded"]
         else ""

@@ -22,17 +22,18 @@ def csrf_of(page: httpx.Response) -> str:
     return found.group(1)
 
 
-def create_person(world: ApiWorld, username: str, role: str) -> None:
+def create_person(world: ApiWorld, username: str, role: str, *, vendor_id: str | None = None) -> None:
     store = ProcessStore.from_url(world.settings.process_db_url)
     try:
-        store.accounts.create_user(username, PASSWORD, role)  # type: ignore[arg-type]
+        store.accounts.create_user(username, PASSWORD, role, vendor_id=vendor_id)  # type: ignore[arg-type]
     finally:
         store.close()
 
 
-def signed_in(world: ApiWorld, username: str, role: str) -> TestClient:
-    """A browser-like client of the app (cookies, no Authorization header) signed in as a new person."""
-    create_person(world, username, role)
+def signed_in(world: ApiWorld, username: str, role: str, *, vendor_id: str | None = None) -> TestClient:
+    """A browser-like client of the app (cookies, no Authorization header) signed in as a new person
+    (a vendor's user of `vendor_id`)."""
+    create_person(world, username, role, vendor_id=vendor_id)
     client = world.anonymous_client()
     form = client.get("/login")
     answer = client.post(

@@ -41,6 +41,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/documents/{document_id}/reextract"): PEOPLE,
     ("PUT", "/api/v1/documents/{document_id}/fields"): PEOPLE,
     ("POST", "/api/v1/documents/{document_id}/submit"): PEOPLE,
+    ("GET", "/api/v1/vendor/invoices"): {"vendor"},
+    ("GET", "/api/v1/vendor/invoices/{entry_id}"): {"vendor"},
     ("GET", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users/{username}/deactivate"): {"admin"},

@@ -15,6 +15,7 @@ from api.routes import (
     schemas,
     users,
     validation,
+    vendor_invoices,
     webhooks,
 )
 
@@ -35,7 +36,19 @@ api_router = APIRouter(
         }
     ),
 )
-for resource in (invoices, validation, entries, documents, kpis, rpa, users, api_keys, webhooks, flow_runs):
+for resource in (
+    invoices,
+    validation,
+    entries,
+    documents,
+    vendor_invoices,
+    kpis,
+    rpa,
+    users,
+    api_keys,
+    webhooks,
+    flow_runs,
+):
     api_router.include_router(resource.router, responses=AUTH_ERRORS)
 api_router.include_router(auth.router)  # login is public; its other routes document their 401/403 themselves
 api_router.include_router(schemas.router)

@@ -9,7 +9,7 @@ from typing import Annotated, BinaryIO
 from fastapi import APIRouter, BackgroundTasks, File, Form, Query, UploadFile, status
 from fastapi.responses import FileResponse
 
-from api.deps import DocumentIdPath, PrefectDep, ServicesDep
+from api.deps import MAX_ID, MIN_ID, DocumentIdPath, PrefectDep, ServicesDep
 from api.document_schemas import (
     DocumentDetail,
     DocumentPage,
@@ -27,12 +27,14 @@ from connectors.documents import content_disposition
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
 from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
-from domain import InvoiceKey
+from connectors.store.documents import AddedDocument
 from domain.documents import DocumentKind, DocumentStatus
 from domain.models import Code, FreeText
 from services.document_intake import IncomingFile, UploadDetails, Uploader
+from services.document_submission import submitted_key
 from services.flow_runs import EXTRACT_DEPLOYMENT, DeploymentNotFoundError, start_run
 from services.runtime import Services
+from services.vendor_words import as_vendor_finding
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 log = logging.getLogger(__name__)
@@ -49,6 +51,7 @@ CHUNK_BYTES = 1 << 20
     responses=error_responses(
         {
             413: "A file is larger than DOCUMENTS_MAX_BYTES, or more than DOCUMENTS_MAX_FILES files (too_large).",
+            404: "The document to replace does not exist, or is another vendor's (document_not_found).",
             415: "A file is none of the accepted kinds, whatever its name says (unsupported_type).",
         }
     ),
@@ -66,19 +69,27 @@ def upload_documents(
     po_number: Annotated[Code | None, Form(description="The PO the invoice bills, if known.")] = None,
     vendor_id: Annotated[Code | None, Form(description="The vendor (AP staff; a vendor user is its own).")] = None,
     note: Annotated[FreeText | None, Form(max_length=2000)] = None,
+    replaces: Annotated[
+        int | None,
+        Form(
+            ge=MIN_ID,
+            le=MAX_ID,
+            description="The document this corrected invoice replaces: once submitted, it is the next version of the "
+            "same invoice (a vendor replaces its own documents only).",
+        ),
+    ] = None,
 ) -> UploadResponse:
     """202: each file is a document, `queued` for the extract-documents flow (or `failed` with the
     reason when it cannot be read: encrypted, corrupt, too many pages, an image bomb). The same
     file uploaded again is the same document (`created: false`)."""
-    incoming = [IncomingFile(f.filename, _chunks(f.file)) for f in files]
-    incoming += [IncomingFile(f.filename, _chunks(f.file), supporting=True) for f in supporting or []]
+    incoming = [IncomingFile(f.filename, file_chunks(f.file)) for f in files]
+    incoming += [IncomingFile(f.filename, file_chunks(f.file), supporting=True) for f in supporting or []]
     added = services.documents.upload(
         incoming,
-        UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note),
+        UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note, replaces=replaces),
         Uploader(actor=uploader.actor, vendor_id=uploader.vendor_id),
     )
-    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
-        background.add_task(_start_extraction, prefect)
+    extract_soon(added, background, prefect)
     threshold = services.documents.extraction.confidence
     return UploadResponse(
         documents=[
@@ -224,10 +235,11 @@ def _visible(services: Services, document_id: DocumentIdPath, caller: Principal)
 
 
 def _detail(services: Services, document: DocumentRecord, caller: Principal) -> DocumentDetail:
-    entry = None
-    if document.submitted_version is not None:
-        key = InvoiceKey(source="upload", source_invoice_id=str(document.id), version=document.submitted_version)
-        entry = services.store.entries.find(key)
+    key = submitted_key(document)
+    entry = services.store.entries.find(key) if key is not None else None
+    if entry is not None and caller.vendor_id is not None:  # the findings in the vendor's words
+        findings = tuple(as_vendor_finding(finding, entry.po_number) for finding in entry.findings)
+        entry = entry.model_copy(update={"findings": findings})
     return DocumentDetail.of_document(
         document,
         services.documents.extraction.confidence,
@@ -237,9 +249,15 @@ def _detail(services: Services, document: DocumentRecord, caller: Principal) -> 
     )
 
 
-def _chunks(file: BinaryIO) -> Iterator[bytes]:
+def file_chunks(file: BinaryIO) -> Iterator[bytes]:
     while chunk := file.read(CHUNK_BYTES):
         yield chunk
+
+
+def extract_soon(added: list[AddedDocument], background: BackgroundTasks, prefect: PrefectApi) -> None:
+    """After the response, start extracting the new documents that wait (the upload page does too)."""
+    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
+        background.add_task(_start_extraction, prefect)
 
 
 def _start_extraction(prefect: PrefectApi) -> None:
