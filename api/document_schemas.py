@@ -106,6 +106,7 @@ class DocumentDetail(DocumentSummary):
     po_number: str | None = Field(description="As given at upload.")
     note: str | None
     parent_id: int | None
+    replaces_id: int | None = Field(description="The document this one replaces (a corrected invoice).")
     supporting_ids: list[int]
     fields: dict[str, FieldView]
     lines: list[dict[str, FieldView]]
@@ -147,7 +148,7 @@ class DocumentDetail(DocumentSummary):
         if document.submitted_version is not None:
             invoice = InvoiceOfDocument(
                 source="upload",
-                source_invoice_id=str(document.id),
+                source_invoice_id=str(document.invoice_document_id),
                 version=document.submitted_version,
                 entry_id=entry.id if entry else None,
                 status=entry.status if entry else None,
@@ -161,6 +162,7 @@ class DocumentDetail(DocumentSummary):
             po_number=document.po_number,
             note=document.note,
             parent_id=document.parent_id,
+            replaces_id=document.replaces_id,
             supporting_ids=[each.id for each in supporting],
             fields=fields,
             lines=lines,

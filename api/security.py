@@ -114,3 +114,5 @@ AdminDep = Annotated[Principal, Depends(RoleGuard("admin"))]
 AnyPersonDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor"))]
 # Anyone known: who am I.
 AnyoneDep = Annotated[Principal, Depends(RoleGuard("admin", "clerk", "vendor", "bot"))]
+# A vendor's user: its own invoices (every vendor user has a vendor id: the users table says so).
+VendorDep = Annotated[Principal, Depends(RoleGuard("vendor"))]

@@ -10,6 +10,7 @@ from fastapi import BackgroundTasks, UploadFile
 from api.document_schemas import DocumentSummary, UploadedDocument, UploadResponse
 from api.security import Principal
 from connectors.prefect_api import PrefectApi, PrefectUnavailableError
+from connectors.store.documents import AddedDocument
 from domain.documents import DocumentStatus
 from services.document_intake import IncomingFile, UploadDetails, Uploader
 from services.flow_runs import EXTRACT_DEPLOYMENT, DeploymentNotFoundError, start_run
@@ -35,8 +36,7 @@ def receive_uploads(
     """Record the files as documents; when any new one waits to be extracted, start the run after
     the answer is sent."""
     added = services.documents.upload(files, details, Uploader(actor=uploader.actor, vendor_id=uploader.vendor_id))
-    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
-        background.add_task(start_extraction, prefect)
+    extract_soon(added, background, prefect)
     threshold = services.documents.extraction.confidence
     return UploadResponse(
         documents=[
@@ -44,6 +44,12 @@ def receive_uploads(
             for each in added
         ]
     )
+
+
+def extract_soon(added: Sequence[AddedDocument], background: BackgroundTasks, prefect: PrefectApi) -> None:
+    """After the answer is sent, start extracting the new documents that wait."""
+    if any(each.created and each.document.status is DocumentStatus.QUEUED for each in added):
+        background.add_task(start_extraction, prefect)
 
 
 def start_extraction(prefect: PrefectApi) -> None:

@@ -18,6 +18,8 @@ from connectors.documents import (
     safe_file_name,
 )
 from connectors.store import ProcessStore
+from connectors.store.document_audit import DocumentNotFoundError
+from connectors.store.document_reads import DocumentRecord
 from connectors.store.document_tables import INVOICE_FILE, SUPPORTING_FILE
 from connectors.store.documents import AddedDocument, NewDocument
 from domain.documents import DocumentKind, DocumentStatus
@@ -52,11 +54,13 @@ class IncomingFile:
 
 @dataclass(frozen=True)
 class UploadDetails:
-    """What the uploader says of the invoice (all optional): the PO, the vendor, a note."""
+    """What the uploader says of the invoice (all optional): the PO, the vendor, a note, and the
+    document the upload replaces (a corrected invoice: a new version of the same invoice)."""
 
     po_number: str | None = None
     vendor_id: str | None = None
     note: str | None = None
+    replaces: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +117,12 @@ def upload(
         raise UploadRefusedError("files", "send the invoice itself, not only supporting documents")
     if len(invoice_files) > 1 and len(invoice_files) < len(files):
         raise UploadRefusedError("supporting", "supporting documents go with exactly one invoice file per request")
-    vendor_id = _vendor_of(details, uploader)
+    replaced = _replaced(store, details, uploader)
+    if details.replaces is not None and len(invoice_files) > 1:
+        raise UploadRefusedError("replaces", "a corrected version is one invoice file; send the others separately")
+    vendor_id = _vendor_of(details, uploader) or (replaced.vendor_id if replaced else None)
+    if replaced is not None and replaced.vendor_id not in (None, vendor_id):
+        raise UploadRefusedError("replaces", f"document {replaced.id} is vendor {replaced.vendor_id}'s invoice")
     # Type and size first, for every file: a refused request records nothing.
     checked = [_checked(storage, file, policy) for file in files]
     added = []
@@ -135,12 +144,26 @@ def upload(
             po_number=details.po_number,
             note=details.note,
             parent_id=invoice_document.id if item.supporting and invoice_document else None,
+            replaces_id=None if item.supporting or replaced is None else replaced.id,
+            original_id=None if item.supporting or replaced is None else replaced.invoice_document_id,
         )
         result = store.documents.add(new, actor=uploader.actor)
         if not item.supporting:
             invoice_document = result.document
         added.append(result)
     return added
+
+
+def _replaced(store: ProcessStore, details: UploadDetails, uploader: Uploader) -> DocumentRecord | None:
+    """The invoice document the upload replaces: a vendor's own only (another's is not found, 404)."""
+    if details.replaces is None:
+        return None
+    replaced = store.documents.get(details.replaces)
+    if uploader.vendor_id is not None and replaced.vendor_id != uploader.vendor_id:
+        raise DocumentNotFoundError(details.replaces)  # another vendor's: as if it did not exist
+    if replaced.purpose != INVOICE_FILE:
+        raise UploadRefusedError("replaces", f"document {replaced.id} is a supporting file, not an invoice")
+    return replaced
 
 
 def _vendor_of(details: UploadDetails, uploader: Uploader) -> str | None:

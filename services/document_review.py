@@ -209,7 +209,8 @@ def submit_and_judge(
     if submitted.entry is not None:
         return SubmittedVerdict(submitted.document, submitted.entry, None)
     try:
-        recorded = judging.validate_inbox_invoice(UPLOAD_SOURCE, str(document_id), actor=actor)
+        # a corrected upload is a new version of the invoice its first document started
+        recorded = judging.validate_inbox_invoice(UPLOAD_SOURCE, submitted.invoice.source_invoice_id, actor=actor)
     except (POLockedError, EarlierVersionDispatchedError) as waiting:
         return SubmittedVerdict(submitted.document, None, f"{waiting} The next poll judges it.")
     return SubmittedVerdict(submitted.document, recorded.entry, None)

@@ -1,8 +1,9 @@
 """A reviewed document becomes an invoice: into the inbox with source `upload`, judged by the same
 rules as a marketplace invoice in the next poll (or at once through the validate route).
 
-The invoice's id is the document's id; each submission of the same document is a new version, so
-a corrected document replaces what was judged before, as a vendor's corrected invoice does. An
+The invoice's id is the id of its first document; each submission of the same document, or of a
+document that replaces it (a corrected upload), is a new version of that invoice, so it replaces
+what was judged before, as a vendor's corrected invoice on the marketplace does. An
 invoice without a PO number cannot be judged against a PO: it goes to manual review at once, with
 a finding saying so.
 """
@@ -17,7 +18,7 @@ from connectors.erp import ErpGateway
 from connectors.store import Entry, ProcessStore
 from connectors.store.document_audit import DocumentStateError
 from connectors.store.document_reads import DocumentRecord
-from domain import ChargeKind, EntryStatus, Finding, Invoice, Severity, Verdict
+from domain import ChargeKind, EntryStatus, Finding, Invoice, InvoiceKey, Severity, Verdict
 from domain.documents import LINE_FIELDS, Extraction
 
 UPLOAD_SOURCE = "upload"
@@ -50,7 +51,7 @@ def submit_document(
     extraction = document.reviewed_extraction
     if document.purpose != "invoice" or extraction is None:
         raise DocumentStateError(document.id, document.status, "submitted")
-    version = (document.submitted_version or 0) + 1
+    version = _next_version(store, document)
     po_number = _text(extraction, "po_number") or document.po_number
     vendor_id = document.vendor_id or (_vendor_of_po(erp, po_number, today) if po_number else None)
     invoice = invoice_of(document, extraction, version=version, po_number=po_number, vendor_id=vendor_id)
@@ -77,6 +78,15 @@ def submit_document(
         store.inbox.record_pull(UPLOAD_SOURCE, [invoice], [], None, actor=actor)
     recorded = store.documents.mark_submitted(document.id, version, actor=actor, entry_id=entry.id if entry else None)
     return Submitted(recorded, invoice, entry)
+
+
+def submitted_key(document: DocumentRecord) -> InvoiceKey | None:
+    """The invoice version a document was last submitted as (None: never submitted)."""
+    if document.submitted_version is None:
+        return None
+    return InvoiceKey(
+        source=UPLOAD_SOURCE, source_invoice_id=str(document.invoice_document_id), version=document.submitted_version
+    )
 
 
 def invoice_of(
@@ -129,7 +139,7 @@ def invoice_of(
         raise DocumentIncompleteError(document.id, problems)
     values = {
         "source": UPLOAD_SOURCE,
-        "source_invoice_id": str(document.id),
+        "source_invoice_id": str(document.invoice_document_id),
         "version": version,
         "vendor_id": vendor_id or UNKNOWN_VENDOR,
         "vendor_name": _text(extraction, "seller_name") or "",
@@ -200,6 +210,13 @@ def charge_kind(description: str) -> ChargeKind:
         if any(stem in words for stem in stems):
             return kind
     return ChargeKind.OTHER
+
+
+def _next_version(store: ProcessStore, document: DocumentRecord) -> int:
+    """The version after the newest any document of the invoice was submitted as. Counted from the
+    documents' own record, so a submit that crashed before recording it takes the same version again."""
+    versions = [each.submitted_version or 0 for each in store.documents.invoice_documents(document.invoice_document_id)]
+    return max(versions, default=0) + 1
 
 
 def _text(extraction: Extraction, name: str) -> str | None:

@@ -32,7 +32,7 @@ def create_person(world: ApiWorld, username: str, role: str, *, vendor_id: str |
 
 def signed_in(world: ApiWorld, username: str, role: str, *, vendor_id: str | None = None) -> TestClient:
     """A browser-like client of the app (cookies, no Authorization header) signed in as a new person
-    (a vendor's user speaks for `vendor_id`)."""
+    (a vendor's user of `vendor_id`)."""
     create_person(world, username, role, vendor_id=vendor_id)
     client = world.anonymous_client()
     form = client.get("/login")

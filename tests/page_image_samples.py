@@ -51,6 +51,8 @@ def stored_record(
         claim_token=None,
         submitted_version=None,
         submitted_at=None,
+        replaces_id=None,
+        original_id=None,
     )
 
 

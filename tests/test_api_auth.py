@@ -43,6 +43,8 @@ ALLOWED: dict[tuple[str, str], set[str]] = {
     ("PUT", "/api/v1/documents/{document_id}/fields"): PEOPLE,
     ("POST", "/api/v1/documents/{document_id}/submit"): PEOPLE,
     ("GET", "/api/v1/extraction/usage"): PEOPLE,
+    ("GET", "/api/v1/vendor/invoices"): {"vendor"},
+    ("GET", "/api/v1/vendor/invoices/{entry_id}"): {"vendor"},
     ("GET", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users"): {"admin"},
     ("POST", "/api/v1/users/{username}/deactivate"): {"admin"},

@@ -74,6 +74,8 @@ def _document(
         "claim_token": None,
         "submitted_version": None,
         "submitted_at": None,
+        "replaces_id": None,
+        "original_id": None,
     }
     return DocumentRecord.model_validate(values | changes)
 

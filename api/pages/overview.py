@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.deps import ServicesDep
-from api.pages.web import PageUserDep, is_htmx, queue_link, render
+from api.pages.web import PersonPageDep, is_htmx, queue_link, render
 from domain import EntryStatus
 from services.kpis import Kpis
 
@@ -68,12 +68,14 @@ def _charts(figures: Kpis) -> dict[str, dict[str, Any]]:
 @router.get("/", response_class=HTMLResponse)
 def overview(
     request: Request,
-    user: PageUserDep,
+    user: PersonPageDep,
     services: ServicesDep,
     period: Period = "7d",
     first_day: Annotated[date | None, Query(alias="from")] = None,
     last_day: Annotated[date | None, Query(alias="to")] = None,
-) -> HTMLResponse:
+) -> Response:
+    if user.is_vendor:  # the landing page after signing in: a vendor's is their own
+        return RedirectResponse("/vendor", status_code=303)
     now = services.clock()
     start, end = _bounds(period, first_day, last_day, now)
     problem = None

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from api.deps import SettingsDep, SignInsDep, SignInThreadsDep, StoreDep
 from api.errors import ApiError
-from api.pages.web import CSRF_FIELD, FormUserDep, render, safe_next
+from api.pages.web import CSRF_FIELD, PersonFormDep, render, safe_next
 from api.routes.auth import issue_session, set_session_cookie
 from api.schemas import LoginRequest
 from api.security import SESSION_COOKIE
@@ -63,14 +63,21 @@ async def sign_in(
         return _form(request, next_page, message="Enter your username and password.", status_code=422)
     except ApiError as refused:
         return _form(request, next_page, message=refused.message, status_code=refused.status_code)
-    response = RedirectResponse(safe_next(next_page), status_code=303)
+    target = safe_next(next_page)
+    if issued.user.vendor_id is not None and not _is_vendor_page(target):
+        target = "/vendor"  # a vendor has no page elsewhere: an AP address would only answer 403
+    response = RedirectResponse(target, status_code=303)
     set_session_cookie(response, issued, settings)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
 
+def _is_vendor_page(path: str) -> bool:
+    return path == "/vendor" or path.startswith(("/vendor/", "/vendor?"))
+
+
 @router.post("/logout")
-def sign_out(user: FormUserDep, store: StoreDep) -> Response:
+def sign_out(user: PersonFormDep, store: StoreDep) -> Response:
     if user.principal.session_token is not None:
         store.accounts.sign_out(user.principal.session_token)
     response = RedirectResponse("/login", status_code=303)

@@ -1,6 +1,8 @@
 """What every dashboard page shares: who is signed in (the session cookie), the CSRF token of their
 session, the templates, and the answers for a visitor who is not signed in or may not see a page.
 
+Pages are AP staff's (`PageUserDep`, `FormUserDep`, `AdminPageDep`) or a vendor user's own
+(`VendorPageDep`, `VendorFormDep`, under /vendor); each refuses the other with 403 and a sentence.
 Pages read the session cookie only: a bot's API key is refused (403), a visitor without a session
 is sent to the sign-in page. A state-changing request must carry the session's CSRF token, as the
 form field `csrf_token` or the header `X-CSRF-Token` (htmx sends it from the page's body), or it
@@ -101,6 +103,17 @@ class PageUser:
     def is_admin(self) -> bool:
         return self.principal.role == "admin"
 
+    @property
+    def is_vendor(self) -> bool:
+        return self.principal.vendor_id is not None
+
+    @property
+    def vendor_id(self) -> str:
+        """The vendor a vendor's user speaks for (vendor pages only: their dependency made sure)."""
+        if self.principal.vendor_id is None:
+            raise PageForbidden("These pages are a vendor's own.")
+        return self.principal.vendor_id
+
 
 class SignInRequired(Exception):
     """No session, or an expired or ended one: the visitor is sent to the sign-in page."""
@@ -112,7 +125,8 @@ class PageForbidden(Exception):
         self.message = message
 
 
-def page_user(request: Request, store: StoreDep) -> PageUser:
+def signed_in_person(request: Request, store: StoreDep) -> PageUser:
+    """Whoever signed in with the session cookie, AP staff or a vendor's user."""
     token = request.cookies.get(SESSION_COOKIE)
     if API_KEY_PREFIX in request.headers.get("Authorization", "") or (token or "").startswith(API_KEY_PREFIX):
         raise PageForbidden("The dashboard is for people: an API key cannot open its pages.")
@@ -122,9 +136,21 @@ def page_user(request: Request, store: StoreDep) -> PageUser:
         principal = principal_for(store, token)
     except ApiError as unknown:  # expired or signed out
         raise SignInRequired() from unknown
-    if principal.vendor_id is not None:
-        raise PageForbidden("These pages are AP's work queue; a vendor's documents are at /api/v1/documents.")
     return PageUser(principal=principal, csrf_token=csrf_token_for(token))
+
+
+def page_user(user: Annotated[PageUser, Depends(signed_in_person)]) -> PageUser:
+    """AP staff: the work queue's pages."""
+    if user.is_vendor:
+        raise PageForbidden("These pages are AP's work queue; your invoices and documents are at /vendor.")
+    return user
+
+
+def vendor_page_user(user: Annotated[PageUser, Depends(signed_in_person)]) -> PageUser:
+    """A vendor's user: the vendor's own pages. AP staff see every invoice in the work queue instead."""
+    if not user.is_vendor:
+        raise PageForbidden("These pages are a vendor's own; AP staff find every invoice in the work queue at /queue.")
+    return user
 
 
 def admin_user(user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
@@ -133,8 +159,7 @@ def admin_user(user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
     return user
 
 
-async def csrf_checked(request: Request, user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
-    """The signed-in person, once the request has shown their session's CSRF token."""
+async def _csrf_shown(request: Request, user: PageUser) -> PageUser:
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
         form = await request.form()  # parsed once: the route's Form parameters read the same
@@ -145,10 +170,31 @@ async def csrf_checked(request: Request, user: Annotated[PageUser, Depends(page_
     return user
 
 
+async def csrf_checked(request: Request, user: Annotated[PageUser, Depends(page_user)]) -> PageUser:
+    """The signed-in AP person, once the request has shown their session's CSRF token."""
+    return await _csrf_shown(request, user)
+
+
+async def vendor_csrf_checked(request: Request, user: Annotated[PageUser, Depends(vendor_page_user)]) -> PageUser:
+    """The signed-in vendor's user, once the request has shown their session's CSRF token."""
+    return await _csrf_shown(request, user)
+
+
+async def person_csrf_checked(request: Request, user: Annotated[PageUser, Depends(signed_in_person)]) -> PageUser:
+    """Anyone signed in (signing out), once the request has shown their session's CSRF token."""
+    return await _csrf_shown(request, user)
+
+
 PageUserDep = Annotated[PageUser, Depends(page_user)]
 AdminPageDep = Annotated[PageUser, Depends(admin_user)]
 # For forms and htmx requests that change something.
 FormUserDep = Annotated[PageUser, Depends(csrf_checked)]
+# Anyone signed in: the landing page sends each where they belong; signing out.
+PersonPageDep = Annotated[PageUser, Depends(signed_in_person)]
+PersonFormDep = Annotated[PageUser, Depends(person_csrf_checked)]
+# A vendor's own pages, and their forms.
+VendorPageDep = Annotated[PageUser, Depends(vendor_page_user)]
+VendorFormDep = Annotated[PageUser, Depends(vendor_csrf_checked)]
 
 
 class _AdminForm:

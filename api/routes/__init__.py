@@ -16,6 +16,7 @@ from api.routes import (
     schemas,
     users,
     validation,
+    vendor_invoices,
     webhooks,
 )
 
@@ -42,6 +43,7 @@ for resource in (
     entries,
     documents,
     extraction_usage,
+    vendor_invoices,
     kpis,
     rpa,
     users,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, File, Form, Header, Path, Query, UploadFile, status
 from fastapi.responses import FileResponse, Response
 
-from api.deps import DocumentIdPath, PrefectDep, ServicesDep
+from api.deps import MAX_ID, MIN_ID, DocumentIdPath, PrefectDep, ServicesDep
 from api.document_schemas import (
     DocumentDetail,
     DocumentPage,
@@ -25,11 +25,12 @@ from connectors.documents import content_disposition
 from connectors.documents.page_images import PAGE_IMAGE_SUFFIXES
 from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
-from domain import InvoiceKey
 from domain.documents import DocumentKind, DocumentStatus
 from domain.models import Code, FreeText
 from services.document_intake import UploadDetails
+from services.document_submission import submitted_key
 from services.runtime import Services
+from services.vendor_words import as_vendor_finding
 
 router = APIRouter(prefix="/documents", tags=["documents"])
 
@@ -49,6 +50,7 @@ _STRING = {"schema": {"type": "string"}}
     responses=error_responses(
         {
             413: "A file is larger than DOCUMENTS_MAX_BYTES, or more than DOCUMENTS_MAX_FILES files (too_large).",
+            404: "The document to replace does not exist, or is another vendor's (document_not_found).",
             415: "A file is none of the accepted kinds, whatever its name says (unsupported_type).",
         }
     ),
@@ -66,12 +68,21 @@ def upload_documents(
     po_number: Annotated[Code | None, Form(description="The PO the invoice bills, if known.")] = None,
     vendor_id: Annotated[Code | None, Form(description="The vendor (AP staff; a vendor user is its own).")] = None,
     note: Annotated[FreeText | None, Form(max_length=2000)] = None,
+    replaces: Annotated[
+        int | None,
+        Form(
+            ge=MIN_ID,
+            le=MAX_ID,
+            description="The document this corrected invoice replaces: once submitted, it is the next version of the "
+            "same invoice (a vendor replaces its own documents only).",
+        ),
+    ] = None,
 ) -> UploadResponse:
     """202: each file is a document, `queued` for the extract-documents flow (or `failed` with the
     reason when it cannot be read: encrypted, corrupt, too many pages, an image bomb). The same
     file uploaded again is the same document (`created: false`)."""
     incoming = incoming_files(files) + incoming_files(supporting or [], supporting=True)
-    details = UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note)
+    details = UploadDetails(po_number=po_number, vendor_id=vendor_id, note=note, replaces=replaces)
     return receive_uploads(services, prefect, background, incoming, details, uploader)
 
 
@@ -264,10 +275,11 @@ def _names_etag(if_none_match: str, etag: str) -> bool:
 
 
 def _detail(services: Services, document: DocumentRecord, caller: Principal) -> DocumentDetail:
-    entry = None
-    if document.submitted_version is not None:
-        key = InvoiceKey(source="upload", source_invoice_id=str(document.id), version=document.submitted_version)
-        entry = services.store.entries.find(key)
+    key = submitted_key(document)
+    entry = services.store.entries.find(key) if key is not None else None
+    if entry is not None and caller.vendor_id is not None:  # the findings in the vendor's words
+        findings = tuple(as_vendor_finding(finding, entry.po_number) for finding in entry.findings)
+        entry = entry.model_copy(update={"findings": findings})
     return DocumentDetail.of_document(
         document,
         services.documents.extraction.confidence,

@@ -33,6 +33,8 @@ class DocumentRecord(BaseModel):
     size: int
     purpose: str
     parent_id: int | None
+    replaces_id: int | None
+    original_id: int | None
     status: DocumentStatus
     status_reason: str | None
     pages: int | None
@@ -57,6 +59,11 @@ class DocumentRecord(BaseModel):
         values = {name: getattr(row, name) for name in cls.model_fields}
         values["extraction"] = None if row.extraction is None else Extraction.model_validate(row.extraction)
         return cls.model_validate(values)
+
+    @property
+    def invoice_document_id(self) -> int:
+        """The first document of the invoice this one is a version of: its id is the invoice's source invoice id."""
+        return self.original_id or self.id
 
     def field_values(self) -> dict[str, str | None]:
         """Every field's value by path, as read and then corrected by people."""

@@ -42,6 +42,10 @@ class DocumentRow(Base):
     size: Mapped[int] = mapped_column(Integer)
     purpose: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    # A corrected invoice: the document it replaces, and the first document of that invoice (whose id
+    # is the invoice's source invoice id, so each replacement is a new version of the same invoice).
+    replaces_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
+    original_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     # why it failed, or why it needs a person
     status_reason: Mapped[str | None] = mapped_column(Text)

@@ -8,7 +8,7 @@ Every public method is one transaction, and every status change or correction wr
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from connectors.store.base import StorePart
@@ -46,6 +46,8 @@ class NewDocument:
     note: str | None
     parent_id: int | None = None
     status_reason: str | None = None
+    replaces_id: int | None = None
+    original_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +150,14 @@ class DocumentStore(StorePart):
             rows = session.scalars(query.order_by(DocumentEventRow.id))
             return [DocumentEvent.model_validate(row) for row in rows]
 
+    def invoice_documents(self, invoice_document_id: int) -> list[DocumentRecord]:
+        """Every document of one invoice: its first document and those that replaced it, oldest first."""
+        query = document_query().where(
+            or_(DocumentRow.id == invoice_document_id, DocumentRow.original_id == invoice_document_id)
+        )
+        with self._reading() as session:
+            return [DocumentRecord.from_row(row) for row in session.scalars(query.order_by(DocumentRow.id))]
+
     def count_waiting(self) -> int:
         query = select(DocumentRow.id).where(DocumentRow.status == DocumentStatus.QUEUED.value)
         with self._reading() as session:
@@ -213,7 +223,7 @@ class DocumentStore(StorePart):
             return DocumentRecord.from_row(row)
 
     def mark_submitted(self, document_id: int, version: int, *, actor: str, entry_id: int | None) -> DocumentRecord:
-        """The document went into the inbox as `version` of invoice (upload, document id)."""
+        """The document went into the inbox as `version` of invoice (upload, its invoice document id)."""
         now = self._clock()
         with self._sessions.begin() as session:
             row = locked_document(session, document_id)
@@ -246,4 +256,6 @@ _NEW_COLUMNS = (
     "note",
     "parent_id",
     "status_reason",
+    "replaces_id",
+    "original_id",
 )

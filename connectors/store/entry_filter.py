@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 from sqlalchemy import ColumnElement, and_, exists, not_, or_, select
 
 from connectors.store.tables import EntryEventRow, EntryFindingRow, EntryRow
@@ -25,6 +25,11 @@ def _utc_unless_told(moment: datetime) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _listed(value: Any) -> Any:
+    """A list as a URL query parameter writes it: comma-separated."""
+    return tuple(value.split(",")) if isinstance(value, str) else value
+
+
 Moment = Annotated[datetime, AfterValidator(_utc_unless_told)]
 
 SortKey = Literal["id", "invoice_date", "total", "vendor_id", "updated_at"]
@@ -34,6 +39,7 @@ SORT_KEYS: tuple[SortKey, ...] = ("id", "invoice_date", "total", "vendor_id", "u
 class EntryFilter(BaseModel):
     """Entries matching every field given; a field left None does not filter.
 
+    - `status_in`: its status is one of these (a vendor's stage is several statuses).
     - `status`, `verdict` (the status the rules gave when it was judged), `vendor_id`,
       `po_number`, `currency`, `possible_double_entry`: equal.
     - `invoice_number`: equal once normalised as duplicates are compared ("inv-0123" finds "INV123").
@@ -53,6 +59,7 @@ class EntryFilter(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     status: EntryStatus | None = None
+    status_in: Annotated[tuple[EntryStatus, ...], BeforeValidator(_listed)] | None = None
     verdict: EntryStatus | None = None
     vendor_id: str | None = None
     po_number: str | None = None
@@ -96,6 +103,8 @@ class EntrySort(BaseModel):
 
 
 def _param(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ",".join(str(each) for each in value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime):
@@ -133,6 +142,8 @@ def conditions(entry_filter: EntryFilter) -> list[ColumnElement[bool]]:
         EntryRow.currency: f.currency,
     }
     where = [column == str(value) for column, value in equal.items() if value is not None]
+    if f.status_in is not None:
+        where.append(EntryRow.status.in_([status.value for status in f.status_in]))
     if f.invoice_number is not None:
         where.append(EntryRow.normalised_invoice_number == normalise_invoice_number(f.invoice_number))
     if f.possible_double_entry is not None:

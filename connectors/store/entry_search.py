@@ -52,7 +52,7 @@ class EntrySearch(StorePart):
     def status_counts(self, filter: EntryFilter | None = None) -> dict[EntryStatus, int]:
         """How many entries of the filter, its status left out, are in each status (every status,
         zero included): the queue's status tabs. One GROUP BY query."""
-        unfiltered = (filter or EntryFilter()).model_copy(update={"status": None})
+        unfiltered = (filter or EntryFilter()).model_copy(update={"status": None, "status_in": None})
         query = select(EntryRow.status, func.count()).where(*conditions(unfiltered)).group_by(EntryRow.status)
         with self._reading() as session:
             counted = dict(session.execute(query).tuples().all())

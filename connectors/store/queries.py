@@ -11,7 +11,7 @@ from connectors.store.base import StorePart, matches_key
 from connectors.store.errors import EntryNotFoundError
 from connectors.store.read_models import Entry, EntryEvent, EntrySummary, ErpDocument
 from connectors.store.tables import EntryEventRow, EntryRow, ErpDocumentRow, POLockRow, VersionLockRow
-from connectors.store.versions import identity_of
+from connectors.store.versions import Identity, identity_of, newest_known_versions
 from domain import EntryStatus, Invoice, InvoiceKey
 
 # Entered invoices are in the ERP, where the gateway finds them for duplicate checks; keeping
@@ -79,6 +79,11 @@ class EntryQueries(StorePart):
             holders = [EntrySummary.from_columns(row._mapping) for row in session.execute(query)]
         by_invoice = {(holder.source, holder.source_invoice_id): holder for holder in holders}
         return {key: by_invoice[identity_of(key)] for key in keys if identity_of(key) in by_invoice}
+
+    def newest_versions(self, keys: Iterable[InvoiceKey]) -> dict[Identity, int]:
+        """Per invoice (source, source invoice id) of these keys, the newest version pulled or judged."""
+        with self._reading() as session:
+            return newest_known_versions(session, {identity_of(key) for key in keys})
 
     def dispatched_before(self, cutoff: datetime) -> list[EntrySummary]:
         """Entries dispatched (to the bot or its mailbox) before `cutoff` with no callback since."""
