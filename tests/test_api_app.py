@@ -91,6 +91,8 @@ def test_openapi_documents_every_route_and_the_error_shape(tmp_path: Path) -> No
         "/api/v1/documents/{document_id}/fields",
         "/api/v1/documents/{document_id}/submit",
         "/api/v1/extraction/usage",
+        "/api/v1/vendor/invoices",
+        "/api/v1/vendor/invoices/{entry_id}",
         "/api/v1/kpis",
         "/api/v1/rpa/claim",
         "/api/v1/rpa/{entry_id}/success",
