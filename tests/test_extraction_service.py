@@ -177,6 +177,8 @@ def test_a_charge_among_the_totals_is_a_charge_not_a_line_and_goes_into_the_invo
             "claim_token": None,
             "submitted_version": None,
             "submitted_at": None,
+            "replaces_id": None,
+            "original_id": None,
         }
     )
     corrected = read.model_copy(
