@@ -152,6 +152,21 @@ def test_rows_without_a_header_where_quantity_times_price_is_the_total() -> None
     assert lines[0].line_total.confidence == 0.75  # a row known by its arithmetic alone
 
 
+def test_a_legal_form_alone_is_no_seller_and_kg_in_a_line_is_a_unit() -> None:
+    page = _page(
+        (40, "Bluewater Components"),
+        (60, "Invoice No: A-78"),
+        (260, "Total: 40.23"),
+    )
+    # a line item's cells, each in its column: the unit `KG` stands alone
+    cells = [
+        Word(text, x0, 200, x0 + 5 * len(text), 209)
+        for text, x0 in (("Steel", 40), ("plate", 70), ("9", 300), ("KG", 340), ("4.47", 420), ("40.23", 500))
+    ]
+    fields, _, _ = parse_invoice([PageText(1, 595, 842, (*page.words, *cells))])
+    assert fields["seller_name"].value == "Bluewater Components"
+
+
 def test_ocr_misreads_one_letter_of_a_label_and_spaces_thousands_wide() -> None:
     def word(text: str, x0: float, top: float, confidence: float = 0.9) -> Word:
         return Word(text, x0, top, x0 + 11 * len(text), top + 20, confidence)

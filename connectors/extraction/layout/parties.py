@@ -180,6 +180,8 @@ def seller_candidates(lines: Sequence[Line], buyer_blocks: Sequence[BuyerBlock])
                 # Up to the legal form's last character: `Limited.` ends a sentence, `Ltd.` is the form.
                 beyond = len(" ".join(token.text for token in through)) - legal.end()
                 value = _clean_name(cut)
+                if LEGAL_FORM.fullmatch(value):
+                    continue  # a legal form alone names nobody: `KG` is as often a unit of weight
                 score = 0.85 + (0.1 if near_top else 0.0)
                 found.append(
                     Candidate("seller_name", value[: len(value) - beyond] if beyond > 0 else value, score, cut, line)
