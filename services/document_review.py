@@ -100,7 +100,10 @@ def document_to_check(document: DocumentRecord, history: list[DocumentEvent], th
     reviewed = document.reviewed_extraction
     if reviewed is None:
         return DocumentToCheck(document, (), (), (), (), _changes_since_reextraction(document, history))
-    checks = cross_check(reviewed).checks
+    # Checked again as the fields stand now: a corrected total clears its check, and the fields a
+    # passing check vouches for are as sure as the engine would have been of them.
+    reviewed = cross_check(reviewed)
+    checks = reviewed.checks
     failing = {path for check in checks if not check.passed for path in check.fields}
     corrected = set(document.corrections)
 
@@ -154,16 +157,21 @@ def _changes_since_reextraction(
 
 
 def _in_screen_order(paths: set[str]) -> list[str]:
-    order = {name: index for index, name in enumerate((*HEADER_FIELDS, *LINE_FIELDS, *CHARGE_FIELDS))}
+    """Header fields, then each line's, then each charge's, in the order the form shows them."""
 
     def key(path: str) -> tuple[int, int, int]:
-        if path in order and "[" not in path:
-            return (0, 0, order[path])
+        if "[" not in path:
+            return (0, 0, _position(HEADER_FIELDS, path))
         kind, _, rest = path.partition("[")
         index, _, name = rest.partition("].")
-        return (1 if kind == "lines" else 2, int(index) if index.isdigit() else 0, order.get(name, 99))
+        fields = LINE_FIELDS if kind == "lines" else CHARGE_FIELDS
+        return (1 if kind == "lines" else 2, int(index) if index.isdigit() else 0, _position(fields, name))
 
     return sorted(paths, key=key)
+
+
+def _position(names: tuple[str, ...], name: str) -> int:
+    return names.index(name) if name in names else len(names)
 
 
 def engines_to_try(document: DocumentRecord, provider: Engine | None) -> list[Engine]:

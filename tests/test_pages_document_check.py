@@ -102,6 +102,8 @@ def test_a_correction_is_saved_audited_and_clears_the_failing_check(world: ApiWo
     after = clerk.get(saved.headers["location"])
     assert "Corrections saved." in after.text
     assert 'id="conf-total">corrected' in after.text
+    # the totals check passes now: it vouches for the subtotal and the tax, which no longer stand out
+    assert not [path for path, tag in _inputs(after.text).items() if 'tabindex="1"' in tag]
     assert "✓ subtotal 20.00 + tax 0.00 = 20.00, the total is 20.00" in after.text
     assert "<code>total</code>: 25.00 → 20.00" in after.text and "user:cleo" in after.text
     # only what the person changed was recorded: the other fields keep the engine's confidence
