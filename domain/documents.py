@@ -163,10 +163,11 @@ class ProviderCall(_Model):
 
 
 class PageTurn(_Model):
-    """How the OCR engine turned a page image before reading it, so that its boxes (fractions of the page
-    as read) line up with an image turned the same way: first rotated about its centre by `skew_degrees`
-    clockwise (the small skew the page had counter-clockwise, straightened; same size, white where it
-    turned in), then `quarter_turns` quarter turns clockwise (a page lying sideways or upside down)."""
+    """How a page was turned before it was read (by the OCR engine, or a text layer printed sideways), so
+    that its boxes (fractions of the page as read) line up with an image turned the same way: first rotated
+    about its centre by `skew_degrees` clockwise (the small skew the page had counter-clockwise, straightened;
+    same size, white where it turned in), then `quarter_turns` quarter turns clockwise (a page lying
+    sideways or upside down)."""
 
     page: int = Field(ge=1)
     quarter_turns: int = Field(default=0, ge=0, le=3)
@@ -184,8 +185,8 @@ class Extraction(_Model):
     timings_ms: dict[str, float] = Field(default_factory=dict)
     calls: tuple[ProviderCall, ...] = ()
     notes: tuple[str, ...] = ()
-    # Pages the OCR engine turned before reading them (its boxes are in the turned frame); none for
-    # the other engines, whose boxes are in the frame of the file's page.
+    # Pages turned before they were read (by OCR, or a text layer printed sideways): their boxes are in the
+    # turned frame. None for the others, whose boxes are in the frame of the file's page.
     page_turns: tuple[PageTurn, ...] = ()
 
     def field(self, name: str) -> ExtractedField:
@@ -259,6 +260,9 @@ class PageText:
     width: float
     height: float
     words: tuple[Word, ...]
+    # Quarter turns clockwise the page was turned to read its words upright (a text layer printed
+    # sideways): its words and size are in the turned frame, as PageTurn.quarter_turns says of OCR.
+    quarter_turns: int = 0
 
     def box(self, x0: float, top: float, x1: float, bottom: float) -> Box:
         return Box(

@@ -21,7 +21,7 @@ from connectors.extraction.layout.words import page_lines
 from connectors.extraction.ocr import ocr_document
 from connectors.extraction.providers import ProviderConfig, ProviderError, extract_with_provider
 from connectors.extraction.text_layer import extraction_from_words, has_text_layer, read_text_layer
-from domain.documents import DocumentKind, DocumentStatus, Engine, Extraction, PageText
+from domain.documents import DocumentKind, DocumentStatus, Engine, Extraction, PageText, PageTurn
 
 OFFLINE_ENGINES = frozenset({Engine.EINVOICE, Engine.TEXT_LAYER, Engine.OCR})
 
@@ -119,7 +119,11 @@ def _offline(
             read = extraction_from_words(pages, Engine.TEXT_LAYER, reason)
             timings = {"text_layer": round(text_ms, 1), **read.timings_ms}
             # extraction_from_words has cross-checked it; timings and notes change no check
-            read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes)})
+            # a page printed sideways was read turned upright: its image is shown turned alike
+            turns = tuple(
+                PageTurn(page=page.number, quarter_turns=page.quarter_turns) for page in pages if page.quarter_turns
+            )
+            read = read.model_copy(update={"timings_ms": timings, "notes": (*notes, *read.notes), "page_turns": turns})
             return read, pages
     scanned, timings, turns = ocr_document(
         data,

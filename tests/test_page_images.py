@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
+from pypdf import PdfReader, PdfWriter
 
 from connectors.documents import DocumentStorage
 from connectors.documents.page_images import PageImageSpec, render_page_image
@@ -188,3 +189,34 @@ def test_the_box_of_a_field_read_by_ocr_lands_on_its_word_in_the_page_image(
     # The number's box holds ink on the page as shown, far more than the same box on the file as it lies.
     assert ink_in(shown, read.box) > 0.12
     assert ink_in(shown, read.box) > 2 * ink_in(as_filed, read.box)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_a_text_layer_printed_sideways_is_read_upright_and_shown_so(
+    storage: DocumentStorage, pages: PageImages, rotation: int
+) -> None:
+    upright = invoice_pdf()
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(upright)).pages:
+        writer.add_page(page.rotate(rotation))  # displayed turned: its letters run down, up, or upside down
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    sideways = buffer.getvalue()
+    policy = ExtractionPolicy(confidence=0.8, max_pages=5, max_pixels=MAX_PIXELS, ocr_languages="deu+eng", ocr_dpi=200)
+
+    read = extract(sideways, DocumentKind.PDF, policy)
+    as_printed = extract(upright, DocumentKind.PDF, policy)
+
+    assert read.engine is Engine.TEXT_LAYER
+    assert read.page_turns == (PageTurn(page=1, quarter_turns={90: 3, 180: 2, 270: 1}[rotation]),)
+    assert read.field_paths().keys() == as_printed.field_paths().keys()
+    assert {path: found.value for path, found in read.field_paths().items()} == {
+        path: found.value for path, found in as_printed.field_paths().items()
+    }
+    number = read.field("invoice_number")
+    assert number.value == SAMPLE.invoice_number and number.box is not None
+    document = stored_record(storage, sideways, DocumentKind.PDF, pages=1, extraction=read)
+    shown = pages.image_of(document, 1).path.read_bytes()
+    as_filed = render_page_image(sideways, DocumentKind.PDF, 1, pages.spec).data
+    assert ink_in(shown, number.box) > 0.12
+    assert ink_in(shown, number.box) > 2 * ink_in(as_filed, number.box)
