@@ -177,14 +177,14 @@ def reextract(
     background: BackgroundTasks,
     engine: Annotated[str, Form()] = "",
 ) -> Response:
+    known = {each.value: each for each in Engine}
+    if engine and engine not in known:
+        problem = f"engine: {engine!r} is not one we know ({', '.join(known)})"
+        return _page(request, user, services, document_id, problem=problem, status_code=422)
     try:
-        chosen = Engine(engine) if engine else None
-        services.documents.reextract(document_id, chosen, actor=user.principal.actor)
-    except ValueError as not_an_engine:  # EngineNotConfiguredError is a ValueError too
-        message = (
-            str(not_an_engine) if isinstance(not_an_engine, EngineNotConfiguredError) else "engine: not one we know"
-        )
-        return _page(request, user, services, document_id, problem=message, status_code=422)
+        services.documents.reextract(document_id, known.get(engine), actor=user.principal.actor)
+    except EngineNotConfiguredError as not_configured:
+        return _page(request, user, services, document_id, problem=str(not_configured), status_code=422)
     except DOMAIN_ERRORS as refused:
         answer = translated(refused)
         return _page(request, user, services, document_id, problem=answer.message, status_code=answer.status_code)
