@@ -18,7 +18,6 @@ from connectors.documents import (
     safe_file_name,
 )
 from connectors.store import ProcessStore
-from connectors.store.document_audit import DocumentNotFoundError
 from connectors.store.document_reads import DocumentRecord
 from connectors.store.document_tables import INVOICE_FILE, SUPPORTING_FILE
 from connectors.store.documents import AddedDocument, NewDocument
@@ -158,9 +157,7 @@ def _replaced(store: ProcessStore, details: UploadDetails, uploader: Uploader) -
     """The invoice document the upload replaces: a vendor's own only (another's is not found, 404)."""
     if details.replaces is None:
         return None
-    replaced = store.documents.get(details.replaces)
-    if uploader.vendor_id is not None and replaced.vendor_id != uploader.vendor_id:
-        raise DocumentNotFoundError(details.replaces)  # another vendor's: as if it did not exist
+    replaced = store.documents.get(details.replaces, for_vendor=uploader.vendor_id)
     if replaced.purpose != INVOICE_FILE:
         raise UploadRefusedError("replaces", f"document {replaced.id} is a supporting file, not an invoice")
     return replaced

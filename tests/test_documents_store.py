@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
 from connectors.store import ProcessStore
-from connectors.store.document_audit import DocumentStateError
+from connectors.store.document_audit import DocumentNotFoundError, DocumentStateError
 from connectors.store.documents import NewDocument
 from domain.documents import DocumentStatus, Engine, ExtractedField, Extraction, ProviderCall
 from tests.fakes import FakeClock
@@ -57,6 +57,18 @@ def test_the_same_file_is_one_document_within_a_scope_and_two_across_vendors(sto
     assert again.document.id == first.document.id
     assert vendors_copy.document.id != first.document.id
     assert [event.action for event in store.documents.history(first.document.id)] == ["uploaded"]
+
+
+def test_a_vendor_finds_its_own_documents_and_no_others(store: ProcessStore) -> None:
+    own = store.documents.add(new_document(1, scope="vendor:V1", vendor_id="V1"), actor="user:v1").document
+    theirs = store.documents.add(new_document(2, scope="vendor:V2", vendor_id="V2"), actor="user:v2").document
+    staffs = store.documents.add(new_document(3), actor="user:clerk").document
+
+    assert store.documents.get(own.id, for_vendor="V1") == own
+    for hidden in (theirs.id, staffs.id, 999_999):
+        with pytest.raises(DocumentNotFoundError):
+            store.documents.get(hidden, for_vendor="V1")
+    assert store.documents.get(theirs.id) == theirs  # AP staff see every document
 
 
 def test_a_claim_takes_the_oldest_queued_documents_once(clocked_store: ProcessStore) -> None:

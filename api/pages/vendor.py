@@ -143,11 +143,9 @@ def _document_page(
 ) -> HTMLResponse:
     store = services.store
     try:
-        document = store.documents.get(document_id)
-    except DocumentNotFoundError:
+        document = store.documents.get(document_id, for_vendor=user.vendor_id)
+    except DocumentNotFoundError:  # or another vendor's: as if it did not exist
         return _not_found(request, user, "document")
-    if document.vendor_id != user.vendor_id:
-        return _not_found(request, user, "document")  # another vendor's: as if it did not exist
     key = submitted_key(document)
     entry = store.entries.find(key) if key is not None else None
     versions = [

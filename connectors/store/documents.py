@@ -97,10 +97,12 @@ class DocumentStore(StorePart):
 
     # ------------------------------------------------------------------ reads
 
-    def get(self, document_id: int) -> DocumentRecord:
+    def get(self, document_id: int, *, for_vendor: str | None = None) -> DocumentRecord:
+        """The document; `for_vendor`: as that vendor's user may see it, so another vendor's document is
+        not found either, as if it did not exist (an answer never tells which ids are someone else's)."""
         with self._reading() as session:
             row = session.get(DocumentRow, document_id)
-            if row is None:
+            if row is None or (for_vendor is not None and row.vendor_id != for_vendor):
                 raise DocumentNotFoundError(document_id)
             return DocumentRecord.from_row(row)
 
