@@ -130,10 +130,10 @@ def save_fields(
     fields: FieldsDep,
     seen: SeenForm = "",
 ) -> Response:
-    refused = _save(request, user, services, document_id, fields, seen)
-    if isinstance(refused, HTMLResponse):
-        return refused
-    return RedirectResponse(f"/documents/{document_id}?done={'saved' if refused else 'unchanged'}", status_code=303)
+    saved = _save(request, user, services, document_id, fields, seen)
+    if isinstance(saved, HTMLResponse):
+        return saved
+    return RedirectResponse(f"/documents/{document_id}?done={'saved' if saved else 'unchanged'}", status_code=303)
 
 
 @router.post("/{document_id}/submit", response_class=HTMLResponse)
@@ -162,8 +162,7 @@ def submit(
             status_code=422,
         )
     except DOMAIN_ERRORS as refused:
-        answer = translated(refused)
-        return _page(request, user, services, document_id, problem=answer.message, status_code=answer.status_code)
+        return _refused(request, user, services, document_id, refused)
     return _page(request, user, services, document_id, verdict=verdict)
 
 
@@ -186,8 +185,7 @@ def reextract(
     except EngineNotConfiguredError as not_configured:
         return _page(request, user, services, document_id, problem=str(not_configured), status_code=422)
     except DOMAIN_ERRORS as refused:
-        answer = translated(refused)
-        return _page(request, user, services, document_id, problem=answer.message, status_code=answer.status_code)
+        return _refused(request, user, services, document_id, refused)
     background.add_task(start_extraction, prefect)
     return RedirectResponse(f"/documents/{document_id}?done=reextract", status_code=303)
 
@@ -219,8 +217,21 @@ def _save(
             status_code=422,
         )
     except DOMAIN_ERRORS as refused:
-        answer = translated(refused)
-        return _page(
-            request, user, services, document_id, problem=answer.message, typed=fields, status_code=answer.status_code
-        )
+        return _refused(request, user, services, document_id, refused, typed=fields)
     return len(changes)
+
+
+def _refused(
+    request: Request,
+    user: PageUser,
+    services: Services,
+    document_id: int,
+    error: Exception,
+    *,
+    typed: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The screen again, the refusal said as the API says it (its sentence and status), what was typed kept."""
+    answer = translated(error)
+    return _page(
+        request, user, services, document_id, problem=answer.message, typed=typed, status_code=answer.status_code
+    )
