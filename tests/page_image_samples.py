@@ -1,7 +1,6 @@
 """Helpers for page-image tests: a stored document's record without a database, and ink found in a box."""
 
 import io
-from datetime import UTC, datetime
 
 import numpy as np
 from PIL import Image
@@ -9,8 +8,8 @@ from PIL import Image
 from connectors.documents import DocumentStorage
 from connectors.store.document_reads import DocumentRecord
 from domain.documents import Box, DocumentKind, DocumentStatus, Extraction
+from tests.document_records import document_record
 
-WHEN = datetime(2026, 12, 2, tzinfo=UTC)
 _INK = 128  # grey levels below this are ink
 
 
@@ -25,34 +24,18 @@ def stored_record(
 ) -> DocumentRecord:
     """The record the store would hand out for `data`, stored in `storage`."""
     stored = storage.store(data)
-    return DocumentRecord(
+    return document_record(
         id=document_id,
         sha256=stored.sha256,
         kind=kind,
         file_name=f"invoice.{kind.value}",
         size=stored.size,
-        purpose="invoice",
-        parent_id=None,
         status=DocumentStatus.EXTRACTED if extraction else DocumentStatus.QUEUED,
-        status_reason=None,
         pages=pages,
         pages_done=0,
         vendor_id="V1",
-        po_number=None,
-        note=None,
-        uploaded_by="user:test",
-        uploaded_at=WHEN,
-        updated_at=WHEN,
-        requested_engine=None,
         extraction=extraction,
-        corrections={},
-        cost=None,
         attempts=0,
-        claim_token=None,
-        submitted_version=None,
-        submitted_at=None,
-        replaces_id=None,
-        original_id=None,
     )
 
 

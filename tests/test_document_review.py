@@ -15,6 +15,7 @@ from domain.documents import (
     Extraction,
 )
 from services.document_review import FieldChange, changed_values, document_to_check, engines_to_try
+from tests.document_records import document_record
 
 WHEN = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -49,36 +50,8 @@ def _document(
             ),
         ),
     )
-    values: dict[str, Any] = {
-        "id": 7,
-        "sha256": "0" * 64,
-        "kind": kind,
-        "file_name": "x.pdf",
-        "size": 10,
-        "purpose": "invoice",
-        "parent_id": None,
-        "status": DocumentStatus.NEEDS_REVIEW,
-        "status_reason": None,
-        "pages": 1,
-        "pages_done": 1,
-        "vendor_id": None,
-        "po_number": None,
-        "note": None,
-        "uploaded_by": "user:cleo",
-        "uploaded_at": WHEN,
-        "updated_at": WHEN,
-        "requested_engine": None,
-        "extraction": extraction,
-        "corrections": {},
-        "cost": None,
-        "attempts": 1,
-        "claim_token": None,
-        "submitted_version": None,
-        "submitted_at": None,
-        "replaces_id": None,
-        "original_id": None,
-    }
-    return DocumentRecord.model_validate(values | changes)
+    values = {"kind": kind, "file_name": "x.pdf", "status": DocumentStatus.NEEDS_REVIEW, "uploaded_by": "user:cleo"}
+    return document_record(extraction=extraction, **(values | changes))
 
 
 def test_only_the_fields_whose_value_changed_are_corrections_and_blank_is_empty() -> None:

@@ -2,7 +2,7 @@
 stands, the document says so, and the failed call is recorded with its latency."""
 
 import json
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path
@@ -13,13 +13,13 @@ import respx
 from pypdf import PdfReader, PdfWriter
 
 from connectors.extraction.providers import ProviderConfig
-from connectors.store.document_reads import DocumentRecord
 from demo.documents import render_benchmark_set
 from domain import ChargeKind
 from domain.documents import DocumentKind, DocumentStatus, Engine, ExtractedField
 from services.document_submission import invoice_of
 from services.extract_cli import main as extract_cli
 from services.extraction import EngineNotConfiguredError, ExtractionPolicy, extract
+from tests.document_records import document_record
 from tests.document_samples import ubl_invoice
 from tests.layout_samples import uk_quantity_first_invoice
 from tests.provider_responses import LLM_ANSWER, OPENAI_BASE_URL, openai_response
@@ -150,37 +150,7 @@ def test_a_charge_among_the_totals_is_a_charge_not_a_line_and_goes_into_the_invo
         "tax_total": "32.50",
         "total": "195.00",
     }
-    document = DocumentRecord.model_validate(
-        {
-            "id": 7,
-            "sha256": "0" * 64,
-            "kind": "pdf",
-            "file_name": "uk.pdf",
-            "size": 1,
-            "purpose": "invoice",
-            "parent_id": None,
-            "status": "extracted",
-            "status_reason": None,
-            "pages": 1,
-            "pages_done": 1,
-            "vendor_id": "V1",
-            "po_number": None,
-            "note": None,
-            "uploaded_by": "user:clerk",
-            "uploaded_at": datetime(2026, 3, 5, tzinfo=UTC),
-            "updated_at": datetime(2026, 3, 5, tzinfo=UTC),
-            "requested_engine": None,
-            "extraction": read,
-            "corrections": {},
-            "cost": None,
-            "attempts": 1,
-            "claim_token": None,
-            "submitted_version": None,
-            "submitted_at": None,
-            "replaces_id": None,
-            "original_id": None,
-        }
-    )
+    document = document_record(file_name="uk.pdf", vendor_id="V1", uploaded_by="user:clerk", extraction=read)
     corrected = read.model_copy(
         update={"lines": tuple(line.model_copy(update={"part_number": line.description}) for line in read.lines)}
     )

@@ -18,9 +18,10 @@ from demo.documents.scans import scan_pages
 from domain.documents import DocumentKind, Engine, Extraction, PageTurn
 from services.extraction import ExtractionPolicy, extract
 from services.page_images import NoPageImageError, PageImages, PageOutOfRangeError
+from tests.document_records import WHEN
 from tests.document_samples import ubl_invoice
 from tests.ocr_samples import SAMPLE, image_bytes, invoice_pdf, rasterise, scan
-from tests.page_image_samples import WHEN, ink_in, stored_record
+from tests.page_image_samples import ink_in, stored_record
 
 MAX_PIXELS = 40_000_000
 LONG_EDGE = 1600
